@@ -1,0 +1,236 @@
+"""Index a dataset into a manifest (Parquet): labels, actors, metadata, actor-disjoint folds, content hashes.
+
+Unreadable videos, zero-frame videos and names that don't fit the scheme are not fatal: they come back
+as ``(path, reason)`` rows for the skipped report (``<manifest>.skipped.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import av
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from affectlab.atomic import atomic_path
+from affectlab.errors import AffectlabError
+from affectlab.fer import datasets
+from affectlab.fer.folds import assign_folds, read_fold_file
+from affectlab.fer.video import decode_frames, video_info
+
+DatasetName = Literal["ravdess", "crema-d", "folder"]
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("path", pa.string()),
+        ("dataset", pa.string()),
+        ("label", pa.string()),
+        ("label_index", pa.int32()),
+        ("actor", pa.string()),
+        ("sex", pa.string()),
+        ("intensity", pa.string()),
+        ("statement", pa.string()),
+        ("repetition", pa.int32()),
+        ("modality", pa.string()),
+        ("vocal_channel", pa.string()),
+        ("recording", pa.string()),
+        ("fold", pa.int32()),
+        ("content_hash", pa.string()),
+    ]
+)
+LABELS_KEY = b"affectlab.labels"
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in ``chunk``-sized pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _frame_counts(path: Path) -> tuple[int, int, bool]:
+    """``(stored, expected, exact)``: packets in the file, frames the header (exact) or duration promise."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stored = sum(1 for p in container.demux(stream) if p.size > 0)
+        if stream.frames > 0:
+            return stored, stream.frames, True
+        rate = float(stream.average_rate or 0)
+        return stored, int(container.duration / av.time_base * rate) if container.duration else 0, False
+
+
+def probe_video(path: str | os.PathLike[str]) -> str | None:
+    """Why a video is unusable (missing, empty, unreadable, truncated, no frames), or ``None`` if it is fine.
+
+    Demuxes every packet (cheap, no decoding) and compares their number with the header's frame count
+    (or, without one, with duration x fps, 5% tolerance), then decodes the first frame.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return "file not found"
+    if path.stat().st_size == 0:
+        return "empty file"
+    try:
+        video_info(path)
+        stored, expected, exact = _frame_counts(path)
+        decode_frames(path, [0])
+    except AffectlabError as err:
+        return str(err).removeprefix(f"{path}: ")
+    except (av.error.FFmpegError, OSError) as err:
+        return f"cannot read video packets ({err})"
+    if stored < (expected if exact else 0.95 * expected - 1):
+        promise = "header says" if exact else "duration x fps gives"
+        return f"truncated: {promise} {expected} frames, only {stored} stored"
+    return None
+
+
+def _track(items: Sequence, description: str, enabled: bool) -> Iterable:
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=description, transient=True)
+
+
+def _scan(root: Path, dataset: str, **options) -> datasets.Scan:
+    if dataset == "ravdess":
+        return datasets.scan_ravdess(root, **options)
+    if dataset == "crema-d":
+        return datasets.scan_crema_d(root, **options)
+    if dataset == "folder":
+        return datasets.scan_folder(root)
+    raise AffectlabError(f"dataset {dataset!r}: expected ravdess, crema-d or folder")
+
+
+def index_dataset(
+    root: str | os.PathLike[str],
+    dataset: DatasetName,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    folds_file: str | os.PathLike[str] | None = None,
+    modality: Literal["av", "video", "both"] = "av",
+    channel: Literal["speech", "song"] | None = None,
+    intensity: Literal["normal", "strong"] | None = None,
+    file_list: str | os.PathLike[str] | None = None,
+    demographics: str | os.PathLike[str] | None = None,
+    check_videos: bool = True,
+    hash_files: bool = True,
+    progress: bool = False,
+) -> tuple[pa.Table, list[tuple[str, str]]]:
+    """Index ``root`` into a manifest table and a list of skipped ``(path, reason)``.
+
+    RAVDESS filters: ``modality`` (default audio-visual only, so the two copies of a recording are never
+    counted twice), ``channel``, ``intensity``. CREMA-D: ``file_list`` indexes the official
+    SentenceFilenames.csv without videos (no checks, ``content_hash`` null). Folds come from
+    ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``.
+    """
+    root = Path(root)
+    if not root.exists():
+        raise AffectlabError(f"dataset root {root} not found")
+    options: dict = {}
+    if dataset == "ravdess":
+        options = {"modality": modality, "channel": channel, "intensity": intensity}
+    elif dataset == "crema-d":
+        options = {
+            "file_list": Path(file_list) if file_list else None,
+            "demographics": Path(demographics) if demographics else None,
+        }
+    records, skipped, labels = _scan(root, dataset, **options)
+    reads_files = file_list is None
+    kept = []
+    for record in _track(records, "checking and hashing videos", progress and reads_files):
+        reason = probe_video(record["path"]) if check_videos and reads_files else None
+        if reason is not None:
+            skipped.append((record["path"], reason))
+            continue
+        record["content_hash"] = sha256_file(record["path"]) if hash_files and reads_files else None
+        kept.append(record)
+    if not kept:
+        raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")
+    actors = [r["actor"] for r in kept]
+    assignment = _fold_assignment(actors, folds, seed, folds_file)
+    label_index = {name: i for i, name in enumerate(labels)}
+    for record in kept:
+        record.update(
+            dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]]
+        )
+    table = pa.Table.from_pylist(kept, schema=MANIFEST_SCHEMA)
+    return with_labels(table, labels), skipped
+
+
+def _fold_assignment(
+    actors: Sequence[str], folds: int, seed: int, folds_file: str | os.PathLike[str] | None
+) -> dict[str, int]:
+    if folds_file is None:
+        return assign_folds(actors, folds, seed)
+    assignment = read_fold_file(folds_file)
+    missing = sorted(set(actors) - set(assignment))
+    if missing:
+        raise AffectlabError(f"fold file {folds_file}: {len(missing)} actors not listed, e.g. {missing[:5]}")
+    return assignment
+
+
+def with_labels(table: pa.Table, labels: Sequence[str]) -> pa.Table:
+    """Store the ordered label table in the schema metadata (``label_index`` refers to it)."""
+    metadata = dict(table.schema.metadata or {})
+    metadata[LABELS_KEY] = json.dumps(list(labels)).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def label_names(table: pa.Table) -> tuple[str, ...]:
+    """The ordered label table of a manifest: ``label_names(t)[t['label_index'][i]] == t['label'][i]``."""
+    raw = (table.schema.metadata or {}).get(LABELS_KEY)
+    if raw is None:
+        raise AffectlabError(
+            "manifest has no label table in its metadata: re-create it with `affectlab fer index`"
+        )
+    return tuple(json.loads(raw))
+
+
+def fold_assignment(table: pa.Table) -> dict[str, int]:
+    """Actor -> fold of a manifest (for ``--export-folds``)."""
+    return dict(zip(table["actor"].to_pylist(), table["fold"].to_pylist(), strict=True))
+
+
+def write_manifest(table: pa.Table, path: str | os.PathLike[str]) -> None:
+    """Write a manifest to Parquet atomically."""
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def read_manifest(path: str | os.PathLike[str]) -> pa.Table:
+    """Read a manifest and check it has every manifest column."""
+    path = Path(path)
+    if not path.is_file():
+        raise AffectlabError(f"manifest {path} not found")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise AffectlabError(f"{path}: not a Parquet manifest ({err})") from err
+    missing = [name for name in MANIFEST_SCHEMA.names if name not in table.column_names]
+    if missing:
+        raise AffectlabError(f"manifest {path}: missing columns {', '.join(missing)}")
+    return table
+
+
+def skipped_report_path(manifest_path: str | os.PathLike[str]) -> Path:
+    """Where the skipped report of a manifest goes: ``NAME.skipped.csv`` beside it."""
+    manifest_path = Path(manifest_path)
+    return manifest_path.with_name(f"{manifest_path.stem}.skipped.csv")
+
+
+def write_skipped(skipped: Sequence[tuple[str, str]], path: str | os.PathLike[str]) -> None:
+    """Write the skipped report: CSV ``path,reason``."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "reason"])
+        writer.writerows(skipped)
