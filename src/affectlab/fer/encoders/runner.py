@@ -1,0 +1,59 @@
+"""Run a frozen encoder over many segments: inference mode, bf16 autocast on CUDA (float32 on the CPU),
+the largest batch that fits (halved after a CUDA out-of-memory error and remembered)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+
+from affectlab.errors import AffectlabError
+from affectlab.fer.encoders.base import Encoder
+from affectlab.fer.encoders.pooling import Pooling, pool_tokens
+
+Device = Literal["auto", "cpu", "cuda"]
+CPU_BATCH = 8
+
+
+def resolve_device(device: Device) -> torch.device:
+    """``auto`` is CUDA when torch sees a GPU, else the CPU."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise AffectlabError("--device cuda asked for, but torch sees no CUDA device")
+    return torch.device(
+        "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+    )
+
+
+class SegmentRunner:
+    """Batches ``[M, C, T, H, W]`` segments through an encoder and pools the tokens."""
+
+    def __init__(self, encoder: Encoder, device: torch.device, batch_size: int | None = None) -> None:
+        self.encoder = encoder.to(device).eval()
+        self.device = device
+        self.batch_size = batch_size or (1 << 30 if device.type == "cuda" else CPU_BATCH)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        with (
+            torch.inference_mode(),
+            torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda"),
+        ):
+            return self.encoder.forward(x.to(self.device, non_blocking=True))
+
+    def __call__(self, segments: torch.Tensor, pooling: Pooling) -> torch.Tensor:
+        """``[M, C, T, H, W]`` -> pooled float32 tokens ``[M, P, D]`` on the CPU."""
+        grid = self.encoder.token_grid(*segments.shape[2:])
+        out, start = [], 0
+        while start < len(segments):
+            size = min(self.batch_size, len(segments) - start)
+            try:
+                tokens = self._forward(segments[start : start + size])
+            except torch.OutOfMemoryError:
+                if size == 1:
+                    raise
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                self.batch_size = size // 2
+                continue
+            out.append(pool_tokens(tokens.float(), grid, pooling).cpu())
+            start += size
+        return torch.cat(out)
