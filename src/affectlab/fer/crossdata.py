@@ -1,0 +1,121 @@
+"""``affectlab fer cross``: every fold probe of a run applied to a whole other dataset through the label map.
+
+Label policy (``affectlab.fer.labels.cross_dataset_map``, calm ``drop`` or ``merge``):
+
+- a source class maps to the target class with the same canonical name; with ``merge`` source *calm* counts
+  as *neutral*, with ``drop`` it maps nowhere;
+- probabilities of source classes that map to the same target class are **summed**; source classes with no
+  target class (e.g. *surprised*, or *calm* under ``drop``, for RAVDESS -> CREMA-D) are **removed** and the
+  prediction is the arg-max over the target classes some source class reaches, so a probe can never predict
+  a class the target lacks;
+- target clips whose true class no source class reaches (e.g. RAVDESS *calm*/*surprised* clips for a
+  CREMA-D probe; *calm* is merged into *neutral* under ``merge``, dropped under ``drop``) are left out of
+  the scores, and their number is reported.
+
+Scores are computed in the target's label space (UAR over the classes present); mean ± std over fold probes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from affectlab.errors import AffectlabError
+from affectlab.fer.crossval import probe_inputs, run_labels
+from affectlab.fer.features import FeatureInfo, FeatureStore
+from affectlab.fer.labels import cross_dataset_map
+from affectlab.fer.metrics import score, summarize
+from affectlab.fer.run_io import (
+    confusion_png,
+    load_run_probes,
+    metrics_table,
+    read_json,
+    write_json,
+    write_table_files,
+)
+from affectlab.fer.train import deterministic, predict_proba
+
+
+def map_probabilities(probs: np.ndarray, mapping: dict[int, int | None], n_target: int) -> np.ndarray:
+    """``[n, source classes]`` -> ``[n, target classes]``: sum the classes mapped together, drop unmapped."""
+    out = np.zeros((len(probs), n_target), dtype=np.float64)
+    for src, dst in mapping.items():
+        if dst is not None:
+            out[:, dst] += probs[:, src]
+    return out
+
+
+def reachable(mapping: dict[int, int | None], n_target: int) -> np.ndarray:
+    """Boolean ``[n_target]``: which target classes some source class maps onto."""
+    mask = np.zeros(n_target, dtype=bool)
+    mask[[d for d in mapping.values() if d is not None]] = True
+    return mask
+
+
+def _check_same_features(run: Path, store: FeatureStore) -> None:
+    trained = FeatureInfo.model_validate(read_json(run / "config.json")["feature_info"])
+    fields = ("encoder", "checkpoint_sha256", "pooling", "embed_dim", "tokens_per_segment", "num_segments")
+    diff = [f for f in fields if getattr(trained, f) != getattr(store.info, f)]
+    if diff:
+        raise AffectlabError(
+            f"{store.root}: features differ from those {run} was trained on in {', '.join(diff)}; "
+            "extract the test dataset with the same encoder, checkpoint, sampling and pooling"
+        )
+
+
+def cross_evaluate(
+    run: str | Path,
+    test_features: str | Path,
+    calm: Literal["drop", "merge"] = "drop",
+    out: str | Path | None = None,
+) -> dict[str, Any]:
+    """Score every fold probe of ``run`` on every clip of ``test_features``; write tables + PNG to ``out``."""
+    run = Path(run)
+    store = FeatureStore(test_features)
+    _check_same_features(run, store)
+    probes = load_run_probes(run)
+    src_dataset, src_labels = probes[0][2].dataset, probes[0][2].labels
+    dst_dataset, dst_labels = run_labels(store.manifest, str(store.root))
+    mapping = cross_dataset_map(src_labels, dst_labels, calm)
+    can_predict = reachable(mapping, len(dst_labels))
+    y = np.asarray(store.manifest.column("label_index").to_pylist(), dtype=np.int64)
+    keep = can_predict[y]
+    if not keep.any():
+        raise AffectlabError(f"{test_features}: no clip has a class the {src_dataset} probes can predict")
+    x = probe_inputs(store, "test", probes[0][2].kind, np.nonzero(keep)[0])
+    scores = []
+    with deterministic():
+        for fold, probe, _ in probes:
+            mapped = map_probabilities(predict_proba(probe, x, device="auto"), mapping, len(dst_labels))
+            mapped[:, ~can_predict] = -np.inf
+            scores.append(score(f"fold {fold} probe", y[keep], mapped.argmax(1), len(dst_labels)))
+    payload = {
+        "train_run": str(run.resolve()),
+        "source": {"dataset": src_dataset, "labels": src_labels},
+        "target": {
+            "dataset": dst_dataset,
+            "labels": list(dst_labels),
+            "features": str(Path(test_features).resolve()),
+        },
+        "calm": calm,
+        "label_map": {src_labels[s]: (None if d is None else dst_labels[d]) for s, d in mapping.items()},
+        "clips_scored": int(keep.sum()),
+        "clips_left_out": int((~keep).sum()),
+        "folds": [s.model_dump() for s in scores],
+        "summary": summarize(scores),
+    }
+    out = Path(out) if out is not None else run / f"cross-{dst_dataset}-calm-{calm}"
+    title = f"{src_dataset} probes -> {dst_dataset} (calm {calm}; {payload['clips_left_out']} clips left out)"
+    write_table_files(out, "cross_metrics", payload, metrics_table(scores, n_total=int(keep.sum())), title)
+    pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
+    confusion_png(
+        pooled, dst_labels, out / "confusion_cross.png", f"{src_dataset} -> {dst_dataset}, all fold probes"
+    )
+    write_json(
+        out / "config.json",
+        {"run": str(run.resolve()), "test_features": str(Path(test_features).resolve()), "calm": calm},
+    )
+    payload["out"] = str(out)
+    return payload

@@ -1,0 +1,171 @@
+"""Subject-independent cross-validation of probes from a feature store.
+
+Per fold: train every (lr, wd) head on the other folds' clips; when the sweep has more than one head, a
+validation split of whole *training* actors is carved out first and the head with the best validation UAR
+is kept (the test fold never picks a head); the kept head is scored on the test fold with the softmax
+averaged over the cached test views.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+from torch import nn
+
+from affectlab.errors import AffectlabError
+from affectlab.fer.features import FeatureStore, Split
+from affectlab.fer.labels import LABELS
+from affectlab.fer.metrics import FoldScores, confusion_matrix, score, uar
+from affectlab.fer.probes import uses_tokens
+from affectlab.fer.train import TrainConfig, deterministic, fit_heads, predict_proba
+
+
+class FoldResult(BaseModel):
+    """One fold: who was tested, which head was kept, its scores and per-clip probabilities."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    fold: int
+    test_actors: list[str]
+    val_actors: list[str]
+    head: dict[str, float]
+    val_uar: list[float]
+    scores: FoldScores | None
+    rows: list[int]
+    probs: list[list[float]]
+    probe: nn.Module
+
+
+def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str, ...]]:
+    """The dataset name and its ordered label table (a single dataset per run)."""
+    for col in ("dataset", "label", "label_index", "actor"):
+        if col not in manifest.column_names:
+            raise AffectlabError(f"{store_root}: manifest has no {col!r} column")
+    datasets = sorted(set(manifest.column("dataset").to_pylist()))
+    if len(datasets) != 1:
+        raise AffectlabError(f"{store_root}: a run trains on one dataset, the store holds {datasets}")
+    dataset = datasets[0]
+    if dataset in LABELS:
+        return dataset, LABELS[dataset]
+    pairs = dict(
+        zip(manifest.column("label_index").to_pylist(), manifest.column("label").to_pylist(), strict=True)
+    )
+    return dataset, tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
+
+
+def fold_ids(manifest: pa.Table, scheme: str, store_root: str = "") -> np.ndarray:
+    """Fold id per clip: the manifest's ``fold`` column, leave-one-actor-out (sorted actors), or ``all``
+    (every clip in fold 0: one probe trained on everything, for cross-dataset use only)."""
+    if scheme == "all":
+        return np.zeros(manifest.num_rows, dtype=np.int64)
+    if scheme == "loao":
+        actors = np.asarray([str(a) for a in manifest.column("actor").to_pylist()])
+        return np.searchsorted(np.unique(actors), actors)
+    if "fold" not in manifest.column_names:
+        raise AffectlabError(
+            f"{store_root}: manifest has no 'fold' column; index with --folds or use --folds loao"
+        )
+    folds = np.asarray(manifest.column("fold").to_pylist())
+    if len(np.unique(folds)) < 2:
+        raise AffectlabError(
+            f"{store_root}: the manifest's fold column has fewer than 2 folds; use --folds loao (or all)"
+        )
+    return folds.astype(np.int64)
+
+
+def carve_validation(actors: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of clips whose actor is held out for validation (whole actors, seeded, >= 1 kept)."""
+    unique = np.unique(actors)
+    if len(unique) < 2:
+        return np.zeros(len(actors), dtype=bool)
+    n_val = min(len(unique) - 1, max(1, round(fraction * len(unique))))
+    chosen = np.random.default_rng(seed).choice(unique, size=n_val, replace=False)
+    return np.isin(actors, chosen)
+
+
+def _check_fits_in_memory(store: FeatureStore, split: Split, n: int) -> None:
+    i = store.info
+    views = i.test_views if split == "test" else i.train_views
+    need = n * views * i.num_segments * i.tokens_per_segment * i.embed_dim * 4
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else 0
+    if total and need > 0.6 * total:
+        raise AffectlabError(
+            f"{store.root}: the {split} tokens need {need / 1e9:.1f} GB, more than this machine can hold "
+            f"({total / 1e9:.0f} GB); extract with --pool grid (or mean), or use --probe linear/mlp"
+        )
+
+
+def probe_inputs(store: FeatureStore, split: Split, kind: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """``[n, views, tokens, D]``: all segments' tokens concatenated (attentive) or one pooled token.
+
+    Attentive probes hold every token in memory; a store too large for it is refused before loading.
+    """
+    if uses_tokens(kind):
+        _check_fits_in_memory(store, split, len(store) if rows is None else len(rows))
+        t = store.tokens(split, rows)
+        return t.reshape(t.shape[0], t.shape[1], -1, t.shape[-1])
+    return store.pooled(split, rows)[:, :, None, :]
+
+
+def _choose_head(
+    heads: list[nn.Module], x_val: np.ndarray, y_val: np.ndarray, n_classes: int, device: str
+) -> tuple[int, list[float]]:
+    if len(heads) == 1 or len(y_val) == 0:
+        return 0, []
+    probs = [predict_proba(h, x_val, device=device) for h in heads]
+    scores = [uar(confusion_matrix(y_val, p.argmax(1), n_classes)) for p in probs]
+    return int(np.argmax(scores)), scores
+
+
+def cross_validate(
+    store: FeatureStore, cfg: TrainConfig, progress: Callable[[int], None] | None = None
+) -> tuple[list[FoldResult], tuple[str, ...], str]:
+    """Train and score one probe per fold; returns fold results, label names and dataset name."""
+    manifest = store.manifest
+    dataset, labels = run_labels(manifest, str(store.root))
+    y = np.asarray(manifest.column("label_index").to_pylist(), dtype=np.int64)
+    actors = np.asarray([str(a) for a in manifest.column("actor").to_pylist()])
+    folds = fold_ids(manifest, cfg.folds, str(store.root))
+    train_x = probe_inputs(store, "train", cfg.probe)
+    test_x = probe_inputs(store, "test", cfg.probe)
+    sweep = cfg.sweep()
+    results = []
+    with deterministic():
+        for k in np.unique(folds):
+            seed = cfg.seed * 1000 + int(k)
+            test = np.nonzero(folds == k)[0] if cfg.folds != "all" else np.zeros(0, dtype=np.int64)
+            train = np.nonzero(folds != k)[0] if cfg.folds != "all" else np.arange(len(folds))
+            if len(np.unique(actors[train])) == 0:
+                raise AffectlabError(
+                    f"{store.root}: fold {int(k)} leaves no clip to train on; use --folds all"
+                )
+            val_mask = (
+                carve_validation(actors[train], cfg.val_fraction, seed)
+                if len(sweep) > 1
+                else np.zeros(len(train), bool)
+            )
+            fit, val = train[~val_mask], train[val_mask]
+            heads = fit_heads(train_x[fit], y[fit], len(labels), cfg, seed, progress)
+            best, val_scores = _choose_head(heads, test_x[val], y[val], len(labels), cfg.device)
+            probs = predict_proba(heads[best], test_x[test], device=cfg.device)
+            lr, wd = sweep[best]
+            results.append(
+                FoldResult(
+                    fold=int(k),
+                    test_actors=sorted(set(actors[test])),
+                    val_actors=sorted(set(actors[val])),
+                    head={"lr": lr, "weight_decay": wd},
+                    val_uar=val_scores,
+                    scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels))
+                    if len(test)
+                    else None,
+                    rows=test.tolist(),
+                    probs=probs.tolist(),
+                    probe=heads[best],
+                )
+            )
+    return results, labels, dataset

@@ -1,0 +1,209 @@
+"""``affectlab fer predict``: emotion probabilities over time for one video, and a video-level label.
+
+Sliding windows of ``frames_per_clip`` frames every ``frame_step`` frames (one segment each) start every
+``stride`` frames; each window is encoded once per spatial view. With a run, the run's encoder and sampling
+are reused and every fold probe scores the window (probabilities averaged over views, then over fold
+probes). Without a run, the frame baseline's own FER2013 head scores each face-cropped frame and a window
+is the mean over its frames. The video-level label is the argmax of the mean window probabilities.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from affectlab.atomic import atomic_path
+from affectlab.errors import AffectlabError
+from affectlab.fer.encoders import Encoder, load_encoder
+from affectlab.fer.encoders.pooling import pool_tokens
+from affectlab.fer.features import FeatureInfo
+from affectlab.fer.run_io import load_run_probes, read_json, write_json
+from affectlab.fer.timeline import timeline_png
+from affectlab.fer.video import (
+    SamplingConfig,
+    decode_frames,
+    normalize,
+    resize_short_side,
+    spatial_views,
+    video_info,
+    window_indices,
+    window_starts,
+)
+
+WindowScorer = Callable[[torch.Tensor], np.ndarray]  # [views, C, T, H, W] -> probabilities [classes]
+
+
+class PredictConfig(BaseModel):
+    """How windows are cut and scored; ``sampling`` defaults to the frame baseline's (face crop, 1 view)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: str | None = None
+    checkpoint: str | None = None
+    stride: int | None = Field(None, ge=1, description="frames between window starts; None: half a window")
+    sampling: SamplingConfig = Field(
+        default_factory=lambda: SamplingConfig(num_segments=1, num_views=1, resolution=64, face_crop=True)
+    )
+
+
+class Prediction(BaseModel):
+    """Per-window probabilities and the video-level result."""
+
+    video: str
+    source: str
+    labels: list[str]
+    fps: float
+    window_starts: list[int]
+    window_frames: int
+    probs: list[list[float]]
+    video_probs: list[float]
+    video_label: str
+
+
+def window_clips(
+    path: str | Path, cfg: SamplingConfig, stride: int | None
+) -> tuple[np.ndarray, list[torch.Tensor], float]:
+    """Window starts, one ``[views, C, T, H, W]`` tensor per window, and the video's fps."""
+    n_frames, fps, _, _ = video_info(path)
+    span = cfg.frames_per_clip * cfg.frame_step
+    starts = window_starts(n_frames, cfg, stride or max(1, span // 2))
+    indices = np.stack([window_indices(n_frames, int(s), cfg) for s in starts])
+    distinct, inverse = np.unique(indices, return_inverse=True)
+    frames = decode_frames(path, distinct)
+    if cfg.face_crop:
+        from affectlab.fer.faces import crop_to_face
+
+        frames = crop_to_face(frames)
+    frames = resize_short_side(frames, cfg.resolution)
+    one_segment = cfg.model_copy(update={"num_segments": 1})
+    clips = []
+    for row in inverse.reshape(indices.shape):
+        views = spatial_views(frames[row], cfg.resolution, cfg.num_views)
+        clips.append(normalize(views, one_segment)[:, 0])
+    return starts, clips, fps
+
+
+def baseline_scorer(checkpoint: str | None = None) -> tuple[WindowScorer, list[str]]:
+    """The frame baseline's FER2013 softmax, averaged over a window's frames and views."""
+    from affectlab.fer.encoders.frame_baseline import FER_LABELS, FrameBaseline
+
+    model = FrameBaseline(checkpoint).eval()
+
+    def score(clip: torch.Tensor) -> np.ndarray:
+        with torch.inference_mode():
+            return model.classify_frames(clip).mean(dim=(0, 1)).numpy()
+
+    return score, list(FER_LABELS)
+
+
+def probe_scorer(encoder: Encoder, info: FeatureInfo, probes: Sequence[nn.Module]) -> WindowScorer:
+    """Encode a window, pool its tokens as the run's features were pooled, average every probe's softmax."""
+    s = SamplingConfig.model_validate(info.sampling)
+
+    def score(clip: torch.Tensor) -> np.ndarray:
+        with torch.inference_mode():
+            grid = encoder.token_grid(clip.shape[2], s.resolution, s.resolution)
+            tokens = pool_tokens(encoder.forward(clip).float(), grid, info.pooling)
+            return torch.stack([p(tokens).softmax(-1).mean(0) for p in probes]).mean(0).numpy()
+
+    return score
+
+
+def run_scorer(run: str | Path, checkpoint: str | None) -> tuple[WindowScorer, list[str], SamplingConfig]:
+    """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked)."""
+    config = read_json(Path(run) / "config.json")
+    info = FeatureInfo.model_validate(config["feature_info"])
+    sampling = SamplingConfig.model_validate(info.sampling)
+    encoder = load_encoder(
+        info.encoder, checkpoint, frames=sampling.frames_per_clip, resolution=sampling.resolution
+    )
+    if encoder.checkpoint_sha256 != info.checkpoint_sha256:
+        raise AffectlabError(
+            f"{run}: trained on {info.encoder} weights with sha256 {info.checkpoint_sha256[:12]}..., "
+            f"but the checkpoint given hashes to {encoder.checkpoint_sha256[:12]}...; pass --checkpoint"
+        )
+    folds = load_run_probes(run)
+    return probe_scorer(encoder.eval(), info, [p for _, p, _ in folds]), folds[0][2].labels, sampling
+
+
+def predict_video(
+    video: str | Path, cfg: PredictConfig, progress: Callable[[int], None] | None = None
+) -> Prediction:
+    """Score every window of ``video`` and average them into a video-level label."""
+    if not Path(video).is_file():
+        raise AffectlabError(f"{video}: video not found")
+    if cfg.run:
+        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint)
+        source = f"run {cfg.run}"
+    else:
+        (score, labels), sampling = baseline_scorer(cfg.checkpoint), cfg.sampling
+        source = "frame-baseline FER2013 head"
+    starts, clips, fps = window_clips(video, sampling, cfg.stride)
+    probs = []
+    for clip in clips:
+        probs.append(score(clip))
+        if progress is not None:
+            progress(1)
+    mean = np.mean(probs, axis=0)
+    return Prediction(
+        video=str(video),
+        source=source,
+        labels=labels,
+        fps=fps,
+        window_starts=starts.tolist(),
+        window_frames=sampling.frames_per_clip * sampling.frame_step,
+        probs=np.asarray(probs).tolist(),
+        video_probs=mean.tolist(),
+        video_label=labels[int(mean.argmax())],
+    )
+
+
+def write_prediction(pred: Prediction, cfg: PredictConfig, out: str | Path) -> dict[str, Path]:
+    """``windows.csv``, ``prediction.json``, ``timeline.png`` and ``config.json`` in ``out``."""
+    out = Path(out)
+    times = [(s, s + pred.window_frames) for s in pred.window_starts]
+    fps = pred.fps or 1.0
+    with atomic_path(out / "windows.csv") as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            [
+                "window",
+                "start_frame",
+                "end_frame",
+                "start_s",
+                "end_s",
+                "label",
+                *[f"p_{n}" for n in pred.labels],
+            ]
+        )
+        for i, ((a, b), p) in enumerate(zip(times, pred.probs, strict=True)):
+            writer.writerow(
+                [
+                    i,
+                    a,
+                    b,
+                    f"{a / fps:.3f}",
+                    f"{b / fps:.3f}",
+                    pred.labels[int(np.argmax(p))],
+                    *[f"{v:.5f}" for v in p],
+                ]
+            )
+    with atomic_path(out / "prediction.json") as tmp:
+        tmp.write_text(json.dumps(pred.model_dump(), indent=2) + "\n")
+    write_json(out / "config.json", cfg.model_dump())
+    centres = [(a + b) / 2 / fps for a, b in times]
+    timeline_png(
+        np.asarray(pred.probs),
+        pred.labels,
+        centres,
+        out / "timeline.png",
+        title=f"{Path(pred.video).name}: video label {pred.video_label} ({pred.source})",
+    )
+    return {name: out / name for name in ("windows.csv", "prediction.json", "timeline.png", "config.json")}

@@ -1,0 +1,123 @@
+"""Probe checkpoints: read the reference layouts (V-JEPA ``classifier``, V-JEPA 2 ``classifiers``) and
+write affectlab's own (the V-JEPA layout plus a ``probe`` metadata entry).
+
+Reference files hold ``{"classifier": state_dict, ...}`` (facebookresearch/jepa) or
+``{"classifiers": [state_dict, ...], ...}`` (facebookresearch/vjepa2, one per sweep head), with keys
+``pooler.query_tokens``, ``pooler.cross_attention_block.*``, ``pooler.blocks.i.*``, ``linear.*``, possibly
+prefixed by ``module.`` (DistributedDataParallel).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel
+from torch import nn
+
+from affectlab.atomic import atomic_path
+from affectlab.errors import AffectlabError
+from affectlab.fer.probes import AttentiveClassifier, build_probe
+
+
+class ProbeMeta(BaseModel):
+    """What affectlab stores beside a probe's weights so it can be rebuilt and read."""
+
+    kind: str
+    embed_dim: int
+    num_classes: int
+    num_heads: int = 16
+    mlp_hidden: int = 1024
+    dataset: str = ""
+    labels: list[str] = []
+    lr: float = 0.0
+    weight_decay: float = 0.0
+
+
+def _strip_module(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """``torch.load(weights_only=True)`` with a clear error for missing or unreadable files."""
+    path = Path(path)
+    if not path.is_file():
+        raise AffectlabError(f"{path}: probe checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # pickle/zip errors vary by torch version
+        raise AffectlabError(f"{path}: not a readable torch checkpoint ({err})") from err
+    if not isinstance(ckpt, dict):
+        raise AffectlabError(f"{path}: expected a dict checkpoint, got {type(ckpt).__name__}")
+    return ckpt
+
+
+def reference_state_dicts(path: str | Path) -> tuple[list[dict[str, torch.Tensor]], bool]:
+    """State dicts in a reference probe file and whether they are V-JEPA 2 (blocks before cross-attention)."""
+    ckpt = read_checkpoint(path)
+    if "classifiers" in ckpt:
+        return [_strip_module(sd) for sd in ckpt["classifiers"]], True
+    if "classifier" in ckpt:
+        return [_strip_module(ckpt["classifier"])], False
+    if any(k.removeprefix("module.").startswith("pooler.") for k in ckpt):
+        return [_strip_module(ckpt)], False
+    raise AffectlabError(
+        f"{path}: no 'classifier' or 'classifiers' entry and no 'pooler.*' keys; not a V-JEPA probe file"
+    )
+
+
+def attentive_from_state_dict(
+    state: dict[str, torch.Tensor], blocks_first: bool, num_heads: int = 16, source: str = "state dict"
+) -> AttentiveClassifier:
+    """Build an :class:`AttentiveClassifier` whose shapes match ``state`` and load it strictly."""
+    try:
+        embed_dim = state["pooler.query_tokens"].shape[-1]
+        num_classes = state["linear.weight"].shape[0]
+        hidden = state["pooler.cross_attention_block.mlp.fc1.weight"].shape[0]
+    except KeyError as err:
+        raise AffectlabError(f"{source}: missing attentive-probe parameter {err}") from err
+    block_ids = {int(m.group(1)) for k in state if (m := re.match(r"pooler\.blocks\.(\d+)\.", k))}
+    qkv_bias = "pooler.cross_attention_block.xattn.q.bias" in state
+    if embed_dim % num_heads:
+        raise AffectlabError(f"{source}: embed dim {embed_dim} is not divisible by {num_heads} heads")
+    model = AttentiveClassifier(
+        embed_dim,
+        num_classes,
+        num_heads=num_heads,
+        mlp_ratio=hidden / embed_dim,
+        depth=len(block_ids) + 1,
+        qkv_bias=qkv_bias,
+        blocks_first=blocks_first,
+    )
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise AffectlabError(
+            f"{source}: parameters do not match the reference attentive probe: {err}"
+        ) from err
+    return model
+
+
+def load_reference_probes(path: str | Path, num_heads: int = 16) -> list[AttentiveClassifier]:
+    """Every attentive probe in a V-JEPA or V-JEPA 2 probe file, ready for inference."""
+    states, blocks_first = reference_state_dicts(path)
+    return [attentive_from_state_dict(sd, blocks_first, num_heads, str(path)).eval() for sd in states]
+
+
+def save_probe(path: str | Path, model: nn.Module, meta: ProbeMeta) -> None:
+    """Write ``{"classifier": state_dict, "probe": meta}`` atomically (readable by the reference too)."""
+    with atomic_path(path) as tmp:
+        torch.save({"classifier": model.state_dict(), "probe": meta.model_dump()}, tmp)
+
+
+def load_probe(path: str | Path) -> tuple[nn.Module, ProbeMeta]:
+    """A probe written by :func:`save_probe`, rebuilt from its metadata, in eval mode."""
+    ckpt = read_checkpoint(path)
+    if "probe" not in ckpt or "classifier" not in ckpt:
+        raise AffectlabError(f"{path}: not an affectlab probe (expected 'classifier' and 'probe' entries)")
+    meta = ProbeMeta.model_validate(ckpt["probe"])
+    model = build_probe(meta.kind, meta.embed_dim, meta.num_classes, meta.num_heads, meta.mlp_hidden)
+    model.load_state_dict(_strip_module(ckpt["classifier"]), strict=True)
+    return model.eval(), meta
