@@ -92,14 +92,14 @@ def bf16_agreement(runner: SegmentRunner, frames: int) -> float:
 def measure(model: str, args: argparse.Namespace, device: torch.device, peak: float | None) -> dict:
     with torch.device(device):  # initialise the random weights where they run
         encoder = build(model, args.frames, args.resolution)
-    runner = SegmentRunner(encoder, device, args.batch)
+    runner = SegmentRunner(encoder, device, args.batch, compile=args.compile)
     x = torch.randn(args.batch, 3, args.frames, args.resolution, args.resolution, device=device)
     seconds = time_passes(runner, x, args.warmup, args.iters)
     if runner.batch_size < args.batch:  # out of memory: re-time at the batch that fits
         seconds = time_passes(runner, x, args.warmup, args.iters)
     passes_per_s = args.batch / seconds
     per_clip = (args.test_views + args.train_views) * args.segments
-    row = {"model": model, "batch": runner.batch_size, "passes_per_s": passes_per_s,
+    row = {"model": model, "compiled": args.compile, "batch": runner.batch_size, "passes_per_s": passes_per_s,
            "clips_per_s": passes_per_s / per_clip, "passes_per_clip": per_clip}  # fmt: skip
     arch = ARCHS.get(model.removeprefix("hf:"))
     if arch is not None:
@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--peak", type=float, default=None, help="peak TFLOP/s of the device (bf16 dense)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the encoder first")
     parser.add_argument("--peer", action="store_true", help="also time transformers' VJEPA2 encoder per ViT")
     args = parser.parse_args()
     device = resolve_device(args.device)
@@ -151,7 +152,8 @@ def main() -> None:
     for model in models:
         row = measure(model, args, device, peak)
         rows.append(row)
-        line = f"{model:15s} batch {row['batch']:3d}  {row['passes_per_s']:8.2f} passes/s"
+        label = f"{model} (compiled)" if args.compile else model
+        line = f"{label:26s} batch {row['batch']:3d}  {row['passes_per_s']:8.2f} passes/s"
         line += f"  {row['clips_per_s']:7.3f} clips/s"
         if "tflops" in row:
             frac = f"{row['fraction_of_peak']:.1%} of peak" if row["fraction_of_peak"] else "peak unknown"

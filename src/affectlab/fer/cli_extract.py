@@ -30,6 +30,9 @@ def extract(
         None, "--batch-size", help="Segments per forward (default: largest)."
     ),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    compile: bool = typer.Option(
+        False, "--compile/--no-compile", help="torch.compile the encoder first (faster on a GPU)."
+    ),
     train_views: int = typer.Option(1, "--train-views", help="Augmented views stored per clip for training."),
     test_views: int = typer.Option(3, "--test-views", help="Spatial views stored per clip for testing."),
     resolution: int = typer.Option(
@@ -77,6 +80,7 @@ def extract(
                 "engine": engine,
                 "device": device,
                 "batch_size": batch_size,
+                "compile": compile,
                 "shard_size": shard_size,
             }
         )

@@ -42,6 +42,7 @@ class ExtractConfig(BaseModel):
     device: Device = "auto"
     batch_size: int | None = Field(None, ge=1, description="segments per forward; None: largest that fits")
     shard_size: int = Field(8, ge=1, description="clips per shard (the unit of commit and resume)")
+    compile: bool = Field(False, description="torch.compile the encoder (GPU: +16-26% throughput, ViT-L/H)")
     decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
 
 
@@ -137,7 +138,7 @@ def _run_local(
     progress: Progress,
 ) -> None:
     """Shard after shard in this process; the next shard is decoded while the current one is encoded."""
-    runner = SegmentRunner(encoder, resolve_device(cfg.device), cfg.batch_size)
+    runner = SegmentRunner(encoder, resolve_device(cfg.device), cfg.batch_size, cfg.compile)
     paths = manifest.column("path").to_pylist()
 
     def load(shard: list[int]) -> tuple[torch.Tensor, ...]:
@@ -165,7 +166,9 @@ class RayExtractor:
         encoder = load_encoder(
             self.cfg.encoder, self.cfg.checkpoint, frames=s.frames_per_clip, resolution=s.resolution
         )
-        self.runner = SegmentRunner(encoder, resolve_device(self.cfg.device), self.cfg.batch_size)
+        self.runner = SegmentRunner(
+            encoder, resolve_device(self.cfg.device), self.cfg.batch_size, self.cfg.compile
+        )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         test, train = extract_clips(list(batch["path"]), list(batch["content_id"]), self.runner, self.cfg)

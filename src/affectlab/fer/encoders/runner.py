@@ -27,8 +27,12 @@ def resolve_device(device: Device) -> torch.device:
 class SegmentRunner:
     """Batches ``[M, C, T, H, W]`` segments through an encoder and pools the tokens."""
 
-    def __init__(self, encoder: Encoder, device: torch.device, batch_size: int | None = None) -> None:
+    def __init__(
+        self, encoder: Encoder, device: torch.device, batch_size: int | None = None, compile: bool = False
+    ) -> None:
         self.encoder = encoder.to(device).eval()
+        if compile:  # in place: ``encoder(x)`` then runs the torch.compile'd graph
+            self.encoder.compile()
         self.device = device
         self.batch_size = batch_size or (1 << 30 if device.type == "cuda" else CPU_BATCH)
 
@@ -37,7 +41,7 @@ class SegmentRunner:
             torch.inference_mode(),
             torch.autocast("cuda", torch.bfloat16, enabled=self.device.type == "cuda"),
         ):
-            return self.encoder.forward(x.to(self.device, non_blocking=True))
+            return self.encoder(x.to(self.device, non_blocking=True))
 
     def __call__(self, segments: torch.Tensor, pooling: Pooling) -> torch.Tensor:
         """``[M, C, T, H, W]`` -> pooled float32 tokens ``[M, P, D]`` on the CPU."""
