@@ -15,7 +15,7 @@ import pyarrow as pa
 from affectlab.text.measures.base import REGISTRY, Measure, MeasureConfig, register
 
 # Modules that register measures, in output-column order. Add a module here when you add a family.
-MEASURE_MODULES: tuple[str, ...] = ()
+MEASURE_MODULES: tuple[str, ...] = ("sentiment", "subjectivity", "concreteness", "affect", "figurative")
 
 __all__ = ["MEASURE_MODULES", "Measure", "MeasureConfig", "build_measures", "register", "score_batch"]
 

@@ -1,0 +1,238 @@
+"""Generic report plots (matplotlib Agg, PNG): distributions, estimates with CIs, heatmaps, grouped bars.
+
+Every function takes plain arrays keyed by group name and writes one PNG atomically. Colours follow the
+Okabe–Ito palette (colour-blind safe), one colour per group, in the order groups are given.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from affectlab.atomic import atomic_path  # noqa: E402
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+KDE_MAX_POINTS = 5_000  # violins are drawn from a seeded subsample of at most this many values per group
+ECDF_POINTS = 512
+DPI = 120
+
+plt.rcParams.update(
+    {
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.25,
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+    }
+)
+
+
+def group_colors(groups: Sequence[str]) -> dict[str, str]:
+    """A stable colour per group, in the order given (cycles after eight groups)."""
+    return {g: OKABE_ITO[i % len(OKABE_ITO)] for i, g in enumerate(groups)}
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG to ``path`` atomically and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+def _subsample(values: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    if values.size <= limit:
+        return values
+    return np.random.default_rng(seed).choice(values, size=limit, replace=False)
+
+
+def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted values and cumulative shares, thinned to at most ECDF_POINTS steps."""
+    x = np.sort(values)
+    y = np.arange(1, x.size + 1) / x.size
+    if x.size > ECDF_POINTS:
+        keep = np.unique(np.linspace(0, x.size - 1, ECDF_POINTS).astype(int))
+        x, y = x[keep], y[keep]
+    return x, y
+
+
+def distribution_plot(
+    samples: Mapping[str, np.ndarray],
+    path: Path,
+    *,
+    title: str,
+    xlabel: str,
+    counts: Mapping[str, int] | None = None,
+    xlim: tuple[float, float] | None = None,
+    seed: int = 0,
+) -> Path:
+    """Violins (median and quartiles marked) beside empirical CDFs, one colour per group.
+
+    ``counts`` gives the true group sizes for the legend when ``samples`` are subsamples.
+    """
+    groups = [g for g, v in samples.items() if len(v)]
+    colors = group_colors(list(samples))
+    fig, (ax_violin, ax_ecdf) = plt.subplots(
+        1, 2, figsize=(11, 0.55 * len(groups) + 2.2), width_ratios=[1.2, 1], layout="constrained"
+    )
+    positions = np.arange(len(groups))[::-1]
+    for pos, group in zip(positions, groups, strict=True):
+        values = np.asarray(samples[group], dtype=float)
+        shown = _subsample(values, KDE_MAX_POINTS, seed)
+        if np.ptp(shown) > 0:
+            body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
+            for patch in body["bodies"]:
+                patch.set_facecolor(colors[group])
+                patch.set_edgecolor(colors[group])
+                patch.set_alpha(0.45)
+        q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+        ax_violin.hlines(pos, q1, q3, color=colors[group], lw=5)
+        ax_violin.plot(median, pos, "o", color="white", mec=colors[group], ms=6, zorder=3)
+        x, y = _ecdf(values)
+        n = (counts or {}).get(group, values.size)
+        ax_ecdf.step(x, y, where="post", color=colors[group], lw=1.6, label=f"{group} (n={n:,})")
+    ax_violin.set_yticks(positions, groups)
+    ax_violin.set_xlabel(xlabel)
+    ax_violin.set_title("distribution (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
+    ax_ecdf.set_xlabel(xlabel)
+    ax_ecdf.set_ylabel("share of texts ≤ x")
+    ax_ecdf.set_ylim(0, 1.02)
+    ax_ecdf.set_title("empirical CDF", fontsize=9, fontweight="normal")
+    ax_ecdf.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    if xlim is not None:
+        pad = 0.02 * (xlim[1] - xlim[0])
+        for ax in (ax_violin, ax_ecdf):
+            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
+    fig.suptitle(title, fontweight="bold")
+    return save_png(fig, path)
+
+
+def interval_grid(
+    panels: Mapping[str, Mapping[str, tuple[float, float, float]]],
+    path: Path,
+    *,
+    title: str,
+    ncols: int = 4,
+    xlim: Mapping[str, tuple[float, float]] | None = None,
+) -> Path:
+    """Small multiples: per panel, one dot (estimate) with a horizontal CI bar per group.
+
+    ``panels[panel][group] = (estimate, low, high)``; groups keep one colour across panels.
+    """
+    groups = list(dict.fromkeys(g for panel in panels.values() for g in panel))
+    colors = group_colors(groups)
+    nrows = max(1, math.ceil(len(panels) / ncols))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(3.1 * ncols, 0.32 * len(groups) * nrows + 1.3 * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
+    positions = dict(zip(groups, np.arange(len(groups))[::-1], strict=True))
+    for ax, (name, estimates) in zip(axes.flat, panels.items(), strict=False):
+        for group, (estimate, low, high) in estimates.items():
+            if not np.isfinite(estimate):
+                continue
+            ax.errorbar(
+                estimate,
+                positions[group],
+                xerr=[[max(0.0, estimate - low)], [max(0.0, high - estimate)]],
+                fmt="o",
+                color=colors[group],
+                ms=5,
+                capsize=3,
+                lw=1.6,
+            )
+        ax.set_yticks(list(positions.values()), list(positions) if ax in axes[:, 0] else [])
+        ax.set_ylim(-0.6, len(groups) - 0.4)
+        ax.set_title(name, fontsize=9)
+        if xlim and name in xlim:
+            ax.set_xlim(*xlim[name])
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontweight="bold")
+    return save_png(fig, path)
+
+
+def heatmap(
+    matrix: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    path: Path,
+    *,
+    title: str,
+    colorbar_label: str,
+    annotations: Sequence[Sequence[str]] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "RdBu_r",
+) -> Path:
+    """A labelled heatmap (NaN cells blank), with an optional text label in every cell."""
+    matrix = np.asarray(matrix, dtype=float)
+    fig, ax = plt.subplots(figsize=(0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + 1.8))
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(len(col_labels)), col_labels, rotation=40, ha="right")
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    ax.grid(False)
+    if annotations is not None:
+        for (i, j), value in np.ndenumerate(matrix):
+            if np.isfinite(value):
+                red, green, blue, _ = image.cmap(image.norm(value))
+                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+                ax.text(
+                    j,
+                    i,
+                    annotations[i][j],
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "black",
+                )
+    fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return save_png(fig, path)
+
+
+def grouped_bars(
+    values: Mapping[str, Mapping[str, tuple[float, float, float]]],
+    path: Path,
+    *,
+    title: str,
+    ylabel: str,
+) -> Path:
+    """Bars per category, one colour per group: ``values[category][group] = (value, low, high)``."""
+    categories = list(values)
+    groups = list(dict.fromkeys(g for cat in values.values() for g in cat))
+    colors = group_colors(groups)
+    width = 0.8 / max(1, len(groups))
+    fig, ax = plt.subplots(figsize=(max(6.0, min(13.0, len(categories) * (0.45 * len(groups) + 0.5))), 3.8))
+    for k, group in enumerate(groups):
+        xs, heights, err = [], [], [[], []]
+        for i, cat in enumerate(categories):
+            if group in values[cat] and np.isfinite(values[cat][group][0]):
+                value, low, high = values[cat][group]
+                xs.append(i + (k - (len(groups) - 1) / 2) * width)
+                heights.append(value)
+                err[0].append(max(0.0, value - low))  # rounding can put a bound a hair past the value
+                err[1].append(max(0.0, high - value))
+        ax.bar(xs, heights, width=width * 0.95, color=colors[group], label=group, yerr=err, capsize=2)
+    ax.set_xticks(range(len(categories)), [textwrap.fill(c, 16) for c in categories])
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return save_png(fig, path)

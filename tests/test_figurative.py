@@ -1,0 +1,84 @@
+"""Figurative and evaluative language indicators, on hand-checked sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from affectlab.errors import AffectlabError
+from affectlab.text.measures import MeasureConfig, build_measures
+from affectlab.text.measures.figurative import (
+    FigurativeMeasure,
+    build_figurative,
+    count_simile_markers,
+    evaluative_adjectives,
+    share_abstract_nouns,
+)
+from affectlab.text.measures.norms import WordNorms
+from affectlab.text.tokenize import tokenize
+
+# Real Brysbaert et al. (2014) ratings and Dom_Pos of these five words.
+TOY_NORMS = WordNorms(
+    ("concreteness",),
+    {"dog": (4.85,), "idea": (1.61,), "freedom": (2.34,), "red": (4.24,), "run": (4.31,)},
+    "test",
+    {"dog": "Noun", "idea": "Noun", "freedom": "Noun", "red": "Adjective", "run": "Verb"},
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a cloud like a sheep", 1),
+        ("she sings like the wind, as light as a feather", 2),
+        ("I would like a coffee", 0),
+        ("I'd like an apple", 0),
+        ("bread as well as butter", 0),
+        ("as soon as possible", 0),
+        ("people like dogs", 0),
+        ("like a", 1),
+        ("", 0),
+    ],
+)
+def test_simile_markers(text, expected):
+    assert count_simile_markers(tokenize(text)) == expected
+
+
+def test_share_abstract_nouns_uses_pos_and_base_forms():
+    # nouns: dogs -> dog (concrete), idea, freedom (abstract); "red" and "run" are not nouns.
+    assert share_abstract_nouns(
+        tokenize("Two dogs, one idea of freedom; red run"), TOY_NORMS
+    ) == pytest.approx(2 / 3)
+    assert share_abstract_nouns(tokenize("red run"), TOY_NORMS) is None
+    no_pos = WordNorms(("concreteness",), {"idea": (1.61,)}, "test")
+    assert share_abstract_nouns(["idea"], no_pos) is None
+
+
+def test_evaluative_lexicon_is_pattern_subjective_adjectives():
+    lexicon = evaluative_adjectives()
+    assert {"beautiful", "sad", "happy"} <= lexicon
+    assert not {"red", "white", "wooden", "old"} & lexicon  # descriptive: subjectivity < 0.5
+    assert 500 < len(lexicon) < 2000
+
+
+def test_score_batch_columns_and_counts():
+    measure = FigurativeMeasure(TOY_NORMS)
+    out = measure.score_batch(["I love your beautiful idea, like a dream", None, "A dog on a red sofa", ""])
+    assert list(out) == measure.schema.names
+    assert out["n_simile_markers"] == [1, None, 0, 0]
+    assert out["n_first_person"] == [1, None, 0, 0]
+    assert out["n_second_person"] == [1, None, 0, 0]
+    assert out["n_evaluative_adjectives"] == [1, None, 0, 0]
+    assert out["share_abstract_nouns"] == [1.0, None, 0.0, None]
+    with pytest.raises(AffectlabError, match="text #1"):
+        measure.score_batch(["ok", 3])
+
+
+def test_registered_and_reads_real_brysbaert_pos(shared_data):
+    norms = shared_data / "norms" / "Concreteness_ratings_Brysbaert_et_al_BRM.txt"
+    measure = build_figurative(MeasureConfig(norms=norms))
+    out = measure.score_batch(["the truth of freedom, beauty and a dog"])
+    # nouns: truth 1.96, freedom 2.34 (abstract, < 2.5), beauty 2.93, dog 4.85
+    assert out["share_abstract_nouns"] == [pytest.approx(2 / 4)]
+    assert [m.name for m in build_measures(MeasureConfig(norms=norms), names=["figurative"])] == [
+        "figurative"
+    ]
