@@ -16,7 +16,7 @@ app = typer.Typer(
     name="affectlab",
     help=(
         "Measure affect in media.\n\n"
-        "  affectlab text score \"a photo of a dog on a red sofa\"\n\n"
+        '  affectlab text score "a photo of a dog on a red sofa"\n\n'
         "  affectlab text profile captions_val2017.json --out coco.parquet\n\n"
         "  affectlab fer predict clip.mp4"
     ),
@@ -36,7 +36,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """Measure affect in media."""
 

@@ -53,40 +53,33 @@ def extract(
 
     Re-running the same command continues a killed run; nothing is recomputed.
     """
-    from pydantic import ValidationError
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from affectlab.errors import AffectlabError
+    from affectlab.config import validated
     from affectlab.fer.extract import ExtractConfig, extract_features
     from affectlab.fer.manifest import read_manifest
-    from affectlab.fer.video import SamplingConfig
 
-    try:
-        sampling = SamplingConfig(
-            frames_per_clip=frames,
-            frame_step=frame_step,
-            num_segments=segments,
-            num_views=test_views,
-            train_views=train_views,
-            resolution=resolution,
-            face_crop=face_crop,
-        )
-        cfg = ExtractConfig.model_validate(
-            {
-                "encoder": encoder,
-                "checkpoint": None if checkpoint is None else str(checkpoint),
-                "sampling": sampling,
-                "pooling": pool,
-                "engine": engine,
-                "device": device,
-                "batch_size": batch_size,
-                "compile": compile,
-                "shard_size": shard_size,
-            }
-        )
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise AffectlabError(f"invalid extract options: {problems}") from err
+    sampling = {
+        "frames_per_clip": frames,
+        "frame_step": frame_step,
+        "num_segments": segments,
+        "num_views": test_views,
+        "train_views": train_views,
+        "resolution": resolution,
+        "face_crop": face_crop,
+    }
+    options = {
+        "encoder": encoder,
+        "checkpoint": None if checkpoint is None else str(checkpoint),
+        "sampling": sampling,
+        "pooling": pool,
+        "engine": engine,
+        "device": device,
+        "batch_size": batch_size,
+        "compile": compile,
+        "shard_size": shard_size,
+    }
+    cfg = validated(ExtractConfig, options, "extract options")
     table = read_manifest(manifest)
     columns = [
         TextColumn("extract"),

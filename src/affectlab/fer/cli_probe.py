@@ -57,32 +57,28 @@ def train(
 
     Example: affectlab fer train --features features/ravdess-vith --probe attentive --out runs/ravdess
     """
-    from pydantic import ValidationError
     from rich.console import Console
 
-    from affectlab.errors import AffectlabError
+    from affectlab.config import validated
     from affectlab.fer.crossval import fold_ids
     from affectlab.fer.features import FeatureStore
     from affectlab.fer.run import train_run
     from affectlab.fer.train import TrainConfig
 
-    try:
-        cfg = TrainConfig(
-            probe=probe,
-            folds=folds,
-            epochs=epochs,
-            lrs=_floats(lr, "--lr"),
-            weight_decays=_floats(wd, "--wd"),
-            batch_size=batch_size,
-            warmup_epochs=warmup,
-            num_heads=heads,
-            val_fraction=val_fraction,
-            seed=seed,
-            device=device,
-        )
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise AffectlabError(f"invalid training options: {problems}") from err
+    options = {
+        "probe": probe,
+        "folds": folds,
+        "epochs": epochs,
+        "lrs": _floats(lr, "--lr"),
+        "weight_decays": _floats(wd, "--wd"),
+        "batch_size": batch_size,
+        "warmup_epochs": warmup,
+        "num_heads": heads,
+        "val_fraction": val_fraction,
+        "seed": seed,
+        "device": device,
+    }
+    cfg = validated(TrainConfig, options, "training options")
     store = FeatureStore(features)
     n_folds = len(set(fold_ids(store.manifest, cfg.folds, str(features)).tolist()))
     with _progress("train (epochs over folds)", n_folds * epochs) as advance:

@@ -19,6 +19,7 @@ from torch import nn
 
 from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
+from affectlab.fer.encoders.checkpoint import load_weights
 from affectlab.fer.probes import AttentiveClassifier, build_probe
 
 
@@ -41,17 +42,8 @@ def _strip_module(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """``torch.load(weights_only=True)`` with a clear error for missing or unreadable files."""
-    path = Path(path)
-    if not path.is_file():
-        raise AffectlabError(f"{path}: probe checkpoint not found")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # pickle/zip errors vary by torch version
-        raise AffectlabError(f"{path}: not a readable torch checkpoint ({err})") from err
-    if not isinstance(ckpt, dict):
-        raise AffectlabError(f"{path}: expected a dict checkpoint, got {type(ckpt).__name__}")
-    return ckpt
+    """A probe checkpoint loaded with ``weights_only=True``; clear errors for missing or bad files."""
+    return load_weights(path)
 
 
 def reference_state_dicts(path: str | Path) -> tuple[list[dict[str, torch.Tensor]], bool]:

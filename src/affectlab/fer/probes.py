@@ -18,22 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from affectlab.fer.layers import MLP
+
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[str, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 INIT_STD = 0.02
-
-
-class MLP(nn.Module):
-    """fc1 -> GELU -> fc2 (reference names)."""
-
-    def __init__(self, dim: int, hidden: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
 
 
 def _heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:

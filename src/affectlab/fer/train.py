@@ -102,6 +102,7 @@ def _batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarr
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
+@deterministic()
 def fit_heads(
     x: np.ndarray,
     y: np.ndarray,
@@ -115,18 +116,6 @@ def fit_heads(
     Trains on ``cfg.device`` with deterministic kernels (features stay on the CPU, batches are moved);
     returns the heads on the CPU. Same inputs and seed on the same device -> the same weights.
     """
-    with deterministic():
-        return _fit_heads(x, y, num_classes, cfg, seed, progress)
-
-
-def _fit_heads(
-    x: np.ndarray,
-    y: np.ndarray,
-    num_classes: int,
-    cfg: TrainConfig,
-    seed: int,
-    progress: Callable[[int], None] | None = None,
-) -> list[nn.Module]:
     device = resolve_device(cfg.device)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

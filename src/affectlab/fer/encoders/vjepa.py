@@ -14,6 +14,7 @@ from torch import nn
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.base import file_sha256
 from affectlab.fer.encoders.checkpoint import check_keys, encoder_state
+from affectlab.fer.layers import MLP
 
 
 class ViTConfig(BaseModel):
@@ -85,17 +86,6 @@ class Attention(nn.Module):
         qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
         x = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
         return self.proj(x.transpose(1, 2).reshape(b, n, c))
-
-
-class MLP(nn.Module):
-    def __init__(self, dim: int, hidden: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
 
 
 class Block(nn.Module):
