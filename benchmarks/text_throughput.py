@@ -6,8 +6,9 @@ Brysbaert norms per lower-cased word. Three contenders score all COCO val2017 ca
 process: affectlab with all default measures, affectlab with the measures the peer loop computes
 (vader, pattern, concreteness) and the peer loop. They take turns slice by slice (1,000 captions), so a
 swing in machine load hits all three alike; times are this process's CPU time. Each round starts from fresh
-objects (affectlab's memos empty; loading lexicons and norms, once per process, is not timed). The scores
-are checked to be identical and the ratios of the best rounds printed.
+objects (affectlab's memos empty; loading lexicons and norms, once per process, is not timed) and no
+contender reuses another's tokens of the same slice. The scores are checked to be identical and the ratios
+of the best rounds printed.
 
     .venv/bin/python benchmarks/text_throughput.py [--captions PATH] [--rounds 3] [--slice 1000]
 """
@@ -26,6 +27,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from affectlab.text.measures import Measure, build_measures, score_batch
 from affectlab.text.measures.lemmas import lemma_candidates
 from affectlab.text.measures.norms import load_concreteness_norms
+from affectlab.text.tokenize import forget_batch
 
 PEER_MEASURES = ("vader", "pattern", "concreteness")  # what the peer loop computes
 SENTIMENT_COLUMNS = ("vader_neg", "vader_neu", "vader_pos", "vader_compound", "polarity", "subjectivity")
@@ -41,6 +43,7 @@ def fresh_measures(names: list[str] | None) -> list[Measure]:
 
 def affectlab_scorer(measures: list[Measure]) -> Callable[[list[str]], list[tuple]]:
     def score(texts: list[str]) -> list[tuple]:
+        forget_batch()  # no reuse of another contender's tokens of the same slice
         columns = score_batch(texts, measures).to_pydict()
         return list(zip(*(columns[name] for name in SENTIMENT_COLUMNS), strict=True))
 

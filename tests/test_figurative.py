@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from affectlab.errors import AffectlabError
 from affectlab.text.measures import MeasureConfig, build_measures
 from affectlab.text.measures.figurative import (
+    FIRST_PERSON,
+    SCHEMA,
+    SECOND_PERSON,
     FigurativeMeasure,
     build_figurative,
     count_simile_markers,
@@ -82,3 +87,49 @@ def test_registered_and_reads_real_brysbaert_pos(shared_data):
     assert [m.name for m in build_measures(MeasureConfig(norms=norms), names=["figurative"])] == [
         "figurative"
     ]
+
+
+def _reference(texts, norms):
+    """The measure's columns from the module's simple functions, token by token (no memo, no shortcuts)."""
+    evaluative = evaluative_adjectives()
+    rows = []
+    for text in texts:
+        tokens = tokenize(text)
+        rows.append(
+            (
+                count_simile_markers(tokens),
+                sum(t in FIRST_PERSON for t in tokens),
+                sum(t in SECOND_PERSON for t in tokens),
+                sum(t in evaluative for t in tokens),
+                share_abstract_nouns(tokens, norms),
+            )
+        )
+    return {name: list(column) for name, column in zip(SCHEMA.names, zip(*rows, strict=True), strict=True)}
+
+
+@pytest.mark.parametrize("with_pos", [True, False])
+def test_fast_measure_equals_reference_on_all_coco_captions(shared_data, with_pos):
+    path = shared_data / "norms" / "Concreteness_ratings_Brysbaert_et_al_BRM.txt"
+    measure = build_figurative(MeasureConfig(norms=path if with_pos else None))
+    assert measure.norms.has_pos is with_pos
+    captions = json.loads((shared_data / "captions" / "captions_val2017.json").read_text(encoding="utf-8"))
+    texts = [a["caption"] for a in captions["annotations"]]
+    texts += [
+        "",
+        "like",
+        "as big as",
+        "I would like a coffee; you'd like an idea of freedom, like the wind, as soon as possible",
+        # longer than one summed chunk of tokens (1,023): counts must not carry between fields
+        "I like you, my beautiful idea of truth, like a dog as big as a house and your freedom " * 200,
+    ]
+    got: dict[str, list] = {name: [] for name in SCHEMA.names}
+    for start in range(0, len(texts), 1000):
+        for name, column in measure.score_batch(texts[start : start + 1000]).items():
+            got[name] += column
+    assert got == _reference(texts, measure.norms)
+    if with_pos:
+        assert sum(v is not None for v in got["share_abstract_nouns"]) > 20_000
+    else:
+        assert set(got["share_abstract_nouns"]) == {None}
+    # per repeat: I, my; you, your; "like a", "as big as" (not "like you")
+    assert [got[c][-1] for c in ("n_first_person", "n_second_person", "n_simile_markers")] == [400, 400, 400]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from affectlab.text.tokenize import _WORD, tokenize
+from affectlab.text.tokenize import _WORD, tokenize, tokenize_batch
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,13 @@ def test_chunk_memo_gives_whole_text_result() -> None:
     assert tokenize(text) == whole
     assert tokenize(text) == whole  # second time from the memo
     assert whole[:2] == ["οδος", "οδος"]  # Greek final sigma lowercased per word
+
+
+def test_tokenize_batch_shares_one_batch_between_measures() -> None:
+    texts = ["A dog's toy", None, "", 3]
+    first = tokenize_batch(texts)
+    assert first == [("a", "dog's", "toy"), None, (), None]
+    assert tokenize_batch(list(texts)) is first  # the same text objects: tokenized once
+    other = tokenize_batch(["A dog's toy", None, "", "cat"])
+    assert other is not first and other[3] == ("cat",)
+    assert tokenize_batch([]) == []

@@ -30,7 +30,7 @@ MEANINGS: dict[str, str] = {
     "objectivity": "1 - subjectivity",
     "concreteness": "mean word concreteness, 1 abstract .. 5 concrete (Brysbaert 2014)",
     "concreteness_coverage": "share of words found in the concreteness norms",
-    "n_abstract_words": "words rated below 2.5 (abstract)",
+    "n_abstract_words": "content words rated below 2.5 (abstract; function words excluded)",
     "valence": "mean word valence, 1 unhappy .. 9 happy (Warriner 2013)",
     "arousal": "mean word arousal, 1 calm .. 9 excited (Warriner 2013)",
     "dominance": "mean word dominance, 1 controlled .. 9 in control (Warriner 2013)",

@@ -15,7 +15,7 @@ import pyarrow as pa
 from affectlab.text.measures.base import MeasureConfig, register
 from affectlab.text.measures.columns import float_schema, reject_non_text
 from affectlab.text.measures.norms import WordNorms, load_affect_norms
-from affectlab.text.tokenize import tokenize
+from affectlab.text.tokenize import tokenize_batch
 
 COLUMNS = ("valence", "arousal", "dominance", "affect_coverage")
 _NULLS = (None,) * len(COLUMNS)
@@ -30,8 +30,8 @@ class AffectMeasure:
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
 
-    def _score(self, text: str) -> tuple[float | None, ...]:
-        units, found = self.norms.match(tokenize(text))
+    def _score(self, tokens: tuple[str, ...]) -> tuple[float | None, ...]:
+        units, found = self.norms.match(tokens)
         coverage = len(found) / units if units else None
         if not found:
             return None, None, None, coverage
@@ -46,11 +46,11 @@ class AffectMeasure:
     def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
         """One list per column of ``schema``."""
         rows = []
-        for index, text in enumerate(texts):
-            if text.__class__ is str:
-                rows.append(self._score(text))
+        for index, tokens in enumerate(tokenize_batch(texts)):
+            if tokens is not None:
+                rows.append(self._score(tokens))
             else:
-                reject_non_text(index, text)
+                reject_non_text(index, texts[index])
                 rows.append(_NULLS)
         columns = zip(*rows, strict=True) if rows else ((),) * len(COLUMNS)
         return {name: list(values) for name, values in zip(COLUMNS, columns, strict=True)}

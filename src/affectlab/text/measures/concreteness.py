@@ -3,21 +3,34 @@
 Mean Brysbaert et al. (2014) rating (1 abstract .. 5 concrete) over the text's rated units (tokens of
 :func:`affectlab.text.tokenize.tokenize`, two-word entries matched as one unit, lemma fallback; see
 :meth:`WordNorms.match`), the share of units rated, the number of rated units below 2.5, and the token
-count. No token: concreteness and coverage null, counts 0. A None text: nulls everywhere.
+count. ``n_abstract_words`` counts content words only: a rated unit counts when its rating is below 2.5
+and its matched entry is not a function word (``function_words.txt``: Brysbaert ``Dom_Pos`` Article,
+Conjunction, Determiner, Ex, Not, Number, Preposition, Pronoun or To, plus auxiliary and modal verb forms;
+regenerate with ``tools/make_function_words.py``); the mean and the coverage use every rated unit.
+No token: concreteness and coverage null, counts 0. A None text: nulls everywhere.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from importlib import resources
 
 import pyarrow as pa
 
 from affectlab.text.measures.base import MeasureConfig, register
 from affectlab.text.measures.columns import float_schema, reject_non_text
 from affectlab.text.measures.norms import WordNorms, load_concreteness_norms
-from affectlab.text.tokenize import tokenize
+from affectlab.text.tokenize import tokenize_batch
 
 ABSTRACT_BELOW = 2.5
+
+
+@functools.cache
+def function_words() -> frozenset[str]:
+    """The function words never counted by ``n_abstract_words`` (the package's ``function_words.txt``)."""
+    text = resources.files(__package__).joinpath("function_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 class ConcretenessMeasure:
@@ -34,23 +47,29 @@ class ConcretenessMeasure:
 
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
+        self._rating = {entry: ratings[0] for entry, ratings in norms.values.items()}
+        skip = function_words()
+        self._abstract = frozenset(  # entries counted by n_abstract_words: content words rated < 2.5
+            entry for entry, rating in self._rating.items() if rating < ABSTRACT_BELOW and entry not in skip
+        )
 
     def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
         """One list per column of ``schema``."""
-        match = self.norms.match
+        match = self.norms.match_entries
+        rating_of = self._rating
+        counted = self._abstract
         mean: list[float | None] = []
         coverage: list[float | None] = []
         n_abstract: list[int | None] = []
         n_tokens: list[int | None] = []
-        for index, text in enumerate(texts):
-            if text.__class__ is not str:
-                reject_non_text(index, text)
+        for index, tokens in enumerate(tokenize_batch(texts)):
+            if tokens is None:
+                reject_non_text(index, texts[index])
                 mean.append(None)
                 coverage.append(None)
                 n_abstract.append(None)
                 n_tokens.append(None)
                 continue
-            tokens = tokenize(text)
             units, found = match(tokens)
             n_tokens.append(len(tokens))
             if not found:
@@ -60,9 +79,10 @@ class ConcretenessMeasure:
                 continue
             total = 0.0
             abstract = 0
-            for (rating,) in found:
+            for entry in found:
+                rating = rating_of[entry]
                 total += rating
-                if rating < ABSTRACT_BELOW:
+                if rating < ABSTRACT_BELOW and entry in counted:
                     abstract += 1
             mean.append(total / len(found))
             coverage.append(len(found) / units)

@@ -29,7 +29,7 @@ import textblob
 from affectlab.text.measures.base import MeasureConfig, register
 from affectlab.text.measures.columns import reject_non_text
 from affectlab.text.measures.norms import WordNorms, load_concreteness_norms
-from affectlab.text.tokenize import tokenize
+from affectlab.text.tokenize import tokenize_batch
 
 FIRST_PERSON = frozenset(
     "i me my mine myself we us our ours ourselves i'm i've i'd i'll we're we've we'd we'll".split()
@@ -87,8 +87,68 @@ def share_abstract_nouns(tokens: Sequence[str], norms: WordNorms) -> float | Non
     return abstract / nouns if nouns else None
 
 
+# Per-token memo: the token's flags, each the lowest bit of its own counter field, so that the sum of the
+# memo values over a text's tokens holds every count at once (one C-level pass: ``sum(map(...))``). A text
+# is summed in chunks of fewer than 2**_FIELD_BITS tokens, so no field can carry into the next.
+_FIELD_BITS = 10
+_FIELD_MASK = (1 << _FIELD_BITS) - 1
+_CHUNK = _FIELD_MASK  # tokens summed at once
+_NOUN, _ABSTRACT_NOUN, _EVALUATIVE, _FIRST, _SECOND, _TRIGGER = (1 << (_FIELD_BITS * i) for i in range(6))
+_SIMILE_TRIGGERS = frozenset({"like", "as"})
+_MEMO_LIMIT = 500_000  # memoised tokens before the memo is cleared (bounded memory on huge corpora)
+
+
+class _TokenFlags(dict):
+    """token -> packed flags (first/second person, evaluative adjective, noun, abstract noun, like/as)."""
+
+    def __init__(self, norms: WordNorms, evaluative: frozenset[str]) -> None:
+        super().__init__()
+        self.norms = norms
+        self.evaluative = evaluative
+
+    def __missing__(self, token: str) -> int:
+        if len(self) > _MEMO_LIMIT:
+            self.clear()
+        flags = 0
+        if token in FIRST_PERSON:
+            flags |= _FIRST
+        if token in SECOND_PERSON:
+            flags |= _SECOND
+        if token in self.evaluative:
+            flags |= _EVALUATIVE
+        if token in _SIMILE_TRIGGERS:
+            flags |= _TRIGGER
+        norms = self.norms
+        if norms.has_pos:
+            entry = norms.entry(token)
+            if entry is not None and norms.pos(entry) == "Noun":
+                flags |= _NOUN
+                if (norms.rating(entry) or 0.0) < ABSTRACT_BELOW:
+                    flags |= _ABSTRACT_NOUN
+        self[token] = flags
+        return flags
+
+
+def _unpack(packed: int) -> tuple[int, int, int, int, int, int]:
+    """Counts of nouns, abstract nouns, evaluative adjectives, first, second person, like/as."""
+    return (
+        packed & _FIELD_MASK,
+        packed >> _FIELD_BITS & _FIELD_MASK,
+        packed >> 2 * _FIELD_BITS & _FIELD_MASK,
+        packed >> 3 * _FIELD_BITS & _FIELD_MASK,
+        packed >> 4 * _FIELD_BITS & _FIELD_MASK,
+        packed >> 5 * _FIELD_BITS,
+    )
+
+
 class FigurativeMeasure:
-    """Counts of simile markers, first/second person pronouns, evaluative adjectives; abstract-noun share."""
+    """Counts of simile markers, first/second person pronouns, evaluative adjectives; abstract-noun share.
+
+    Equal to the module's simple functions (``count_simile_markers``, ``share_abstract_nouns``, membership
+    counts) on every text, computed from a per-token memo of flags in one pass over the tokens;
+    ``count_simile_markers`` runs only on texts containing ``like`` or ``as``, and the abstract-noun
+    share is null without looking anything up when the norms carry no part of speech.
+    """
 
     name = "figurative"
     schema = SCHEMA
@@ -96,23 +156,50 @@ class FigurativeMeasure:
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
         self.evaluative = evaluative_adjectives()
+        self._flags = _TokenFlags(norms, self.evaluative)
 
     def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
         """One list per column of ``schema``; a None text gets nulls everywhere."""
-        out: dict[str, list] = {field.name: [] for field in SCHEMA}
-        for index, text in enumerate(texts):
-            if text.__class__ is not str:
-                reject_non_text(index, text)
-                for column in out.values():
+        flags = self._flags.__getitem__
+        similes: list[int | None] = []
+        first: list[int | None] = []
+        second: list[int | None] = []
+        evaluative: list[int | None] = []
+        share: list[float | None] = []
+        for index, tokens in enumerate(tokenize_batch(texts)):
+            if tokens is None:
+                reject_non_text(index, texts[index])
+                for column in (similes, first, second, evaluative, share):
                     column.append(None)
                 continue
-            tokens = tokenize(text)
-            out["n_simile_markers"].append(count_simile_markers(tokens))
-            out["n_first_person"].append(sum(t in FIRST_PERSON for t in tokens))
-            out["n_second_person"].append(sum(t in SECOND_PERSON for t in tokens))
-            out["n_evaluative_adjectives"].append(sum(t in self.evaluative for t in tokens))
-            out["share_abstract_nouns"].append(share_abstract_nouns(tokens, self.norms))
-        return out
+            if len(tokens) <= _CHUNK:
+                packed = sum(map(flags, tokens))
+                if not packed:
+                    similes.append(0)
+                    first.append(0)
+                    second.append(0)
+                    evaluative.append(0)
+                    share.append(None)
+                    continue
+                nouns, abstract, n_evaluative, n_first, n_second, triggers = _unpack(packed)
+            else:
+                counts = (0,) * 6
+                for start in range(0, len(tokens), _CHUNK):
+                    chunk = _unpack(sum(map(flags, tokens[start : start + _CHUNK])))
+                    counts = tuple(a + b for a, b in zip(counts, chunk, strict=True))
+                nouns, abstract, n_evaluative, n_first, n_second, triggers = counts
+            similes.append(count_simile_markers(tokens) if triggers else 0)
+            first.append(n_first)
+            second.append(n_second)
+            evaluative.append(n_evaluative)
+            share.append(abstract / nouns if nouns else None)
+        return {
+            "n_simile_markers": similes,
+            "n_first_person": first,
+            "n_second_person": second,
+            "n_evaluative_adjectives": evaluative,
+            "share_abstract_nouns": share,
+        }
 
 
 @register("figurative")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -52,8 +52,9 @@ class WordNorms:
             if second and " " not in second:
                 self._bigram_tails.setdefault(first, set()).add(second)
         self._entries: dict[str, str | None] = {}
-        self._tokens: dict[str, tuple[tuple[float, ...] | None, bool]] = {}
-        self._pairs: dict[tuple[str, str], tuple[float, ...] | None] = {}
+        # token -> (its entry or None, None or, when it begins two-word entries, its memo of second tokens)
+        self._tokens: dict[str, tuple[str | None, dict[str, str | None] | None]] = {}
+        self._n_pairs = 0  # second tokens memoised over all first tokens
 
     @property
     def has_pos(self) -> bool:
@@ -99,53 +100,53 @@ class WordNorms:
             return f"{first} {second}"
         return next((f"{first} {c}" for c in lemma_candidates(second) if c in tails), None)
 
-    def match(self, tokens: list[str]) -> tuple[int, list[tuple[float, ...]]]:
-        """Score a token list: (number of units, ratings of the rated units), scanning left to right.
+    def match(self, tokens: Sequence[str]) -> tuple[int, list[tuple[float, ...]]]:
+        """Score a token list: (number of units, ratings of the rated units); see :meth:`match_entries`."""
+        units, entries = self.match_entries(tokens)
+        return units, list(map(self.values.__getitem__, entries))
+
+    def match_entries(self, tokens: Sequence[str]) -> tuple[int, list[str]]:
+        """Match a token list: (number of units, the entries of the rated units), scanning left to right.
 
         At each position a two-word entry (``bigram``) is tried first and, when found, covers both tokens
         as one unit; otherwise the token is one unit, rated through ``entry`` or unrated.
         """
         known = self._tokens.get
         infos = [known(token) or self._learn(token) for token in tokens]
-        pairs = self._pairs
-        found: list[tuple[float, ...]] = []
+        found: list[str] = []
         units = len(tokens)
         last = units - 1
         skip = False
-        for i, (rated, head) in enumerate(infos):
+        for i, (entry, pairs) in enumerate(infos):
             if skip:
                 skip = False
                 continue
-            if head and i < last:
-                key = (tokens[i], tokens[i + 1])
-                pair = pairs.get(key, _UNSEEN)
+            if pairs is not None and i < last:
+                second = tokens[i + 1]
+                pair = pairs.get(second, _UNSEEN)
                 if pair is _UNSEEN:
-                    pair = self._learn_pair(*key)
+                    pair = self._learn_pair(pairs, tokens[i], second)
                 if pair is not None:
                     found.append(pair)
                     units -= 1
                     skip = True
                     continue
-            if rated is not None:
-                found.append(rated)
+            if entry is not None:
+                found.append(entry)
         return units, found
 
-    def _learn(self, token: str) -> tuple[tuple[float, ...] | None, bool]:
-        """Memoise (ratings of the entry ``token`` maps to or None, whether it begins a two-word entry)."""
-        if len(self._tokens) > _MEMO_LIMIT:
+    def _learn(self, token: str) -> tuple[str | None, dict[str, str | None] | None]:
+        """Memoise (the entry ``token`` maps to or None, a memo of pairs when it begins two-word entries)."""
+        if len(self._tokens) > _MEMO_LIMIT or self._n_pairs > _MEMO_LIMIT:
             self._tokens.clear()
-            self._pairs.clear()
-        entry = self.entry(token)
-        info = self._tokens[token] = (
-            None if entry is None else self.values[entry],
-            token in self._bigram_tails,
-        )
+            self._n_pairs = 0
+        info = self._tokens[token] = (self.entry(token), {} if token in self._bigram_tails else None)
         return info
 
-    def _learn_pair(self, first: str, second: str) -> tuple[float, ...] | None:
-        key = self.bigram(first, second)
-        rated = self._pairs[(first, second)] = None if key is None else self.values[key]
-        return rated
+    def _learn_pair(self, pairs: dict[str, str | None], first: str, second: str) -> str | None:
+        key = pairs[second] = self.bigram(first, second)
+        self._n_pairs += 1
+        return key
 
 
 def _rows(path: Path, delimiter: str) -> Iterator[dict[str, str]]:
