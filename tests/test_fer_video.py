@@ -22,60 +22,12 @@ from affectlab.fer.video import (
 )
 
 CFG = SamplingConfig()
-BASE_60 = [
-    0,
-    4,
-    9,
-    13,
-    18,
-    22,
-    27,
-    31,
-    36,
-    40,
-    45,
-    49,
-    54,
-    58,
-    58,
-    58,
-]  # floor(linspace(0, 59, 14)), pad, clip 58
-BASE_100 = [
-    0,
-    4,
-    9,
-    13,
-    18,
-    22,
-    27,
-    31,
-    36,
-    40,
-    45,
-    49,
-    54,
-    58,
-    62,
-    62,
-]  # floor(linspace(0, 63, 15)), clip 62
-BASE_LONG = [
-    0,
-    4,
-    8,
-    12,
-    17,
-    21,
-    25,
-    29,
-    34,
-    38,
-    42,
-    46,
-    51,
-    55,
-    59,
-    63,
-]  # floor(linspace(0, 64, 16)), clip 63
+# floor(linspace(0, 59, 14)), pad, clip 58
+BASE_60 = [0, 4, 9, 13, 18, 22, 27, 31, 36, 40, 45, 49, 54, 58, 58, 58]
+# floor(linspace(0, 63, 15)), clip 62
+BASE_100 = [0, 4, 9, 13, 18, 22, 27, 31, 36, 40, 45, 49, 54, 58, 62, 62]
+# floor(linspace(0, 64, 16)), clip 63
+BASE_LONG = [0, 4, 8, 12, 17, 21, 25, 29, 34, 38, 42, 46, 51, 55, 59, 63]
 
 
 def _real_clips(shared_data: Path) -> list[Path]:
