@@ -121,6 +121,50 @@ def test_several_corpora_per_file_shards_and_groups(tmp_path):
         compare([mixed, shard], groups={"laion": "captions"})
 
 
+def test_folder_of_parts_is_read_like_one_file(tmp_path, two_files, monkeypatch):
+    captions, art = two_files
+    parts = tmp_path / "captions_parts"
+    parts.mkdir()
+    table = pq.read_table(captions)
+    pq.write_table(table.slice(0, 4), parts / "part-000000.parquet")
+    pq.write_table(table.slice(4), parts / "part-000001.parquet")
+    expected = compare([captions, art])
+    result = compare([parts, art])
+    assert result.corpora == expected.corpora == ["captions", "art"]
+    assert result.describe == expected.describe
+    assert [p.test.p_value for p in result.pairs] == [p.test.p_value for p in expected.pairs]
+    out = tmp_path / "report"
+    assert write_report([parts, art], out).corpora == ["captions", "art"]  # not profiled as raw input
+    assert not (out / "scores").exists()
+    (tmp_path / "hollow").mkdir()
+    with pytest.raises(AffectlabError, match="hollow: folder has no parquet files"):
+        compare([tmp_path / "hollow", art])
+    with pytest.raises(AffectlabError, match="plots: not a folder of parquet files"):
+        compare([out / "plots", art])
+
+
+def test_profile_folder_outputs_feed_compare(tmp_path):
+    (tmp_path / "captions.txt").write_text("a dog on a red sofa\na man riding a bike\n" * 3)
+    (tmp_path / "poems.txt").write_text("I love the sad beauty of freedom\nhope is a lovely dream\n" * 3)
+    for name in ("captions", "poems"):
+        args = ["text", "profile", str(tmp_path / f"{name}.txt"), "--out", f"{tmp_path / name}/"]
+        done = runner.invoke(app, [*args, "--workers", "1", "--batch-size", "2"])
+        assert done.exit_code == 0, done.output
+    done = runner.invoke(
+        app,
+        [
+            "text",
+            "compare",
+            str(tmp_path / "captions"),
+            str(tmp_path / "poems"),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "compared 2 corpora" in done.output and not (tmp_path / "r" / "scores").exists()
+
+
 def test_optional_measures_in_some_files_only_are_skipped(tmp_path):
     a = write_scores(tmp_path / "a.parquet", "a", {**CORE, "valence": [5.0] * 6})
     b = write_scores(tmp_path / "b.parquet", "b", CORE)

@@ -168,3 +168,89 @@ def test_error_mid_corpus_leaves_no_output(tmp_path, workers):
     with pytest.raises(AffectlabError, match="line 3001 is not valid JSON"):
         run_profile([bad], out, workers=workers, batch_size=100)
     assert list(out.parent.iterdir()) == []
+
+
+def read_parts(folder: Path) -> pa.Table:
+    """The parts of a folder output, in file-name order (as ``pyarrow.dataset`` reads them)."""
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"part-{i:06d}.parquet" for i in range(len(names))]
+    table = pq.read_table(folder)
+    assert table.equals(pa.concat_tables(pq.read_table(folder / name) for name in names))
+    return table
+
+
+def run_profile_folder(files: list[Path], out: Path, **options) -> pa.Table:
+    corpora = [open_corpus(path) for path in files]
+    summary = profile_corpora(corpora, f"{out}/", ProfileOptions(**options), measures_factory=toy_measures)
+    table = read_parts(out)
+    assert summary.rows == table.num_rows
+    return table
+
+
+def test_local_folder_output_equals_file_output(corpus_files, tmp_path):
+    single = run_profile(corpus_files, tmp_path / "one.parquet", workers=2, batch_size=97)
+    parts = run_profile_folder(corpus_files, tmp_path / "parts", workers=2, batch_size=97, shard_rows=500)
+    assert len(list((tmp_path / "parts").iterdir())) == 5  # 6 batches of 97 = 582 rows per part
+    assert parts.equals(single)
+    assert (
+        json.loads(pq.read_schema(tmp_path / "parts" / "part-000004.parquet").metadata[b"affectlab"])[
+            "options"
+        ]["shard_rows"]
+        == 500
+    )
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_folder_output_refuses_non_empty_folder_unless_overwrite(corpus_files, tmp_path):
+    out = tmp_path / "parts"
+    out.mkdir()
+    run_profile_folder(corpus_files[:1], out, workers=1)  # an existing empty folder is fine
+    corpora = [open_corpus(corpus_files[1])]
+    with pytest.raises(AffectlabError, match="parts: folder is not empty; pass --overwrite"):
+        profile_corpora(corpora, out, ProfileOptions(workers=1), measures_factory=toy_measures)
+    profile_corpora(corpora, out, ProfileOptions(workers=1), measures_factory=toy_measures, overwrite=True)
+    assert read_parts(out).column("corpus").unique().to_pylist() == ["art"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "art.jsonl",
+        "parts",
+        "prompts.txt",
+        "shard.parquet",
+    ]
+
+
+def test_empty_input_folder_output_has_one_empty_part(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    table = run_profile_folder([empty], tmp_path / "out", workers=1)
+    assert table.num_rows == 0 and table.column_names == ["id", "corpus", "text", "n_chars", "share_upper"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_error_mid_corpus_leaves_no_output_folder(tmp_path, workers):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n' * 3000 + "{broken\n")
+    out = tmp_path / "out" / "scores"
+    with pytest.raises(AffectlabError, match="line 3001 is not valid JSON"):
+        run_profile_folder([bad], out, workers=workers, batch_size=100, shard_rows=250)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_ray_folder_output_equals_local_file_output(local_ray, corpus_files, tmp_path):
+    local = run_profile(corpus_files, tmp_path / "local.parquet", workers=2, batch_size=97)
+    on_ray = run_profile_folder(
+        corpus_files, tmp_path / "ray", workers=2, batch_size=97, engine="ray", shard_rows=300
+    )
+    assert on_ray.equals(local)  # row for row, same schema
+    assert len(list((tmp_path / "ray").iterdir())) > 3
+    record = json.loads(pq.read_schema(tmp_path / "ray" / "part-000000.parquet").metadata[b"affectlab"])
+    assert record["options"]["engine"] == "ray" and len(record["inputs"]) == 3
+    assert pq.read_schema(tmp_path / "ray" / "part-000000.parquet").metadata.keys() == {b"affectlab"}
+
+
+def test_ray_folder_output_error_leaves_no_folder(local_ray, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n' * 300 + "{broken\n")
+    out = tmp_path / "out" / "scores"
+    with pytest.raises(AffectlabError, match="bad.jsonl: line 301 is not valid JSON"):
+        run_profile_folder([bad], out, workers=2, batch_size=100, engine="ray")
+    assert list(out.parent.iterdir()) == []

@@ -127,16 +127,43 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.parametrize("folder", [False, True], ids=["file", "folder"])
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
-def test_bad_input_one_line_error_and_no_output(case, toy_registry, tmp_path, monkeypatch, capsys):
+def test_bad_input_one_line_error_and_no_output(case, folder, toy_registry, tmp_path, monkeypatch, capsys):
     make_input, extra, message = BAD_INPUTS[case]
     source = make_input(tmp_path)
-    out = tmp_path / "out" / "scores.parquet"
-    args = ["text", "profile", str(source), "--out", str(out), "--workers", "1", *extra]
+    out = tmp_path / "out" / ("scores" if folder else "scores.parquet")
+    target = f"{out}/" if folder else str(out)
+    args = ["text", "profile", str(source), "--out", target, "--workers", "1", *extra]
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err
     assert not out.exists() and (not out.parent.exists() or not any(out.parent.iterdir()))
+
+
+def test_profile_folder_output_overwrite_and_input_guard(toy_registry, corpus_dir, monkeypatch, capsys):
+    single = corpus_dir / "scores.parquet"
+    parts = corpus_dir / "parts"
+    base = [
+        "text",
+        "profile",
+        str(corpus_dir / "prompts.txt"),
+        str(corpus_dir / "art.jsonl"),
+        "--workers",
+        "1",
+    ]
+    run_cli([*base, "--out", str(single)], monkeypatch, capsys)
+    code, _, err = run_cli([*base, "--out", f"{parts}/", "--batch-size", "2"], monkeypatch, capsys)
+    assert code == 0 and f"-> {parts}/" in err.replace("\n", "")
+    assert sorted(p.name for p in parts.iterdir()) == ["part-000000.parquet"]
+    assert pq.read_table(parts).equals(pq.read_table(single))
+    code, _, err = run_cli([*base, "--out", str(parts)], monkeypatch, capsys)  # an existing folder
+    assert code == 2 and err == f"error: {parts}: folder is not empty; pass --overwrite to replace it\n"
+    code, _, _ = run_cli([*base[:3], *base[4:], "--out", str(parts), "--overwrite"], monkeypatch, capsys)
+    assert code == 0 and pq.read_table(parts).num_rows == 4
+    code, _, err = run_cli([*base, "--out", f"{corpus_dir}/", "--overwrite"], monkeypatch, capsys)
+    assert code == 2 and "the output would overwrite an input" in err
+    assert (corpus_dir / "prompts.txt").exists()
 
 
 def test_score_table_and_json(toy_registry, monkeypatch, capsys):

@@ -52,7 +52,9 @@ def parse_groups(specs: list[str]) -> dict[str, str]:
 
 
 def compare_command(
-    inputs: list[Path] = typer.Argument(..., help="Score parquet files or raw corpora.", show_default=False),
+    inputs: list[Path] = typer.Argument(
+        ..., help="Score parquet files or folders, or raw corpora.", show_default=False
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Report folder."),
     measure: list[str] = typer.Option([], "--measure", "-m", help="Compare only these columns (repeat)."),
     group: list[str] = typer.Option([], "--group", "-g", help="Pool corpora: NAME=corpus1,corpus2 (repeat)."),

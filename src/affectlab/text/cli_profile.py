@@ -15,7 +15,13 @@ from rich.text import Text
 from affectlab.errors import AffectlabError
 from affectlab.text.corpora import FORMATS, open_corpus
 from affectlab.text.measures import MeasureConfig
-from affectlab.text.profile import ProfileOptions, default_workers, profile_corpora, profile_texts
+from affectlab.text.profile import (
+    ProfileOptions,
+    default_workers,
+    is_folder_output,
+    profile_corpora,
+    profile_texts,
+)
 
 ENGINE_NAMES = ("local", "ray")
 
@@ -43,7 +49,7 @@ MEANINGS: dict[str, str] = {
     "n_tokens": "word tokens",
 }
 
-PROFILE_HELP = """Score every text of caption/text corpora and write one parquet file.
+PROFILE_HELP = """Score every text of caption/text corpora and write one parquet file (or a folder of parts).
 
 Output columns: id, corpus, text (unless --no-text), then one column per measure.
 
@@ -56,6 +62,8 @@ Examples:
   affectlab text profile tate.jsonl --text-column title --corpus tate --out tate.parquet
 
   RAY_ADDRESS=auto affectlab text profile shards/*.parquet --engine ray --out laion.parquet
+
+  RAY_ADDRESS=auto affectlab text profile shards/*.parquet --engine ray --out laion_scores/
 """
 
 SCORE_HELP = """Print every measure for one text.
@@ -76,7 +84,15 @@ def register(app: typer.Typer) -> None:
 
 def profile(
     inputs: list[Path] = typer.Argument(..., help="Corpus files, read in this order.", show_default=False),
-    out: Path = typer.Option(..., "--out", "-o", help="Output parquet file (written atomically)."),
+    out: str = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        metavar="PATH",
+        help="Output parquet file, or a folder of parquet parts when it ends with / or is a folder "
+        "(Ray then writes from its workers). Written atomically.",
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty output folder."),
     format: str = typer.Option("auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)}."),
     text_column: str | None = typer.Option(
         None, help="Text column of parquet/jsonl/csv input (default: text, then caption, any case)."
@@ -98,7 +114,9 @@ def profile(
     if batch_size < 1 or (workers is not None and workers < 1):
         raise AffectlabError("--batch-size and --workers must be at least 1")
     corpora = [open_corpus(path, format, text_column, corpus) for path in inputs]
-    if out.resolve() in {c.path.resolve() for c in corpora}:
+    target = Path(out).resolve()
+    sources = {c.path.resolve() for c in corpora}
+    if target in sources or (is_folder_output(out) and any(target in s.parents for s in sources)):
         raise AffectlabError(f"{out}: the output would overwrite an input")
     options = ProfileOptions(
         measures=MeasureConfig(norms=norms, affect_norms=affect_norms),
@@ -113,7 +131,9 @@ def profile(
     with _progress(stderr) as progress:
         of = f" / {total:,} texts" if total is not None else " texts"
         task = progress.add_task("profiling", total=total, of=of)
-        summary = profile_corpora(corpora, out, options, on_batch=lambda n: progress.advance(task, n))
+        summary = profile_corpora(
+            corpora, out, options, on_batch=lambda n: progress.advance(task, n), overwrite=overwrite
+        )
     stderr.print(
         f"{summary.rows} texts from {len(corpora)} file(s) in {summary.seconds:.1f} s "
         f"({summary.texts_per_second:.0f} texts/s, {options.engine}, {options.workers} workers) -> {out}",

@@ -3,6 +3,7 @@
 Only the ``corpus`` column and one measure column at a time are read (pyarrow, batch by batch), never the
 ``text`` column, so memory holds one measure of all corpora at once. Rows of the same corpus name in
 several files are pooled (shards of one corpus); files without a ``corpus`` column are named by file stem.
+A folder of parquet parts (``affectlab text profile --out DIR/``) is read as one file, parts in name order.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from affectlab.errors import AffectlabError
@@ -117,17 +119,33 @@ class Comparison:
     samples: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # <= PLOT_SAMPLE per corpus
 
 
-def _schema(path: Path) -> pa.Schema:
-    if not path.is_file():
+def _parquet_files(path: Path) -> list[Path]:
+    """``path`` itself, or the parquet parts of a folder output in file-name order."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
         raise AffectlabError(f"{path}: no such file")
-    try:
-        return pq.read_schema(path)
+    try:  # pyarrow.dataset skips hidden and _-prefixed files (_SUCCESS, .crc, ...)
+        files = sorted(pads.dataset(path, format="parquet").files)
     except (OSError, pa.ArrowException) as err:
-        raise AffectlabError(f"{path}: not a readable parquet file ({str(err).splitlines()[0]})") from err
+        raise AffectlabError(f"{path}: not a folder of parquet files ({str(err).splitlines()[0]})") from err
+    if not files:
+        raise AffectlabError(f"{path}: folder has no parquet files")
+    return [Path(f) for f in files]
+
+
+def _schema(path: Path) -> pa.Schema:
+    file = _parquet_files(path)[0]
+    try:
+        return pq.read_schema(file)
+    except (OSError, pa.ArrowException) as err:
+        raise AffectlabError(f"{file}: not a readable parquet file ({str(err).splitlines()[0]})") from err
 
 
 def is_score_file(path: Path) -> bool:
-    """True when ``path`` is a parquet file with the score columns of ``affectlab text profile``."""
+    """True when ``path`` is a parquet file (or a folder of parts) with ``affectlab text profile`` scores."""
+    if path.is_dir():
+        return any(path.glob("*.parquet")) and "vader_compound" in _schema(path).names
     if path.suffix.lower() != ".parquet":
         return False
     return "vader_compound" in _schema(path).names
@@ -171,8 +189,8 @@ def _stem(path: Path) -> str:
 def read_measure(paths: Sequence[Path], column: str) -> dict[str, np.ndarray]:
     """Values of ``column`` per corpus name (NaN for nulls), streamed batch by batch over ``paths``."""
     chunks: dict[str, list[np.ndarray]] = {}
-    for path in paths:
-        file = pq.ParquetFile(path)
+    for path, part in ((p, f) for p in paths for f in _parquet_files(p)):
+        file = pq.ParquetFile(part)
         has_corpus = "corpus" in file.schema_arrow.names
         columns = ["corpus", column] if has_corpus else [column]
         for batch in file.iter_batches(columns=columns, batch_size=65_536):

@@ -73,7 +73,7 @@ def prepare_inputs(inputs: Sequence[Path], out: Path, options: CompareOptions) -
     if options.workers is not None:
         profile_options.workers = options.workers
     for path in map(Path, inputs):
-        if path.is_file() and is_score_file(path):
+        if path.exists() and is_score_file(path):
             prepared.append(path)
             continue
         corpus = open_corpus(path)

@@ -14,3 +14,8 @@ def prepare(function: BatchFunction) -> None:
     setup = getattr(function, "prepare", None)
     if callable(setup):
         setup()
+
+
+def part_name(index: int) -> str:
+    """File name of the ``index``-th part of a folder output; names sort in input order."""
+    return f"part-{index:06d}.parquet"
