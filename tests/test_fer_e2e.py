@@ -104,6 +104,14 @@ def test_predict_with_run_and_embed_plot(pipeline: Path) -> None:
     assert pred["labels"][:2] == ["neutral", "calm"] and len(pred["labels"]) == 8
     assert np.allclose(np.sum(pred["probs"], axis=1), 1.0, atol=1e-4)
     assert pred["video_label"] == pred["labels"][int(np.argmax(pred["video_probs"]))]
+    assert pred["video_from"].startswith("protocol clip") and np.isclose(sum(pred["video_probs"]), 1.0)
+    # the video-level probabilities are the run's probes on the protocol clip of that video
+    from affectlab.fer.predict import run_scorer
+    from affectlab.fer.video import sample_clip
+
+    score, _, sampling = run_scorer(pipeline / "run_ravdess", None)
+    expected = score(sample_clip(pred["video"], sampling))
+    np.testing.assert_allclose(pred["video_probs"], expected, atol=1e-6)
     with open(pipeline / "pred_run/windows.csv") as fh:
         assert len(list(csv.DictReader(fh))) == len(pred["probs"]) > 1
     _png(pipeline / "pred_run/timeline.png")

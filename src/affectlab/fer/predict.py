@@ -4,7 +4,11 @@ Sliding windows of ``frames_per_clip`` frames every ``frame_step`` frames (one s
 ``stride`` frames; each window is encoded once per spatial view. With a run, the run's encoder and sampling
 are reused and every fold probe scores the window (probabilities averaged over views, then over fold
 probes). Without a run, the frame baseline's own FER2013 head scores each face-cropped frame and a window
-is the mean over its frames. The video-level label is the argmax of the mean window probabilities.
+is the mean over its frames.
+
+The video-level label with a run is what the evaluation protocol gives: the run's full clip sampling
+(all segments x test views, as its features were extracted) through every fold probe, softmax averaged
+over views and probes. Without a run it is the argmax of the mean window probabilities.
 """
 
 from __future__ import annotations
@@ -31,13 +35,15 @@ from affectlab.fer.video import (
     decode_frames,
     normalize,
     resize_short_side,
+    sample_clip,
     spatial_views,
     video_info,
     window_indices,
     window_starts,
 )
 
-WindowScorer = Callable[[torch.Tensor], np.ndarray]  # [views, C, T, H, W] -> probabilities [classes]
+# [views, C, T, H, W] (one window) or [views, segments, C, T, H, W] (a protocol clip) -> [classes]
+WindowScorer = Callable[[torch.Tensor], np.ndarray]
 
 
 class PredictConfig(BaseModel):
@@ -65,6 +71,7 @@ class Prediction(BaseModel):
     probs: list[list[float]]
     video_probs: list[float]
     video_label: str
+    video_from: str  # how video_probs were obtained
 
 
 def window_clips(
@@ -104,13 +111,17 @@ def baseline_scorer(checkpoint: str | None = None) -> tuple[WindowScorer, list[s
 
 
 def probe_scorer(encoder: Encoder, info: FeatureInfo, probes: Sequence[nn.Module]) -> WindowScorer:
-    """Encode a window, pool its tokens as the run's features were pooled, average every probe's softmax."""
-    s = SamplingConfig.model_validate(info.sampling)
+    """Encode every segment, pool its tokens as the run's features were pooled, concatenate the segments'
+    tokens per view (as in training), and average every probe's softmax over views, then probes."""
 
     def score(clip: torch.Tensor) -> np.ndarray:
+        segments = clip if clip.ndim == 6 else clip.unsqueeze(1)
+        views, count = segments.shape[:2]
+        flat = segments.flatten(0, 1)
         with torch.inference_mode():
-            grid = encoder.token_grid(clip.shape[2], s.resolution, s.resolution)
-            tokens = pool_tokens(encoder.forward(clip).float(), grid, info.pooling)
+            grid = encoder.token_grid(*flat.shape[2:])
+            tokens = pool_tokens(encoder.forward(flat).float(), grid, info.pooling)
+            tokens = tokens.reshape(views, count * tokens.shape[1], tokens.shape[2])
             return torch.stack([p(tokens).softmax(-1).mean(0) for p in probes]).mean(0).numpy()
 
     return score
@@ -151,7 +162,11 @@ def predict_video(
         probs.append(score(clip))
         if progress is not None:
             progress(1)
-    mean = np.mean(probs, axis=0)
+    if cfg.run:
+        video_probs = score(sample_clip(video, sampling))
+        video_from = f"protocol clip: {sampling.num_segments} segments x {sampling.num_views} views"
+    else:
+        video_probs, video_from = np.mean(probs, axis=0), "mean of the window probabilities"
     return Prediction(
         video=str(video),
         source=source,
@@ -160,8 +175,9 @@ def predict_video(
         window_starts=starts.tolist(),
         window_frames=sampling.frames_per_clip * sampling.frame_step,
         probs=np.asarray(probs).tolist(),
-        video_probs=mean.tolist(),
-        video_label=labels[int(mean.argmax())],
+        video_probs=np.asarray(video_probs).tolist(),
+        video_label=labels[int(np.argmax(video_probs))],
+        video_from=video_from,
     )
 
 
