@@ -20,8 +20,8 @@ from affectlab.fer.encoders.runner import SegmentRunner
 from affectlab.fer.encoders.vjepa import VisionTransformer, ViTConfig
 from affectlab.fer.extract import ExtractConfig, extract_features
 from affectlab.fer.features import FeatureInfo, FeatureStore, FeatureStoreWriter, write_feature_store
-from affectlab.fer.manifest import sha256_file
 from affectlab.fer.video import SamplingConfig
+from affectlab.hashing import file_sha256
 
 SMALL = SamplingConfig(
     frames_per_clip=4, frame_step=2, num_segments=2, num_views=2, train_views=2, resolution=64
@@ -119,7 +119,7 @@ def test_runner_halves_the_batch_on_oom():
 @pytest.fixture(scope="module")
 def crema_manifest(shared_data) -> pa.Table:
     paths = sorted((shared_data / "face_video" / "crema_d").glob("*.flv"))
-    return pa.table({"path": [str(p) for p in paths], "content_hash": [sha256_file(p) for p in paths],
+    return pa.table({"path": [str(p) for p in paths], "content_hash": [file_sha256(p) for p in paths],
                      "label": [p.stem.split("_")[2] for p in paths]})  # fmt: skip
 
 

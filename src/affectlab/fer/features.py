@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.pooling import Pooling
-from affectlab.fer.manifest import sha256_file
+from affectlab.hashing import file_sha256
 
 Split = Literal["test", "train"]
 INFO_FILE = "info.json"
@@ -76,7 +76,7 @@ def clip_content_ids(manifest: pa.Table) -> list[str]:
         return hashes
     if "path" not in manifest.column_names:
         raise AffectlabError("manifest rows without content_hash need a 'path' column to hash the video")
-    return [h or sha256_file(p) for h, p in zip(hashes, manifest.column("path").to_pylist(), strict=True)]
+    return [h or file_sha256(p) for h, p in zip(hashes, manifest.column("path").to_pylist(), strict=True)]
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:

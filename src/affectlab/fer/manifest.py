@@ -7,7 +7,6 @@ as ``(path, reason)`` rows for the skipped report (``<manifest>.skipped.csv``).
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -23,6 +22,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer import datasets
 from affectlab.fer.folds import assign_folds, read_fold_file
 from affectlab.fer.video import decode_frames, video_info
+from affectlab.hashing import file_sha256
 
 DatasetName = Literal["ravdess", "crema-d", "folder"]
 
@@ -45,15 +45,6 @@ MANIFEST_SCHEMA = pa.schema(
     ]
 )
 LABELS_KEY = b"affectlab.labels"
-
-
-def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes, read in ``chunk``-sized pieces."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _frame_counts(path: Path) -> tuple[int, int, bool]:
@@ -152,7 +143,7 @@ def index_dataset(
         if reason is not None:
             skipped.append((record["path"], reason))
             continue
-        record["content_hash"] = sha256_file(record["path"]) if hash_files and reads_files else None
+        record["content_hash"] = file_sha256(record["path"]) if hash_files and reads_files else None
         kept.append(record)
     if not kept:
         raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from affectlab.fer.crossval import FoldResult, cross_validate
+from affectlab.fer.encoders.runner import resolve_device
 from affectlab.fer.features import FeatureStore
 from affectlab.fer.metrics import summarize
 from affectlab.fer.probe_io import ProbeMeta
@@ -22,7 +23,7 @@ from affectlab.fer.run_io import (
     write_predictions,
     write_table_files,
 )
-from affectlab.fer.train import TrainConfig, resolve_device
+from affectlab.fer.train import TrainConfig
 
 
 def train_run(

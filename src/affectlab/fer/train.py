@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from affectlab.errors import AffectlabError
+from affectlab.fer.encoders.runner import resolve_device
 from affectlab.fer.probes import PooledProbe, ProbeKind, build_probe
 
 
@@ -69,13 +69,6 @@ def deterministic() -> Iterator[None]:
             yield
     finally:
         torch.use_deterministic_algorithms(previous)
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU is a user error."""
-    if device == "cuda" and not torch.cuda.is_available():
-        raise AffectlabError("--device cuda asked for, but torch sees no CUDA device")
-    return torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
 
 
 def param_groups(model: nn.Module, lr: float, weight_decay: float) -> list[dict]:

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from affectlab.atomic import atomic_path  # noqa: E402
+from affectlab.report.thinning import subsample  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 KDE_MAX_POINTS = 5_000  # violins are drawn from a seeded subsample of at most this many values per group
@@ -49,12 +50,6 @@ def save_png(fig: Figure, path: Path) -> Path:
         fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return Path(path)
-
-
-def _subsample(values: np.ndarray, limit: int, seed: int) -> np.ndarray:
-    if values.size <= limit:
-        return values
-    return np.random.default_rng(seed).choice(values, size=limit, replace=False)
 
 
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +84,7 @@ def distribution_plot(
     positions = np.arange(len(groups))[::-1]
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
-        shown = _subsample(values, KDE_MAX_POINTS, seed)
+        shown = subsample(values, KDE_MAX_POINTS, seed)
         if np.ptp(shown) > 0:
             body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
             for patch in body["bodies"]:

@@ -20,6 +20,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from affectlab.errors import AffectlabError
+from affectlab.report.thinning import subsample
 from affectlab.text import stats
 
 
@@ -254,7 +255,7 @@ def compare(
         result.shares += [
             _share(spec, c, v) for spec in SHARES if spec.column == column for c, v in valid.items()
         ]
-        result.samples[column] = {c: _subsample(v, PLOT_SAMPLE, seed) for c, v in valid.items()}
+        result.samples[column] = {c: subsample(v, PLOT_SAMPLE, seed) for c, v in valid.items()}
         del samples, valid
         if on_measure is not None:
             on_measure(column, len(columns))
@@ -293,10 +294,3 @@ def _drop_nan(values: np.ndarray) -> np.ndarray:
 
 def _share(spec: ShareSpec, corpus: str, values: np.ndarray) -> ShareRow:
     return ShareRow(corpus, spec.name, int(values.size), int(spec.test(values).sum()))
-
-
-def _subsample(values: np.ndarray, limit: int, seed: int) -> np.ndarray:
-    """At most ``limit`` values, drawn without replacement (seeded); plots only need the shape."""
-    if values.size <= limit:
-        return values
-    return np.random.default_rng(seed).choice(values, size=limit, replace=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import torch
@@ -34,17 +32,3 @@ def tokens_per_segment(encoder: Encoder, frames: int, height: int, width: int) -
     """Number of tokens one segment of ``frames x height x width`` gives."""
     t, h, w = encoder.token_grid(frames, height, width)
     return t * h * w
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """sha256 of a file, or of a folder's files in sorted order (HF model folders)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(str(file.relative_to(path)).encode())
-        with open(file, "rb") as fh:
-            while block := fh.read(chunk):
-                digest.update(block)
-    return digest.hexdigest()
