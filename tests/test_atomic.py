@@ -28,3 +28,11 @@ def test_output_mode_follows_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+
+
+def test_write_text_atomic_writes_utf8_whole(tmp_path):
+    from affectlab.atomic import write_text_atomic
+
+    target = write_text_atomic(tmp_path / "deep" / "note.md", "café ✓\n")
+    assert target.read_bytes() == "café ✓\n".encode()
+    assert [p.name for p in target.parent.iterdir()] == ["note.md"]

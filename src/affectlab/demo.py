@@ -12,7 +12,7 @@ import importlib.util
 import time
 from pathlib import Path
 
-from affectlab.atomic import atomic_path
+from affectlab.atomic import write_text_atomic
 from affectlab.demo_corpus import ART, CAPTIONS
 from affectlab.errors import AffectlabError
 
@@ -35,8 +35,7 @@ def write_corpora(folder: Path) -> list[Path]:
     paths = []
     for name, texts in (("captions", CAPTIONS), ("art", ART)):
         path = folder / f"{name}.txt"
-        with atomic_path(path) as tmp:
-            tmp.write_text("\n".join(texts) + "\n")
+        write_text_atomic(path, "\n".join(texts) + "\n")
         paths.append(path)
     return paths
 

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from affectlab.atomic import atomic_path
+from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.pooling import Pooling
 from affectlab.hashing import file_sha256
@@ -85,8 +85,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True))
 
 
 class FeatureStore:

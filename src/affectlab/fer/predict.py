@@ -14,7 +14,6 @@ over views and probes. Without a run it is the argmax of the mean window probabi
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -211,8 +210,7 @@ def write_prediction(pred: Prediction, cfg: PredictConfig, out: str | Path) -> d
                     *[f"{v:.5f}" for v in p],
                 ]
             )
-    with atomic_path(out / "prediction.json") as tmp:
-        tmp.write_text(json.dumps(pred.model_dump(), indent=2) + "\n")
+    write_json(out / "prediction.json", pred.model_dump())
     write_json(out / "config.json", cfg.model_dump())
     centres = [(a + b) / 2 / fps for a, b in times]
     timeline_png(

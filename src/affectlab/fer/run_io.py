@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
-from affectlab.atomic import atomic_path
+from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
 from affectlab.fer.metrics import FoldScores, summarize
 from affectlab.fer.probe_io import ProbeMeta, load_probe, save_probe
@@ -72,8 +72,7 @@ def environment(seeds: Sequence[int], device: str = "cpu") -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Pretty JSON, atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_json(path: Path) -> Any:
@@ -204,5 +203,4 @@ def load_run_probes(run: str | Path) -> list[tuple[int, nn.Module, ProbeMeta]]:
 def write_table_files(folder: Path, stem: str, payload: dict[str, Any], rows: list[dict], title: str) -> None:
     """``{stem}.json`` (payload + table rows) and ``{stem}.md`` (title + table)."""
     write_json(folder / f"{stem}.json", {**payload, "table": rows})
-    with atomic_path(folder / f"{stem}.md") as tmp:
-        tmp.write_text(f"# {title}\n\n{markdown_table(rows)}")
+    write_text_atomic(folder / f"{stem}.md", f"# {title}\n\n{markdown_table(rows)}")

@@ -7,7 +7,7 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from affectlab.atomic import atomic_path
+from affectlab.atomic import write_text_atomic
 
 Cell = str | int | float | None
 
@@ -94,6 +94,5 @@ class HtmlReport:
         )
 
     def write(self, path: Path) -> Path:
-        with atomic_path(path) as tmp:
-            tmp.write_text(self.render(), encoding="utf-8")
+        write_text_atomic(path, self.render())
         return Path(path)

@@ -17,7 +17,7 @@ import numpy as np
 import scipy
 
 from affectlab import __version__
-from affectlab.atomic import atomic_path
+from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
 from affectlab.report import plots
 from affectlab.report.html import Cell, HtmlReport, markdown_table
@@ -103,9 +103,9 @@ def write_report(
         if rows:  # no pairwise.csv for a single corpus
             _write_csv(out / f"{name}.csv", rows)
     figures = _plots(result, out / "plots")
-    _write_text(out / "summary.md", _markdown(result, paths, tables, figures, out))
+    write_text_atomic(out / "summary.md", _markdown(result, paths, tables, figures, out))
     _html(result, paths, tables, figures).write(out / "report.html")
-    _write_text(out / "compare.json", json.dumps(_config(paths, result, options), indent=2) + "\n")
+    write_text_atomic(out / "compare.json", json.dumps(_config(paths, result, options), indent=2) + "\n")
     return result
 
 
@@ -135,11 +135,6 @@ def _write_csv(path: Path, rows: Sequence[Mapping[str, Cell]]) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
-def _write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def _plots(result: Comparison, folder: Path) -> dict[str, tuple[Path, str]]:
