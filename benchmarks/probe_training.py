@@ -22,7 +22,7 @@ import time
 import numpy as np
 import torch
 
-from affectlab.fer.train import TrainConfig, fit_heads, predict_proba
+from affectlab.fer.probes.train import TrainConfig, fit_heads, predict_proba
 
 CLIPS, SEGMENTS, FOLDS, EPOCHS = 1440, 8, 5, 20
 TEST_VIEWS, TRAIN_VIEWS = 3, 1

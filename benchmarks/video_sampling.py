@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from affectlab.fer.video import (
+from affectlab.fer.data.video import (
     SamplingConfig,
     clip_indices,
     decode_frames,

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from affectlab.atomic import atomic_path
+from affectlab.io import atomic_path
 
 
 def test_output_appears_only_on_success(tmp_path):
@@ -31,7 +31,7 @@ def test_output_mode_follows_umask(tmp_path):
 
 
 def test_write_text_atomic_writes_utf8_whole(tmp_path):
-    from affectlab.atomic import write_text_atomic
+    from affectlab.io import write_text_atomic
 
     target = write_text_atomic(tmp_path / "deep" / "note.md", "café ✓\n")
     assert target.read_bytes() == "café ✓\n".encode()

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 
 from affectlab.cli import app
 from affectlab.errors import AffectlabError
-from affectlab.text import compare as compare_module
-from affectlab.text import stats
-from affectlab.text.compare import compare
-from affectlab.text.compare_report import CompareOptions, write_report
+from affectlab.text.compare import comparison as compare_module
+from affectlab.text.compare import stats
+from affectlab.text.compare.comparison import compare
+from affectlab.text.compare.report import CompareOptions, write_report
 
 runner = CliRunner()
 

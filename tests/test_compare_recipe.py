@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from affectlab.text.art_corpora import split_sentences, strip_html, write_art_corpora
-from affectlab.text.compare import Comparison
-from affectlab.text.compare_report import CompareOptions, write_report
+from affectlab.text.compare.comparison import Comparison
+from affectlab.text.compare.report import CompareOptions, write_report
 from affectlab.text.corpora import open_corpus
 from affectlab.text.measures import MeasureConfig
 from affectlab.text.profile import ProfileOptions, profile_corpora

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.crossdata import cross_evaluate, map_probabilities, reachable
-from affectlab.fer.labels import LABELS, cross_dataset_map
-from affectlab.fer.run import train_run
+from affectlab.fer.data.labels import LABELS, cross_dataset_map
+from affectlab.fer.probes.cross_dataset import cross_evaluate, map_probabilities, reachable
+from affectlab.fer.probes.run import train_run
+from affectlab.fer.probes.train import TrainConfig
 from affectlab.fer.synthetic import planted_store
-from affectlab.fer.train import TrainConfig
 
 
 def test_merge_sums_calm_into_neutral_and_drop_removes_it() -> None:
@@ -41,7 +41,7 @@ def ravdess_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _crema_store(root: Path, name: str, seed_prototypes: int) -> Path:
     """CREMA-D clips carrying the *same* class prototypes (by canonical name) as the RAVDESS store."""
-    from affectlab.fer.features import FeatureInfo, write_feature_store
+    from affectlab.fer.cache.store import FeatureInfo, write_feature_store
     from affectlab.fer.synthetic import planted_manifest, planted_tokens
 
     manifest = planted_manifest("crema-d", 3, 12, 3, seed=5)

@@ -15,13 +15,13 @@ import pytest
 import torch
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.cache.extract import ExtractConfig, extract_features
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore, FeatureStoreWriter, write_feature_store
+from affectlab.fer.data.video import SamplingConfig
 from affectlab.fer.encoders.pooling import pool_tokens, pooled_grid
 from affectlab.fer.encoders.runner import SegmentRunner
 from affectlab.fer.encoders.vjepa import VisionTransformer, ViTConfig
-from affectlab.fer.extract import ExtractConfig, extract_features
-from affectlab.fer.features import FeatureInfo, FeatureStore, FeatureStoreWriter, write_feature_store
-from affectlab.fer.video import SamplingConfig
-from affectlab.hashing import file_sha256
+from affectlab.io import file_sha256
 
 SMALL = SamplingConfig(
     frames_per_clip=4, frame_step=2, num_segments=2, num_views=2, train_views=2, resolution=64
@@ -174,7 +174,7 @@ def test_sigkill_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_pat
     pa.parquet.write_table(crema_manifest, tmp_path / "m.parquet")
     child = textwrap.dedent(f"""
         import sys, pyarrow.parquet as pq
-        from affectlab.fer.extract import ExtractConfig, extract_features
+        from affectlab.fer.cache.extract import ExtractConfig, extract_features
         cfg = ExtractConfig.model_validate_json({small_config().model_dump_json()!r})
         def report(n):
             print("shard", flush=True)
@@ -242,7 +242,7 @@ def test_cli_extract_and_resume(crema_manifest, tmp_path):
     from typer.testing import CliRunner
 
     from affectlab.cli import app
-    from affectlab.fer.manifest import MANIFEST_SCHEMA, write_manifest
+    from affectlab.fer.data.manifest import MANIFEST_SCHEMA, write_manifest
 
     rows = crema_manifest.slice(0, 2).to_pylist()
     full = pa.Table.from_pylist(

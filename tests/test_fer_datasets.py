@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from affectlab.cli import app
 from affectlab.errors import AffectlabError
-from affectlab.fer.manifest import (
+from affectlab.fer.data.manifest import (
     MANIFEST_SCHEMA,
     index_dataset,
     label_names,

@@ -106,8 +106,8 @@ def test_predict_with_run_and_embed_plot(pipeline: Path) -> None:
     assert pred["video_label"] == pred["labels"][int(np.argmax(pred["video_probs"]))]
     assert pred["video_from"].startswith("protocol clip") and np.isclose(sum(pred["video_probs"]), 1.0)
     # the video-level probabilities are the run's probes on the protocol clip of that video
+    from affectlab.fer.data.video import sample_clip
     from affectlab.fer.predict import run_scorer
-    from affectlab.fer.video import sample_clip
 
     score, _, sampling = run_scorer(pipeline / "run_ravdess", None)
     expected = score(sample_clip(pred["video"], sampling))

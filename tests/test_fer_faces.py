@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from affectlab.cli import app
-from affectlab.fer.contact_sheet import render_contact_sheet
-from affectlab.fer.faces import FaceBox, crop_to_face, face_box
-from affectlab.fer.video import SamplingConfig, clip_indices, decode_frames, sample_clip, video_info
+from affectlab.fer.data.contact_sheet import render_contact_sheet
+from affectlab.fer.data.faces import FaceBox, crop_to_face, face_box
+from affectlab.fer.data.video import SamplingConfig, clip_indices, decode_frames, sample_clip, video_info
 
 CFG = SamplingConfig()
 

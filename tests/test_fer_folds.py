@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.folds import assign_folds, read_fold_file, write_fold_file
-from affectlab.fer.manifest import fold_assignment, index_dataset
+from affectlab.fer.data.folds import assign_folds, read_fold_file, write_fold_file
+from affectlab.fer.data.manifest import fold_assignment, index_dataset
 
 
 def _crema_list(shared_data: Path, seed: int, folds: int = 5):

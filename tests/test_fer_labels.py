@@ -3,7 +3,7 @@
 import pytest
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.labels import CANONICAL, LABELS, canonical, cross_dataset_map
+from affectlab.fer.data.labels import CANONICAL, LABELS, canonical, cross_dataset_map
 
 
 def test_label_tables_follow_the_official_codes():

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from affectlab.errors import AffectlabError
-from affectlab.fer import video
-from affectlab.fer.video import (
+from affectlab.fer.data import video
+from affectlab.fer.data.video import (
     SamplingConfig,
     clip_indices,
     decode_frames,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, recall_score
 
-from affectlab.fer.metrics import confusion_matrix, macro_f1, mean_std, score, summarize, uar, war
+from affectlab.fer.probes.metrics import confusion_matrix, macro_f1, mean_std, score, summarize, uar, war
 
 Y_TRUE = [0, 0, 0, 1, 1, 2]
 Y_PRED = [0, 0, 1, 1, 2, 2]

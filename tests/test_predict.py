@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.data.video import video_info, window_starts
 from affectlab.fer.predict import PredictConfig, predict_video, write_prediction
-from affectlab.fer.video import video_info, window_starts
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.probe_io import ProbeMeta, load_probe, load_reference_probes, save_probe
-from affectlab.fer.probes import PROBE_KINDS, AttentiveClassifier, build_probe
+from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, load_reference_probes, save_probe
+from affectlab.fer.probes.models import PROBE_KINDS, AttentiveClassifier, build_probe
 
 D, HEADS, CLASSES = 32, 4, 5
 

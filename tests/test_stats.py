@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from affectlab.text import stats
+from affectlab.text.compare import stats
 
 A = np.array([0.1, 0.4, 0.4, 0.9, 1.3, 2.2, 2.2, 3.0, 5.5])
 B = np.array([0.0, 0.4, 0.5, 0.6, 0.6, 0.7, 1.0, 1.1])

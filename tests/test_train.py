@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from affectlab.fer.crossval import carve_validation, cross_validate, fold_ids, probe_inputs
-from affectlab.fer.metrics import confusion_matrix, uar
-from affectlab.fer.probes import build_probe
+from affectlab.fer.probes.evaluate import carve_validation, cross_validate, fold_ids, probe_inputs
+from affectlab.fer.probes.metrics import confusion_matrix, uar
+from affectlab.fer.probes.models import build_probe
+from affectlab.fer.probes.train import TrainConfig, fit_heads, lr_at, param_groups, predict_proba
 from affectlab.fer.synthetic import planted_store
-from affectlab.fer.train import TrainConfig, fit_heads, lr_at, param_groups, predict_proba
 
 FAST = {"epochs": 20, "batch_size": 16, "num_heads": 4, "mlp_hidden": 32, "lrs": [1e-2]}
 
@@ -101,7 +101,7 @@ def test_run_folder_is_refused_when_it_exists_and_cli_errors_are_clear(signal_st
 
     from affectlab.cli import app
     from affectlab.errors import AffectlabError
-    from affectlab.fer.run import train_run
+    from affectlab.fer.probes.run import train_run
 
     cfg = TrainConfig(probe="linear", **{**FAST, "epochs": 1})
     train_run(signal_store.root, cfg, tmp_path / "run")

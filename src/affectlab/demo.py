@@ -12,9 +12,9 @@ import importlib.util
 import time
 from pathlib import Path
 
-from affectlab.atomic import write_text_atomic
 from affectlab.demo_corpus import ART, CAPTIONS
 from affectlab.errors import AffectlabError
+from affectlab.io import write_text_atomic
 
 DEMO_STRIDE = 8  # frames between windows on the 120-frame clip: a smooth timeline
 
@@ -42,7 +42,7 @@ def write_corpora(folder: Path) -> list[Path]:
 
 def run_text(out: Path) -> dict[str, Path]:
     """Profile both corpora, then compare them; returns the main output paths."""
-    from affectlab.text.compare_report import CompareOptions, write_report
+    from affectlab.text.compare.report import CompareOptions, write_report
     from affectlab.text.corpora import open_corpus
     from affectlab.text.profile import ProfileOptions, profile_corpora
 

@@ -16,8 +16,8 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.features import FeatureStore
-from affectlab.fer.run_io import write_json
+from affectlab.fer.cache.store import FeatureStore
+from affectlab.fer.probes.run_folder import write_json
 from affectlab.report.plots import OKABE_ITO, save_png
 
 

@@ -22,14 +22,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
-from affectlab.fer.encoders import Encoder, load_encoder
-from affectlab.fer.encoders.pooling import pool_tokens
-from affectlab.fer.features import FeatureInfo
-from affectlab.fer.run_io import load_run_probes, read_json, write_json
-from affectlab.fer.timeline import timeline_png
-from affectlab.fer.video import (
+from affectlab.fer.cache.store import FeatureInfo
+from affectlab.fer.data.video import (
     SamplingConfig,
     decode_frames,
     normalize,
@@ -40,6 +35,11 @@ from affectlab.fer.video import (
     window_indices,
     window_starts,
 )
+from affectlab.fer.encoders import Encoder, load_encoder
+from affectlab.fer.encoders.pooling import pool_tokens
+from affectlab.fer.probes.run_folder import load_run_probes, read_json, write_json
+from affectlab.fer.timeline import timeline_png
+from affectlab.io import atomic_path
 
 # [views, C, T, H, W] (one window) or [views, segments, C, T, H, W] (a protocol clip) -> [classes]
 WindowScorer = Callable[[torch.Tensor], np.ndarray]
@@ -84,7 +84,7 @@ def window_clips(
     distinct, inverse = np.unique(indices, return_inverse=True)
     frames = decode_frames(path, distinct)
     if cfg.face_crop:
-        from affectlab.fer.faces import crop_to_face
+        from affectlab.fer.data.faces import crop_to_face
 
         frames = crop_to_face(frames)
     frames = resize_short_side(frames, cfg.resolution)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from affectlab.fer.features import FeatureInfo, FeatureStore, write_feature_store
-from affectlab.fer.labels import LABELS
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore, write_feature_store
+from affectlab.fer.data.labels import LABELS
 
 
 def planted_manifest(dataset: str, actors: int, clips_per_actor: int, folds: int, seed: int) -> pa.Table:

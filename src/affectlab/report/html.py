@@ -7,7 +7,7 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from affectlab.atomic import write_text_atomic
+from affectlab.io import write_text_atomic
 
 Cell = str | int | float | None
 

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
+from affectlab.io import atomic_path
 
 TATE_FILE = Path("tate") / "tate_emotion_artworks.jsonl"
 AIC_CSV = Path("aic_api_sample") / "someArtworks.csv"

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from affectlab import __version__
-from affectlab.atomic import atomic_folder, atomic_path
 from affectlab.errors import AffectlabError
+from affectlab.io import atomic_folder, atomic_path
 from affectlab.text.corpora import BATCH_SCHEMA, Corpus, shards
 from affectlab.text.engines import get_engine, get_parts_writer, part_name
 from affectlab.text.measures import Measure, MeasureConfig, build_measures, score_batch

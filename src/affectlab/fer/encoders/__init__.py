@@ -10,7 +10,7 @@ from pathlib import Path
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.base import Encoder, tokens_per_segment
-from affectlab.hashing import file_sha256
+from affectlab.io import file_sha256
 
 __all__ = ["ENCODERS", "Encoder", "file_sha256", "load_encoder", "tokens_per_segment"]
 

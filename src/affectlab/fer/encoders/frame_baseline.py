@@ -22,7 +22,7 @@ from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
-from affectlab.hashing import file_sha256
+from affectlab.io import file_sha256
 
 FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 INPUT_SIZE = 64

@@ -16,7 +16,7 @@ from transformers import VideoMAEConfig, VideoMAEModel, VJEPA2Config, VJEPA2Mode
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.checkpoint import check_keys, encoder_state
-from affectlab.hashing import file_sha256
+from affectlab.io import file_sha256
 
 # Head counts of the official V-JEPA 2 encoders by width (vit_large, vit_huge, vit_giant_xformers).
 VJEPA2_HEADS = {1024: 16, 1280: 16, 1408: 22, 1664: 26}

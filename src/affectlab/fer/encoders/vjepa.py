@@ -13,8 +13,8 @@ from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.checkpoint import check_keys, encoder_state
-from affectlab.fer.layers import MLP
-from affectlab.hashing import file_sha256
+from affectlab.fer.encoders.layers import MLP
+from affectlab.io import file_sha256
 
 
 class ViTConfig(BaseModel):

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from affectlab.fer.layers import MLP
+from affectlab.fer.encoders.layers import MLP
 
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[str, ...] = ("attentive", "attentive-v2", "linear", "mlp")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.labels import LABELS
+from affectlab.fer.data.labels import LABELS
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".flv", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg"})
 Record = dict[str, Any]

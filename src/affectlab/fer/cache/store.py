@@ -28,10 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.pooling import Pooling
-from affectlab.hashing import file_sha256
+from affectlab.io import atomic_path, file_sha256, write_text_atomic
 
 Split = Literal["test", "train"]
 INFO_FILE = "info.json"

@@ -17,10 +17,10 @@ import torch
 from pydantic import BaseModel
 from torch import nn
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.checkpoint import load_weights
-from affectlab.fer.probes import AttentiveClassifier, build_probe
+from affectlab.fer.probes.models import AttentiveClassifier, build_probe
+from affectlab.io import atomic_path
 
 
 class ProbeMeta(BaseModel):

@@ -8,10 +8,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
-from affectlab.fer.faces import face_box
-from affectlab.fer.video import SamplingConfig, clip_indices, decode_frames, resize_short_side, spatial_views
+from affectlab.fer.data.faces import face_box
+from affectlab.fer.data.video import (
+    SamplingConfig,
+    clip_indices,
+    decode_frames,
+    resize_short_side,
+    spatial_views,
+)
+from affectlab.io import atomic_path
 
 FOUND, FALLBACK, TEXT = (0, 220, 0), (230, 30, 30), (255, 255, 0)
 
@@ -29,7 +35,7 @@ def render_contact_sheet(
     Without ``cfg.face_crop`` thumbnails are whole frames with the clip's face box (green: detected,
     red: centre fallback); with it they are the centre view the encoder gets (face crop, resize, crop).
     """
-    from affectlab.fer.video import video_info
+    from affectlab.fer.data.video import video_info
 
     n_frames, fps, width, height = video_info(path)
     indices = clip_indices(n_frames, cfg)

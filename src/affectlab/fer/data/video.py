@@ -306,7 +306,7 @@ def _distinct_frames(
     distinct, inverse = np.unique(indices, return_inverse=True)
     frames = decode_frames(path, distinct)
     if cfg.face_crop:
-        from affectlab.fer.faces import crop_to_face
+        from affectlab.fer.data.faces import crop_to_face
 
         frames = crop_to_face(frames)
     return indices, frames, inverse.ravel()

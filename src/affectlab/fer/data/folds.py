@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
+from affectlab.io import atomic_path
 
 
 def assign_folds(

@@ -17,12 +17,12 @@ import numpy as np
 import scipy
 
 from affectlab import __version__
-from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
+from affectlab.io import atomic_path, write_text_atomic
 from affectlab.report import plots
 from affectlab.report.html import Cell, HtmlReport, markdown_table
-from affectlab.text import stats
-from affectlab.text.compare import MEASURES_BY_COLUMN, Comparison, compare, is_score_file
+from affectlab.text.compare import stats
+from affectlab.text.compare.comparison import MEASURES_BY_COLUMN, Comparison, compare, is_score_file
 from affectlab.text.measures import MeasureConfig
 
 HEADLINE_MEASURES = ("vader_compound", "polarity", "subjectivity", "concreteness", "share_abstract_nouns")

@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 
 from affectlab import __version__
+from affectlab.cli.fer import app as fer_app
+from affectlab.cli.text import app as text_app
 from affectlab.errors import AffectlabError
-from affectlab.fer.cli import app as fer_app
-from affectlab.text.cli import app as text_app
 
 app = typer.Typer(
     name="affectlab",

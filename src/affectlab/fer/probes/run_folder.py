@@ -31,15 +31,15 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
-from affectlab.atomic import atomic_path, write_text_atomic
 from affectlab.errors import AffectlabError
-from affectlab.fer.metrics import FoldScores, summarize
-from affectlab.fer.probe_io import ProbeMeta, load_probe, save_probe
+from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, save_probe
+from affectlab.fer.probes.metrics import FoldScores, summarize
+from affectlab.io import atomic_path, write_text_atomic
 from affectlab.report.html import markdown_table
 from affectlab.report.plots import heatmap
 
 if TYPE_CHECKING:
-    from affectlab.fer.crossval import FoldResult
+    from affectlab.fer.probes.evaluate import FoldResult
 
 PACKAGES = (
     "affectlab",

@@ -1,6 +1,6 @@
 """``affectlab fer cross``: every fold probe of a run applied to a whole other dataset through the label map.
 
-Label policy (``affectlab.fer.labels.cross_dataset_map``, calm ``drop`` or ``merge``):
+Label policy (``affectlab.fer.data.labels.cross_dataset_map``, calm ``drop`` or ``merge``):
 
 - a source class maps to the target class with the same canonical name; with ``merge`` source *calm* counts
   as *neutral*, with ``drop`` it maps nowhere;
@@ -23,11 +23,11 @@ from typing import Any, Literal
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.crossval import probe_inputs, run_labels
-from affectlab.fer.features import FeatureInfo, FeatureStore
-from affectlab.fer.labels import cross_dataset_map
-from affectlab.fer.metrics import score, summarize
-from affectlab.fer.run_io import (
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+from affectlab.fer.data.labels import cross_dataset_map
+from affectlab.fer.probes.evaluate import probe_inputs, run_labels
+from affectlab.fer.probes.metrics import score, summarize
+from affectlab.fer.probes.run_folder import (
     confusion_png,
     load_run_probes,
     metrics_table,
@@ -35,7 +35,7 @@ from affectlab.fer.run_io import (
     write_json,
     write_table_files,
 )
-from affectlab.fer.train import deterministic, predict_proba
+from affectlab.fer.probes.train import deterministic, predict_proba
 
 
 def map_probabilities(probs: np.ndarray, mapping: dict[int, int | None], n_target: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from affectlab.fer.encoders.runner import resolve_device
-from affectlab.fer.probes import PooledProbe, ProbeKind, build_probe
+from affectlab.fer.probes.models import PooledProbe, ProbeKind, build_probe
 
 
 class TrainConfig(BaseModel):

@@ -17,12 +17,11 @@ import av
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from affectlab.atomic import atomic_path
 from affectlab.errors import AffectlabError
-from affectlab.fer import datasets
-from affectlab.fer.folds import assign_folds, read_fold_file
-from affectlab.fer.video import decode_frames, video_info
-from affectlab.hashing import file_sha256
+from affectlab.fer.data import datasets
+from affectlab.fer.data.folds import assign_folds, read_fold_file
+from affectlab.fer.data.video import decode_frames, video_info
+from affectlab.io import atomic_path, file_sha256
 
 DatasetName = Literal["ravdess", "crema-d", "folder"]
 

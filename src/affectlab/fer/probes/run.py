@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from affectlab.fer.crossval import FoldResult, cross_validate
+from affectlab.fer.cache.store import FeatureStore
 from affectlab.fer.encoders.runner import resolve_device
-from affectlab.fer.features import FeatureStore
-from affectlab.fer.metrics import summarize
-from affectlab.fer.probe_io import ProbeMeta
-from affectlab.fer.run_io import (
+from affectlab.fer.probes.checkpoints import ProbeMeta
+from affectlab.fer.probes.evaluate import FoldResult, cross_validate
+from affectlab.fer.probes.metrics import summarize
+from affectlab.fer.probes.run_folder import (
     confusion_png,
     environment,
     metrics_table,
@@ -23,7 +23,7 @@ from affectlab.fer.run_io import (
     write_predictions,
     write_table_files,
 )
-from affectlab.fer.train import TrainConfig
+from affectlab.fer.probes.train import TrainConfig
 
 
 def train_run(
@@ -34,7 +34,7 @@ def train_run(
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Train one probe per fold, score it, write ``out`` (layout: :mod:`affectlab.fer.run_io`)."""
+    """Train one probe per fold, score it, write ``out`` (layout: :mod:`affectlab.fer.probes.run_folder`)."""
     store = FeatureStore(features)
     with staged_dir(Path(out), overwrite) as tmp:
         folds, labels, dataset = cross_validate(store, cfg, progress)

@@ -20,11 +20,11 @@ import pyarrow as pa
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore, FeatureStoreWriter, clip_content_ids
+from affectlab.fer.data.video import SamplingConfig, sample_clip
 from affectlab.fer.encoders import Encoder, load_encoder
 from affectlab.fer.encoders.pooling import Pooling, pooled_grid
 from affectlab.fer.encoders.runner import Device, SegmentRunner, resolve_device
-from affectlab.fer.features import FeatureInfo, FeatureStore, FeatureStoreWriter, clip_content_ids
-from affectlab.fer.video import SamplingConfig, sample_clip
 
 Progress = Callable[[int], None]
 

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.features import FeatureStore, Split
-from affectlab.fer.labels import LABELS
-from affectlab.fer.metrics import FoldScores, confusion_matrix, score, uar
-from affectlab.fer.probes import uses_tokens
-from affectlab.fer.train import TrainConfig, deterministic, fit_heads, predict_proba
+from affectlab.fer.cache.store import FeatureStore, Split
+from affectlab.fer.data.labels import LABELS
+from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
+from affectlab.fer.probes.models import uses_tokens
+from affectlab.fer.probes.train import TrainConfig, deterministic, fit_heads, predict_proba
 
 
 class FoldResult(BaseModel):

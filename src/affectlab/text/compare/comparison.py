@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from affectlab.errors import AffectlabError
 from affectlab.report.thinning import subsample
-from affectlab.text import stats
+from affectlab.text.compare import stats
 
 
 @dataclass(frozen=True)
