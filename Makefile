@@ -26,10 +26,10 @@ test: install
 	$(PY) -m pytest -q -n 2 --durations=15
 
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools && $(VENV)/bin/ruff format --check src tests benchmarks tools
 
 bench: install
-	$(PY) benchmarks/text_throughput.py
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-out

@@ -7,6 +7,9 @@ MLP width M: patch embed ``2 N D (3 t p p)`` + per block ``2 N D 3D + 2 N^2 D 2 
 
     .venv/bin/python benchmarks/extract_throughput.py --models vit_large,vit_huge --resolution 384
     .venv/bin/python benchmarks/extract_throughput.py --models frame-baseline --device cpu
+
+``--quick`` (run by the test suite): a tiny random ViT (2 blocks of width 64) and its transformers peer,
+and the frame baseline, 4 frames at 32 px on the CPU; same code path and ratio line.
 """
 
 from __future__ import annotations
@@ -119,12 +122,8 @@ def measure(model: str, args: argparse.Namespace, device: torch.device, peak: fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--models", default="vit_large,vit_huge", help="vit_large,vit_huge,vit_giant,frame-baseline"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="vit_large,vit_huge", help="vit_large,vit_huge,vit_giant,frame-baseline")
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--resolution", type=int, default=384)
     parser.add_argument("--batch", type=int, default=8, help="encoder passes (segments) per forward")
@@ -138,13 +137,16 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--compile", action="store_true", help="torch.compile the encoder first")
     parser.add_argument("--peer", action="store_true", help="also time transformers' VJEPA2 encoder per ViT")
+    parser.add_argument("--quick", action="store_true", help="tiny ViT + peer + frame baseline on the CPU")
     args = parser.parse_args()
+    if args.quick:
+        ARCHS["vit_tiny"] = ViTConfig(embed_dim=64, depth=2, num_heads=4)
+        args.models, args.peer, args.device = "vit_tiny,frame-baseline", True, "cpu"
+        args.frames, args.resolution, args.batch, args.warmup, args.iters = 4, 32, 2, 1, 2
     device = resolve_device(args.device)
     name, peak = device_peak(device, args.peak)
     precision = "bf16 autocast" if device.type == "cuda" else "float32"
-    print(
-        f"device {name} ({precision}), peak {peak} TFLOP/s, {args.frames}x{args.resolution}x{args.resolution}"
-    )
+    print(f"device {name} ({precision}), peak {peak} TFLOP/s, {args.frames}x{args.resolution}x{args.resolution}")
     rows = []
     models = args.models.split(",")
     if args.peer:

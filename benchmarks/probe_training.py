@@ -10,6 +10,8 @@ values). Only a few steps are timed (two epochs minus one, so without set-up) wi
 
     .venv/bin/python benchmarks/probe_training.py [--steps 4] [--probes attentive,linear]
     .venv/bin/python benchmarks/probe_training.py --device cuda --steps 50 --full   # on a GPU machine
+
+``--quick`` (run by the test suite): one timed step of 2 clips per probe; same code path and lines.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import time
 import numpy as np
 import torch
 
-from affectlab.fer.probes.train import TrainConfig, fit_heads, predict_proba
+from affectlab.fer.config import TrainConfig
+from affectlab.fer.probes.train import fit_heads, predict_proba
 
 CLIPS, SEGMENTS, FOLDS, EPOCHS = 1440, 8, 5, 20
 TEST_VIEWS, TRAIN_VIEWS = 3, 1
@@ -50,9 +53,7 @@ def time_probe(kind: str, steps: int, batch: int, device: str, seed: int = 0) ->
     fit_heads(x_train[:batch], y[:batch], 8, warm_up, seed)
     seconds = []
     for epochs in (1, 2):  # the difference is `steps` steps without the fixed set-up cost
-        cfg = TrainConfig(
-            probe=kind, epochs=epochs, batch_size=batch, warmup_epochs=0, num_heads=HEADS, device=device
-        )
+        cfg = TrainConfig(probe=kind, epochs=epochs, batch_size=batch, warmup_epochs=0, num_heads=HEADS, device=device)
         start = time.perf_counter()
         (head,) = fit_heads(x_train, y, 8, cfg, seed)
         seconds.append(time.perf_counter() - start)
@@ -68,9 +69,7 @@ def full_protocol(kind: str, batch: int, device: str, seed: int = 0) -> float:
     """Seconds for 5 folds x (train 1,152 clips for 20 epochs + score 288 clips x 3 views), really run."""
     test_n = CLIPS // FOLDS
     rng = np.random.default_rng(seed)
-    x_train = rng.standard_normal(
-        (CLIPS - test_n, TRAIN_VIEWS, SEGMENTS * GRID_TOKENS, EMBED_DIM), dtype=np.float32
-    )
+    x_train = rng.standard_normal((CLIPS - test_n, TRAIN_VIEWS, SEGMENTS * GRID_TOKENS, EMBED_DIM), dtype=np.float32)
     x_test = rng.standard_normal((test_n, TEST_VIEWS, SEGMENTS * GRID_TOKENS, EMBED_DIM), dtype=np.float32)
     y = rng.integers(0, 8, len(x_train))
     cfg = TrainConfig(probe=kind, epochs=EPOCHS, batch_size=batch, num_heads=HEADS, device=device)
@@ -88,7 +87,10 @@ def main() -> None:
     parser.add_argument("--probes", default="attentive,linear,mlp")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--full", action="store_true", help="also run the whole 5-fold protocol (attentive)")
+    parser.add_argument("--quick", action="store_true", help="one step of 2 clips per probe (the test suite's run)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.batch, args.probes, args.full = 1, 2, "attentive,linear", False
     torch.manual_seed(0)
     test_per_fold = CLIPS // FOLDS
     steps_per_fold = EPOCHS * math.ceil((CLIPS - test_per_fold) / args.batch)

@@ -10,7 +10,10 @@ objects (affectlab's memos empty; loading lexicons and norms, once per process, 
 contender reuses another's tokens of the same slice. The scores are checked to be identical and the ratios
 of the best rounds printed.
 
-    .venv/bin/python benchmarks/text_throughput.py [--captions PATH] [--rounds 3] [--slice 1000]
+    .venv/bin/python benchmarks/text_throughput.py [--captions PATH] [--rounds 3] [--slice 1000] [--quick]
+
+``--quick`` (run by the test suite): the first 2,000 captions, one round; same code path and ratio line.
+The run fails (exit 1) when any score differs from the reference libraries.
 """
 
 from __future__ import annotations
@@ -24,10 +27,8 @@ from pathlib import Path
 from textblob import TextBlob
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from affectlab.text.measures import Measure, build_measures, score_batch
+from affectlab.text.measures import Measure, Scorer, build_measures, norms
 from affectlab.text.measures.lemmas import lemma_candidates
-from affectlab.text.measures.norms import load_concreteness_norms
-from affectlab.text.tokenize import forget_batch
 
 PEER_MEASURES = ("vader", "pattern", "concreteness")  # what the peer loop computes
 SENTIMENT_COLUMNS = ("vader_neg", "vader_neu", "vader_pos", "vader_compound", "polarity", "subjectivity")
@@ -36,15 +37,16 @@ DEFAULT_CAPTIONS = Path(__file__).resolve().parents[2] / "shared/data/captions/c
 
 def fresh_measures(names: list[str] | None) -> list[Measure]:
     """Measures (all, or ``names``) with empty memos."""
-    load_concreteness_norms.cache_clear()
+    norms._concreteness_norms.cache_clear()  # noqa: SLF001 (fresh norms memos for every round)
     lemma_candidates.cache_clear()
     return build_measures(names=names)
 
 
 def affectlab_scorer(measures: list[Measure]) -> Callable[[list[str]], list[tuple]]:
+    scorer = Scorer(measures)  # its own tokenizer: no contender reuses another's tokens
+
     def score(texts: list[str]) -> list[tuple]:
-        forget_batch()  # no reuse of another contender's tokens of the same slice
-        columns = score_batch(texts, measures).to_pydict()
+        columns = scorer.score(texts).to_pydict()
         return list(zip(*(columns[name] for name in SENTIMENT_COLUMNS), strict=True))
 
     return score
@@ -86,18 +88,23 @@ def main() -> None:
     parser.add_argument("--captions", type=Path, default=DEFAULT_CAPTIONS, help="COCO captions json")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--slice", type=int, default=1000, help="captions per turn")
+    parser.add_argument("--quick", action="store_true", help="2,000 captions, one round (the test suite's run)")
     args = parser.parse_args()
     texts = [a["caption"] for a in json.loads(args.captions.read_text(encoding="utf-8"))["annotations"]]
-    norms = {w: r[0] for w, r in load_concreteness_norms().values.items()}
+    if args.quick:
+        texts, args.rounds = texts[:2000], 1
+    ratings = {w: r[0] for w, r in norms.load_concreteness_norms().values.items()}
+    worst = 0.0
     best: dict[str, float] = {}
     for round_ in range(args.rounds):
         everything = fresh_measures(None)
         scorers = {
             "all": affectlab_scorer(everything),
             "same": affectlab_scorer(fresh_measures(list(PEER_MEASURES))),
-            "peer": peer_scorer(norms),
+            "peer": peer_scorer(ratings),
         }
         seconds, max_diff = run_round(texts, scorers, args.slice)
+        worst = max(worst, max_diff)
         best = {k: min(best.get(k, float("inf")), v) for k, v in seconds.items()}
         fallbacks = sum(getattr(m, "fallbacks", 0) for m in everything)
         rates = {k: len(texts) / v for k, v in seconds.items()}
@@ -111,8 +118,10 @@ def main() -> None:
         f"{len(texts):,} captions, one core, best of {args.rounds} rounds, texts/s: peer loop "
         f"{rate['peer']:,.0f}; affectlab all default measures {rate['all']:,.0f} "
         f"(ratio {best['peer'] / best['all']:.2f}x); affectlab {'+'.join(PEER_MEASURES)} "
-        f"{rate['same']:,.0f} (ratio {best['peer'] / best['same']:.2f}x)"
+        f"{rate['same']:,.0f} (ratio {best['peer'] / best['same']:.2f}x); max |diff| {worst:.1e}"
     )
+    if worst != 0:
+        raise SystemExit(f"scores differ from the reference libraries by up to {worst}")
 
 
 if __name__ == "__main__":

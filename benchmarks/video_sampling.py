@@ -2,7 +2,11 @@
 
 Both produce the same uint8 frames for the protocol's indices (16 frames x step 4 x 8 segments); the
 peer decodes and converts every frame of the video, affectlab stops at the last needed frame, converts
-only the needed ones and seeks for windows late in the video. Run: python benchmarks/video_sampling.py
+only the needed ones and seeks for windows late in the video.
+
+    .venv/bin/python benchmarks/video_sampling.py [--rounds 3] [--quick]
+
+``--quick`` (run by the test suite): one round over two clips of each dataset; same code path and ratio line.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import (
-    SamplingConfig,
     clip_indices,
     decode_frames,
     video_info,
@@ -45,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="face_video folder of ../shared/data")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one round, two clips per dataset (the test suite's run)")
     args = parser.parse_args()
     cfg = SamplingConfig()
     groups = {
@@ -52,12 +57,13 @@ def main() -> None:
         "RAVDESS MP4/H.264 1280x720": sorted(args.data.glob("ravdess/Actor_*/*.mp4")),
     }
     for name, clips in groups.items():
+        if args.quick:
+            clips, args.rounds = clips[:2], 1
         n_frames = {p: video_info(p)[0] for p in clips}
         scenarios = {
             "clip (8 segments)": [(p, clip_indices(n_frames[p], cfg)) for p in clips],
             "last window (predict)": [
-                (p, window_indices(n_frames[p], int(window_starts(n_frames[p], cfg, 8)[-1]), cfg))
-                for p in clips
+                (p, window_indices(n_frames[p], int(window_starts(n_frames[p], cfg, 8)[-1]), cfg)) for p in clips
             ],
         }
         for scenario, jobs in scenarios.items():

@@ -29,8 +29,7 @@ CLOSED_CLASSES = (
     "To",
 )
 AUXILIARIES = (
-    "be am is are was were been being have has had having do does did "
-    "will would shall should can could may might must"
+    "be am is are was were been being have has had having do does did will would shall should can could may might must"
 ).split()
 CONTRACTIONS = (
     "ain't aren't isn't wasn't weren't haven't hasn't hadn't don't doesn't didn't won't wouldn't shan't "

@@ -1,3 +1,17 @@
-"""affectlab: measure affect in media (facial expressions in video, affect of text corpora)."""
+"""affectlab: measure affect in media.
+
+- :mod:`affectlab.text`: sentiment, subjectivity and concreteness of texts and corpora, and comparisons
+  of corpora (``score``, ``profile``, ``compare``).
+- :mod:`affectlab.fer`: facial expressions in video with frozen video encoders and shallow probes
+  (``index``, ``extract``, ``train``, ``cross``, ``predict``).
+
+>>> import affectlab as al
+>>> al.text.score("a photo of a dog on a red sofa")["vader_compound"].iloc[0]
+0.0
+"""
 
 __version__ = "0.1.0"
+
+from affectlab import fer, text  # noqa: E402
+
+__all__ = ["__version__", "fer", "text"]

@@ -1,4 +1,5 @@
-"""Build typed configs from command-line values, turning validation errors into one clear line."""
+"""Build typed configs from user values (CLI options, keyword arguments), turning validation errors into
+one clear line."""
 
 from __future__ import annotations
 
@@ -11,10 +12,20 @@ from affectlab.errors import AffectlabError
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def _problem(error: dict[str, Any]) -> str:
+    field = ".".join(map(str, error["loc"])) or "value"
+    if error["type"] == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"{field}: {error['msg']} (unknown {field} {error['input']!r}; expected {expected})"
+    if error["type"] == "extra_forbidden":
+        return f"unknown option {field!r}"
+    return f"{field}: {error['msg']} (got {error['input']!r:.60})"
+
+
 def validated(model: type[Model], values: dict[str, Any], what: str) -> Model:
     """``model`` built from ``values``; an invalid value raises AffectlabError naming field and problem."""
     try:
         return model.model_validate(values)
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        raise AffectlabError(f"invalid {what}: {problems}") from err
+        problems = "; ".join(_problem(e) for e in err.errors())
+        raise AffectlabError(f"invalid {what}: {problems}") from None

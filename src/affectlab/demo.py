@@ -14,7 +14,7 @@ from pathlib import Path
 
 from affectlab.demo_corpus import ART, CAPTIONS
 from affectlab.errors import AffectlabError
-from affectlab.io import write_text_atomic
+from affectlab.io import write_text
 
 DEMO_STRIDE = 8  # frames between windows on the 120-frame clip: a smooth timeline
 
@@ -35,24 +35,21 @@ def write_corpora(folder: Path) -> list[Path]:
     paths = []
     for name, texts in (("captions", CAPTIONS), ("art", ART)):
         path = folder / f"{name}.txt"
-        write_text_atomic(path, "\n".join(texts) + "\n")
+        write_text(path, "\n".join(texts) + "\n")
         paths.append(path)
     return paths
 
 
 def run_text(out: Path) -> dict[str, Path]:
     """Profile both corpora, then compare them; returns the main output paths."""
-    from affectlab.text.compare.report import CompareOptions, write_report
-    from affectlab.text.corpora import open_corpus
-    from affectlab.text.profile import ProfileOptions, profile_corpora
+    import affectlab as al
 
     scores = []
     for corpus_file in write_corpora(out / "corpora"):
-        corpus = open_corpus(corpus_file)
-        target = out / "scores" / f"{corpus.name}.parquet"
-        profile_corpora([corpus], target, ProfileOptions(workers=1))
+        target = out / "scores" / f"{corpus_file.stem}.parquet"
+        al.text.profile(corpus_file, out=target, workers=1, overwrite=True, progress=False)
         scores.append(target)
-    write_report(scores, out / "compare", CompareOptions(workers=1))
+    al.text.compare(scores, out=out / "compare", overwrite=True, progress=False)
     return {
         "scores": out / "scores",
         "report": out / "compare" / "report.html",
@@ -62,13 +59,11 @@ def run_text(out: Path) -> dict[str, Path]:
 
 def run_fer(out: Path) -> dict[str, Path]:
     """Frame-baseline prediction over sliding windows of the carphone clip."""
-    from affectlab.fer.predict import PredictConfig, predict_video, write_prediction
+    import affectlab as al
 
-    cfg = PredictConfig(stride=DEMO_STRIDE)
-    prediction = predict_video(carphone_clip(), cfg)
-    files = write_prediction(prediction, cfg, out)
-    windows = len(prediction.probs)
-    print(f"  carphone_pristine.mp4: video-level label {prediction.video_label} over {windows} windows")
+    prediction = al.fer.predict(carphone_clip(), stride=DEMO_STRIDE, progress=False)
+    files = prediction.save(out)
+    print(f"  carphone_pristine.mp4: video-level label {prediction.label} over {len(prediction.probs)} windows")
     return files
 
 

@@ -1,60 +1,35 @@
-"""Write outputs atomically: to a temporary file (or folder) beside the target, then rename."""
+"""Outputs that are written whole or not at all, checked before any work starts; locks, JSON, hashes.
+
+Every file and folder affectlab writes goes through :func:`atomic_path` or :func:`atomic_folder`: the
+content is written under a temporary name beside the target (``.NAME.PID.XXXX.tmp``, so its owner is
+known) and renamed onto the target only when complete. A later run removes temporary files and folders
+whose owning process is gone (a ``kill -9`` leaves them behind). Only regular files, and folders the
+caller may replace, are ever replaced: a device, FIFO or socket at the target is refused.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
+import json
+import math
 import os
+import re
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from affectlab.errors import AffectlabError
 
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it onto ``target`` only on success.
-
-    Nothing is left behind when the body raises, so a crash never leaves a half-written output.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        if tmp_path.exists():  # mkstemp makes 0600 files: give the output the usual umask-based mode
-            tmp_path.chmod(0o666 & ~_umask())
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-@contextlib.contextmanager
-def atomic_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; move it onto ``target`` only on success.
-
-    An existing ``target`` folder is replaced (callers decide whether that is allowed). Nothing is left
-    behind when the body raises.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700 folders
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+PathLike = str | os.PathLike[str]
+LOCK_FILE = ".affectlab.lock"
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
+_NAME_MAX = 255  # bytes in one path component (ext4, xfs, apfs)
 
 
 def _umask() -> int:
@@ -64,14 +39,256 @@ def _umask() -> int:
     return mask
 
 
-def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temps(folder: PathLike, name: str | None = None) -> list[Path]:
+    """Remove affectlab temporary files/folders in ``folder`` (for target ``name``, or any) whose owner
+    process is gone; returns what was removed. Temporaries of live processes are left alone."""
+    folder = Path(folder)
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match is None or (name is not None and match["name"] != name):
+            continue
+        if _pid_alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}."
+
+
+def refuse_special(target: PathLike, *, folder: bool = False) -> None:
+    """Raise unless ``target`` is absent, a regular file, or (``folder``) a folder: never replace a
+    device, FIFO, socket or symlink to one."""
+    target = Path(target)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        if target.is_symlink():
+            raise AffectlabError(f"{target}: is a dangling symbolic link; refusing to write there") from None
+        return
+    except OSError as err:
+        raise AffectlabError(f"{target}: cannot check the output ({err.strerror})") from None
+    if stat.S_ISREG(mode) and not folder:
+        return
+    if stat.S_ISDIR(mode):
+        if folder:
+            return
+        raise AffectlabError(f"{target}: is a folder; expected a file name")
+    if stat.S_ISREG(mode) and folder:
+        raise AffectlabError(f"{target}: is a file; expected a folder")
+    kind = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFIFO: "a FIFO",
+            stat.S_IFSOCK: "a socket"}.get(stat.S_IFMT(mode), "not a regular file")  # fmt: skip
+    raise AffectlabError(f"{target}: is {kind}; affectlab writes regular files only")
+
+
+@contextlib.contextmanager
+def atomic_path(target: PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
+
+    Nothing is left behind when the body raises, so a crash never leaves a half-written output. An
+    existing ``target`` that is not a regular file (a device, FIFO, socket, folder) is refused.
+    """
+    target = Path(target)
+    refuse_special(target)
+    _make_parent(target)
+    remove_stale_temps(target.parent, target.name)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        if tmp_path.exists():  # mkstemp makes 0600 files: give the output the usual umask-based mode
+            tmp_path.chmod(0o666 & ~_umask())
+        refuse_special(target)  # checked again: something may have appeared there meanwhile
+        os.replace(tmp_path, target)
+    except OSError as err:
+        raise _os_error(target, err) from err
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(target: PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; it replaces ``target`` as a whole on success.
+
+    An existing non-empty ``target`` is refused unless ``overwrite`` (then nothing of the old folder
+    survives, so no stale file of an earlier run lingers). Nothing is left behind when the body raises.
+    """
+    target = Path(target)
+    check_folder_target(target, overwrite)
+    _make_parent(target)
+    remove_stale_temps(target.parent, target.name)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700 folders
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, target)
+    except OSError as err:
+        raise _os_error(target, err) from err
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def check_folder_target(target: PathLike, overwrite: bool) -> None:
+    """Raise unless ``target`` may become an output folder: absent, empty, or replaceable (``overwrite``)."""
+    target = Path(target)
+    refuse_special(target, folder=True)
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise AffectlabError(f"{target}: folder is not empty; pass --overwrite to replace it")
+
+
+def _make_parent(target: Path) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise AffectlabError(f"{target}: {target.parent} exists and is not a folder") from None
+    except OSError as err:
+        raise _os_error(target.parent, err) from None
+
+
+def _os_error(path: Path, err: OSError) -> AffectlabError:
+    reason = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+              errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+              errno.ENAMETOOLONG: "file name too long"}.get(err.errno, err.strerror or str(err))  # fmt: skip
+    return AffectlabError(f"{path}: cannot write ({reason})")
+
+
+def check_writable(target: PathLike, *, folder: bool = False) -> None:
+    """Fail early (before any work) when ``target`` cannot be written: a special file, a name too long,
+    a parent that is a file, or a folder without write permission. Creates nothing."""
+    target = Path(target)
+    refuse_special(target, folder=folder)
+    for part in target.parts:
+        if len(os.fsencode(part)) > _NAME_MAX:
+            raise AffectlabError(f"{target}: cannot write (file name too long: {part[:40]}...)")
+    parent = target.parent
+    while not parent.exists():
+        if parent.is_symlink():
+            raise AffectlabError(f"{target}: cannot write ({parent} is a dangling symbolic link)")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise AffectlabError(f"{target}: cannot write ({parent} is not a folder)")
+    probe = target if target.is_dir() else parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise AffectlabError(f"{target}: cannot write (permission denied in {probe})")
+    try:
+        if os.statvfs(probe).f_flag & os.ST_RDONLY:
+            raise AffectlabError(f"{target}: cannot write (read-only file system)")
+    except OSError:
+        pass
+
+
+def check_not_input(output: PathLike, inputs: Iterable[PathLike], what: str = "output") -> None:
+    """Refuse an output that is, contains or lies inside one of ``inputs`` (an input file or folder)."""
+    out = Path(output).resolve()
+    for item in inputs:
+        source = Path(item).resolve()
+        if out == source or source.is_relative_to(out) or (out.is_relative_to(source) and source.is_dir()):
+            raise AffectlabError(f"{output}: the {what} would overwrite an input or lie inside one ({item})")
+
+
+@contextlib.contextmanager
+def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on ``FOLDER/.affectlab.lock``, which records the
+    holder's pid); a second writer gets an error naming the folder and that pid. Readers need no lock."""
+    folder = Path(folder)
+    _make_parent(folder / LOCK_FILE)
+    path = folder / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise AffectlabError(
+                f"{folder}: the {what} is being written by another process (pid {holder}); wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def write_text(target: PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``target`` through :func:`atomic_path`; return the path."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
 
 
-def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities -> None, so the file is valid JSON (``json`` would write ``NaN``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def dumps_json(data: Any, indent: int | None = 2) -> str:
+    """Strict JSON (non-finite floats as null, no lone surrogates escaped away silently)."""
+    return json.dumps(_json_safe(data), indent=indent, allow_nan=False)
+
+
+def write_json(target: PathLike, data: Any) -> Path:
+    """Pretty, strict JSON (see :func:`dumps_json`), atomically."""
+    return write_text(target, dumps_json(data) + "\n")
+
+
+def read_json(path: PathLike) -> Any:
+    """JSON with a one-line error when the file is missing, unreadable or broken."""
+    path = Path(path)
+    if not path.is_file():
+        raise AffectlabError(f"{path}: not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise AffectlabError(f"{path}: invalid JSON ({reason})") from None
+    except OSError as err:
+        raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def file_sha256(path: PathLike, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file's bytes, or of a folder's files in sorted order (HF model folders)."""
     path = Path(path)
     digest = hashlib.sha256()

@@ -1,16 +1,24 @@
-"""The ``affectlab`` command line: ``affectlab text ...`` and ``affectlab fer ...``."""
+"""The ``affectlab`` command line: ``affectlab text ...`` and ``affectlab fer ...``.
+
+Every command is a thin wrapper over one function of :mod:`affectlab.text` or :mod:`affectlab.fer`.
+User errors become one line on stderr and exit code 2; SIGTERM and Ctrl-C stop cleanly (temporary
+outputs removed, nothing half-written).
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
-from rich.console import Console
 
 from affectlab import __version__
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
 from affectlab.errors import AffectlabError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="affectlab",
@@ -36,9 +44,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Measure affect in media."""
 
@@ -54,13 +60,21 @@ def demo(out: str = typer.Option("demo-out", help="Folder for all demo outputs."
     run_demo(out)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: temporary outputs are removed, pools are stopped
+
+
 def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except AffectlabError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; nothing half-written was left behind", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
+from matplotlib.lines import Line2D
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore
-from affectlab.fer.probes.run_folder import write_json
-from affectlab.report.plots import OKABE_ITO, save_png
+from affectlab.io import write_json
+from affectlab.report.plots import OKABE_ITO, new_figure, save_png, styled
 
 
 class EmbedPlotConfig(BaseModel):
@@ -39,19 +40,18 @@ def embed_2d(features: np.ndarray, cfg: EmbedPlotConfig) -> dict[str, np.ndarray
     maps = {"PCA": PCA(n_components=2, random_state=cfg.seed).fit_transform(x)}
     if len(x) >= cfg.tsne_min_clips:
         perplexity = min(cfg.perplexity, (len(x) - 1) / 3)
-        maps["t-SNE"] = TSNE(
-            n_components=2, perplexity=perplexity, init="pca", random_state=cfg.seed
-        ).fit_transform(x)
+        maps["t-SNE"] = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=cfg.seed).fit_transform(x)
     return maps
 
 
 def _colours(values: list[str]) -> tuple[list[str], dict[str, str]]:
     keys = sorted(set(values))
-    cmap = plt.get_cmap("tab20")
+    cmap = matplotlib.colormaps["tab20"]
     palette = {k: OKABE_ITO[i] if len(keys) <= len(OKABE_ITO) else cmap(i % 20) for i, k in enumerate(keys)}
     return [palette[v] for v in values], palette
 
 
+@styled
 def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | None = None) -> dict[str, Any]:
     """Write the map PNG at ``out`` and its settings beside it (``out`` with ``.json``)."""
     cfg = cfg or EmbedPlotConfig()
@@ -63,7 +63,8 @@ def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | Non
         "emotion": [str(v) for v in manifest.column("label").to_pylist()],
         "actor": [str(v) for v in manifest.column("actor").to_pylist()],
     }
-    fig, axes = plt.subplots(len(maps), 2, figsize=(10, 4.4 * len(maps)), squeeze=False)
+    fig = new_figure(figsize=(10, 4.4 * len(maps)))
+    axes = fig.subplots(len(maps), 2, squeeze=False)
     for row, (method, xy) in enumerate(maps.items()):
         for col, (name, values) in enumerate(groups.items()):
             ax = axes[row][col]
@@ -72,7 +73,7 @@ def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | Non
             ax.set_title(f"{method}, coloured by {name}")
             ax.set_xticks([])
             ax.set_yticks([])
-            handles = [plt.Line2D([], [], ls="", marker="o", color=c, label=k) for k, c in palette.items()]
+            handles = [Line2D([], [], ls="", marker="o", color=c, label=k) for k, c in palette.items()]
             ax.legend(
                 handles=handles,
                 fontsize=7,

@@ -7,7 +7,7 @@ import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from affectlab.io import write_text_atomic
+from affectlab.io import write_text
 
 Cell = str | int | float | None
 
@@ -70,8 +70,7 @@ class HtmlReport:
         columns = list(columns or (rows[0].keys() if rows else []))
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c)))}</td>" for c in columns) + "</tr>"
-            for r in rows
+            "<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows
         )
         self._blocks.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
@@ -94,5 +93,5 @@ class HtmlReport:
         )
 
     def write(self, path: Path) -> Path:
-        write_text_atomic(path, self.render())
+        write_text(path, self.render())
         return Path(path)

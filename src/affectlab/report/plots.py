@@ -1,42 +1,59 @@
-"""Generic report plots (matplotlib Agg, PNG): distributions, estimates with CIs, heatmaps, grouped bars.
+"""Generic report plots (matplotlib, PNG): distributions, estimates with CIs, heatmaps, grouped bars.
 
 Every function takes plain arrays keyed by group name and writes one PNG atomically. Colours follow the
-Okabe–Ito palette (colour-blind safe), one colour per group, in the order groups are given.
+Okabe–Ito palette (colour-blind safe), one colour per group, in the order groups are given. Figures are
+made with matplotlib's object API (:func:`new_figure`), never through pyplot's global state, and drawn in
+the house style (:data:`STYLE`, applied in a ``rc_context``), so importing this module or plotting
+changes nothing for the caller's own matplotlib use.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from affectlab.io import atomic_path  # noqa: E402
-from affectlab.report.thinning import subsample  # noqa: E402
+from affectlab.io import atomic_path
+from affectlab.report.thinning import subsample
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 KDE_MAX_POINTS = 5_000  # violins are drawn from a seeded subsample of at most this many values per group
 ECDF_POINTS = 512
 DPI = 120
 
-plt.rcParams.update(
-    {
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.25,
-        "font.size": 9,
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-    }
-)
+STYLE: dict[str, Any] = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+}
+Plot = TypeVar("Plot", bound=Callable[..., Any])
+
+
+def styled(function: Plot) -> Plot:
+    """Run a plotting function inside ``matplotlib.rc_context(STYLE)``."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with matplotlib.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """A figure of matplotlib's object API (no pyplot, no global figure registry)."""
+    return Figure(**kwargs)
 
 
 def group_colors(groups: Sequence[str]) -> dict[str, str]:
@@ -45,10 +62,9 @@ def group_colors(groups: Sequence[str]) -> dict[str, str]:
 
 
 def save_png(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically and close it."""
+    """Write ``fig`` as PNG to ``path`` atomically."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     return Path(path)
 
 
@@ -62,6 +78,7 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@styled
 def distribution_plot(
     samples: Mapping[str, np.ndarray],
     path: Path,
@@ -78,9 +95,8 @@ def distribution_plot(
     """
     groups = [g for g, v in samples.items() if len(v)]
     colors = group_colors(list(samples))
-    fig, (ax_violin, ax_ecdf) = plt.subplots(
-        1, 2, figsize=(11, 0.55 * len(groups) + 2.2), width_ratios=[1.2, 1], layout="constrained"
-    )
+    fig = new_figure(figsize=(11, 0.55 * len(groups) + 2.2), layout="constrained")
+    ax_violin, ax_ecdf = fig.subplots(1, 2, width_ratios=[1.2, 1])
     positions = np.arange(len(groups))[::-1]
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
@@ -113,6 +129,7 @@ def distribution_plot(
     return save_png(fig, path)
 
 
+@styled
 def interval_grid(
     panels: Mapping[str, Mapping[str, tuple[float, float, float]]],
     path: Path,
@@ -128,13 +145,8 @@ def interval_grid(
     groups = list(dict.fromkeys(g for panel in panels.values() for g in panel))
     colors = group_colors(groups)
     nrows = max(1, math.ceil(len(panels) / ncols))
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(3.1 * ncols, 0.32 * len(groups) * nrows + 1.3 * nrows),
-        squeeze=False,
-        layout="constrained",
-    )
+    fig = new_figure(figsize=(3.1 * ncols, 0.32 * len(groups) * nrows + 1.3 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     positions = dict(zip(groups, np.arange(len(groups))[::-1], strict=True))
     for ax, (name, estimates) in zip(axes.flat, panels.items(), strict=False):
         for group, (estimate, low, high) in estimates.items():
@@ -161,6 +173,7 @@ def interval_grid(
     return save_png(fig, path)
 
 
+@styled
 def heatmap(
     matrix: np.ndarray,
     row_labels: Sequence[str],
@@ -176,7 +189,8 @@ def heatmap(
 ) -> Path:
     """A labelled heatmap (NaN cells blank), with an optional text label in every cell."""
     matrix = np.asarray(matrix, dtype=float)
-    fig, ax = plt.subplots(figsize=(0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + 1.8))
+    fig = new_figure(figsize=(0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + 1.8))
+    ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     ax.set_xticks(range(len(col_labels)), col_labels, rotation=40, ha="right")
     ax.set_yticks(range(len(row_labels)), row_labels)
@@ -201,6 +215,7 @@ def heatmap(
     return save_png(fig, path)
 
 
+@styled
 def grouped_bars(
     values: Mapping[str, Mapping[str, tuple[float, float, float]]],
     path: Path,
@@ -213,7 +228,8 @@ def grouped_bars(
     groups = list(dict.fromkeys(g for cat in values.values() for g in cat))
     colors = group_colors(groups)
     width = 0.8 / max(1, len(groups))
-    fig, ax = plt.subplots(figsize=(max(6.0, min(13.0, len(categories) * (0.45 * len(groups) + 0.5))), 3.8))
+    fig = new_figure(figsize=(max(6.0, min(13.0, len(categories) * (0.45 * len(groups) + 0.5))), 3.8))
+    ax = fig.subplots()
     for k, group in enumerate(groups):
         xs, heights, err = [], [], [[], []]
         for i, cat in enumerate(categories):

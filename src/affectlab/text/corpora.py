@@ -12,6 +12,7 @@ without a text (null, missing key) gets a null ``text``; the row is always kept.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import re
@@ -112,9 +113,7 @@ def detect_format(path: Path) -> str:
         return sniffed if sniffed in ("flickr8k", "cc") else "txt"
     if sniffed is None:
         found = "empty file" if not head else f"unrecognised content, extension {path.suffix or '(none)'!r}"
-        raise AffectlabError(
-            f"{path}: cannot detect the format ({found}); pass --format, one of {', '.join(FORMATS)}"
-        )
+        raise AffectlabError(f"{path}: cannot detect the format ({found}); pass --format, one of {', '.join(FORMATS)}")
     return sniffed
 
 
@@ -142,9 +141,7 @@ def open_corpus(
     """Check ``path``, resolve its format, corpus name and text column; AffectlabError if unusable."""
     path = Path(path)
     if format != "auto" and format not in FORMATS:
-        raise AffectlabError(
-            f"{path}: unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}"
-        )
+        raise AffectlabError(f"{path}: unknown format {format!r}; expected auto or one of {', '.join(FORMATS)}")
     if not path.exists():
         raise AffectlabError(f"{path}: no such file")
     if not path.is_file():
@@ -225,9 +222,7 @@ def _parquet_batches(shard: Shard, batch_size: int) -> Iterator[pa.Table]:
         )
 
 
-def _batched(
-    corpus: Corpus, records: Iterable[tuple[str, str | None]], batch_size: int
-) -> Iterator[pa.Table]:
+def _batched(corpus: Corpus, records: Iterable[tuple[str, str | None]], batch_size: int) -> Iterator[pa.Table]:
     ids: list[str] = []
     texts: list[str | None] = []
     for record_id, text in records:
@@ -284,13 +279,22 @@ def _jsonl_records(corpus: Corpus) -> Iterator[tuple[str, str | None]]:
 
 
 def _csv_records(corpus: Corpus) -> Iterator[tuple[str, str | None]]:
-    csv.field_size_limit(sys.maxsize)
-    with _open_text(corpus.path) as fh:
+    with _open_text(corpus.path) as fh, _csv_field_limit(sys.maxsize):
         reader = csv.reader(fh)
         header = next(reader, [])
         column = header.index(corpus.text_column)
         for number, row in enumerate(reader, 1):
             yield f"{corpus.path.stem}:{number}", row[column] if column < len(row) else None
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """``csv.field_size_limit`` raised for one reader (a long text is one field), then restored."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def _coco_records(corpus: Corpus) -> Iterator[tuple[str, str | None]]:
@@ -414,9 +418,7 @@ class _JsonStream:
     def _next_of(self, chars: str) -> str:
         found = self._peek()
         if found not in chars:
-            raise AffectlabError(
-                f"{self._path}: invalid JSON (expected {' or '.join(chars)!s}, found {found!r})"
-            )
+            raise AffectlabError(f"{self._path}: invalid JSON (expected {' or '.join(chars)!s}, found {found!r})")
         self._pos += 1
         return found
 

@@ -4,58 +4,50 @@
 letters or digits; a single ``-`` or ``'`` (also ``’``) between two such runs stays inside the token
 (``t-shirt``, ``don't``), anywhere else it separates. Punctuation, emoji and whitespace are dropped.
 
-:func:`tokenize_batch` tokenizes a batch once for all the measures that score it (see its docstring).
+:class:`Tokenizer` gives the same tokens with a memo per whitespace chunk (no token spans whitespace);
+a batch is tokenized once and the tokens are handed to every measure that needs them.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Sequence
 
-__all__ = ["forget_batch", "tokenize", "tokenize_batch"]
+__all__ = ["Tokenizer", "tokenize"]
 
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
-_MEMO_LIMIT = 500_000
-_chunk_tokens: dict[str, list[str]] = {}  # whitespace chunk -> its tokens (no token spans whitespace)
-_last_batch: tuple[tuple[object, ...], list[tuple[str, ...] | None]] = ((), [])  # (texts, their tokens)
+_MEMO_LIMIT = 500_000  # memoised chunks before the memo is cleared (bounded memory on huge corpora)
 
 
-def _learn(chunk: str) -> list[str]:
-    if len(_chunk_tokens) > _MEMO_LIMIT:
-        _chunk_tokens.clear()
-    tokens = _chunk_tokens[chunk] = _WORD.findall(chunk.lower().replace("\u2019", "'"))
-    return tokens
+def _chunk_tokens(chunk: str) -> list[str]:
+    return _WORD.findall(chunk.lower().replace("\u2019", "'"))
 
 
 def tokenize(text: str) -> list[str]:
     """Split ``text`` into lowercased word tokens (see the module docstring for the exact rule)."""
-    known = _chunk_tokens.get
-    tokens: list[str] = []
-    for chunk in text.split():
-        found = known(chunk)
-        tokens += _learn(chunk) if found is None else found
-    return tokens
+    return [token for chunk in text.split() for token in _chunk_tokens(chunk)]
 
 
-def tokenize_batch(texts: Sequence[object]) -> list[tuple[str, ...] | None]:
-    """``tokenize(text)`` as a tuple for each ``str`` of ``texts``, None for anything else.
+class Tokenizer:
+    """:func:`tokenize` with a memo of the chunks seen, owned by the object (one per scorer)."""
 
-    The result for the most recent batch is kept: a call with the very same text objects (every element
-    identical, as when several measures score one batch) returns it again instead of tokenizing twice.
-    """
-    global _last_batch
-    batch, tokens = _last_batch  # one tuple, so a concurrent call never pairs texts with others' tokens
-    if len(texts) == len(batch) and all(map(operator.is_, texts, batch)):
-        return tokens
-    batch = tuple(texts)
-    # tuples of str: the garbage collector untracks them, so keeping a batch alive costs it nothing
-    tokens = [tuple(tokenize(text)) if text.__class__ is str else None for text in batch]
-    _last_batch = (batch, tokens)
-    return tokens
+    def __init__(self) -> None:
+        self._memo: dict[str, list[str]] = {}
 
+    def tokenize(self, text: str) -> tuple[str, ...]:
+        memo = self._memo
+        known = memo.get
+        tokens: list[str] = []
+        for chunk in text.split():
+            found = known(chunk)
+            if found is None:
+                if len(memo) > _MEMO_LIMIT:
+                    memo.clear()
+                found = memo[chunk] = _chunk_tokens(chunk)
+            tokens += found
+        return tuple(tokens)
 
-def forget_batch() -> None:
-    """Drop the batch kept by :func:`tokenize_batch` (benchmarks: each contender tokenizes for itself)."""
-    global _last_batch
-    _last_batch = ((), [])
+    def batch(self, texts: Sequence[object]) -> list[tuple[str, ...] | None]:
+        """Tokens of each ``str`` of ``texts``; None for anything else (a missing text)."""
+        tokenize = self.tokenize
+        return [tokenize(text) if text.__class__ is str else None for text in texts]

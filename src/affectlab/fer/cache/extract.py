@@ -1,49 +1,46 @@
-"""Feature extraction: ``extract_batch(clips, encoder)`` and the engines that schedule it over a manifest.
+"""Feature extraction: a batch function (:class:`ClipEncoder`) that an engine maps over shards of clips.
 
-The local engine runs shard after shard in this process; ``--engine ray`` runs the same work function as
-Ray Data actors (one per GPU, ``num_gpus=1``; CPU actors without CUDA) and this process writes the shards
-they return. Either way a shard is committed to the store only when complete, so a killed run resumes
-where it stopped and computes nothing twice.
+``ClipEncoder`` decodes a shard of clips (test views and seeded train views) and runs the frozen encoder
+on them through the one :class:`~affectlab.fer.encoders.runner.SegmentRunner`. The ``local`` engine runs
+it in this process, decoding the next shard while the current one is encoded; ``--engine ray`` runs the
+same function as Ray Data actors (one GPU each when there are GPUs). Either way this process writes the
+shards, each committed to the store only when complete, so a killed run resumes where it stopped and
+computes nothing twice. One process writes a store at a time (a lock in the folder).
+
+Every file is hashed again when it is read: a file whose content no longer matches the manifest's
+``content_hash`` (or cannot be decoded) is skipped with its reason (``skipped.csv`` in the store), never
+stored under another clip's key.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
-from affectlab.fer.cache.store import FeatureInfo, FeatureStore, FeatureStoreWriter, clip_content_ids
-from affectlab.fer.data.video import SamplingConfig, sample_clip
+from affectlab.engines import Source, TwoStage, get_engine
+from affectlab.errors import AffectlabError
+from affectlab.fer.cache.store import (
+    FeatureInfo,
+    FeatureStore,
+    FeatureStoreWriter,
+    clip_content_ids,
+    is_store,
+)
+from affectlab.fer.config import ExtractConfig, Pooling, SamplingConfig
+from affectlab.fer.data.video import sample_clip
 from affectlab.fer.encoders import Encoder, load_encoder
-from affectlab.fer.encoders.pooling import Pooling, pooled_grid
-from affectlab.fer.encoders.runner import Device, SegmentRunner, resolve_device
+from affectlab.fer.encoders.pooling import pooled_grid
+from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
+from affectlab.io import LOCK_FILE, check_writable, exclusive_lock, file_sha256
 
 Progress = Callable[[int], None]
-
-
-class ExtractConfig(BaseModel):
-    """Everything that decides how features are extracted (the sampling and pooling also key the cache)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    encoder: str = "frame-baseline"
-    checkpoint: str | None = None
-    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
-    pooling: Pooling = "none"
-    engine: Literal["local", "ray"] = "local"
-    device: Device = "auto"
-    batch_size: int | None = Field(None, ge=1, description="segments per forward; None: largest that fits")
-    shard_size: int = Field(8, ge=1, description="clips per shard (the unit of commit and resume)")
-    compile: bool = Field(False, description="torch.compile the encoder (GPU: +16-26% throughput, ViT-L/H)")
-    decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
 
 
 def clip_seed(content_id: str) -> int:
@@ -51,36 +48,79 @@ def clip_seed(content_id: str) -> int:
     return int(hashlib.sha256(content_id.encode()).hexdigest()[:8], 16)
 
 
-def extract_batch(
-    clips: torch.Tensor, encoder: Encoder | SegmentRunner, pooling: Pooling = "none"
-) -> np.ndarray:
+def extract_batch(clips: torch.Tensor, runner: SegmentRunner, pooling: Pooling = "none") -> np.ndarray:
     """Clips ``[n, views, segments, C, T, H, W]`` -> float32 features ``[n, views, segments, P, D]``."""
-    runner = encoder if isinstance(encoder, SegmentRunner) else SegmentRunner(encoder, torch.device("cpu"))
     n, v, s = clips.shape[:3]
     tokens = runner(clips.reshape(n * v * s, *clips.shape[3:]), pooling)
     return tokens.reshape(n, v, s, *tokens.shape[1:]).numpy()
 
 
-def load_clips(
-    paths: list[str], seeds: list[int], cfg: SamplingConfig, workers: int
-) -> tuple[torch.Tensor, ...]:
-    """Decode the test views and the seeded train views of each clip (threads: PyAV releases the GIL)."""
+def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor] | str:
+    """The test views and seeded train views of one clip, or why it cannot be used (content changed since
+    it was indexed, unreadable)."""
+    try:
+        if file_sha256(path) != content_id:
+            return "content differs from the manifest's content_hash (file changed since indexing)"
+        return sample_clip(path, cfg), sample_clip(path, cfg, train=True, seed=clip_seed(content_id))
+    except FileNotFoundError:
+        return "file not found"
+    except (AffectlabError, OSError) as err:
+        return str(err).removeprefix(f"{path}: ")
 
-    def one(item: tuple[str, int]) -> tuple[torch.Tensor, torch.Tensor]:
-        path, seed = item
-        return sample_clip(path, cfg), sample_clip(path, cfg, train=True, seed=seed)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pairs = list(pool.map(one, zip(paths, seeds, strict=True)))
-    return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+class ClipEncoder(TwoStage):
+    """Batch function: ``{"row", "path", "content_id"}`` of a shard -> ``{"row", "ok", "reason", "test",
+    "train"}`` (features of the rows that could be read; zeros and a reason for the others)."""
+
+    def __init__(self, cfg: ExtractConfig, encoder: Encoder | None = None) -> None:
+        self.cfg = cfg
+        self._encoder = encoder  # given: used as it is (tests, benchmarks); else loaded in prepare()
+        self._runner: SegmentRunner | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"cfg": self.cfg, "_encoder": None, "_runner": None}
+
+    def prepare(self) -> None:
+        if self._runner is None:
+            encoder = self._encoder or load_encoder(self.cfg.encoder, self.cfg.checkpoint, self.cfg.sampling)
+            self._runner = SegmentRunner(
+                encoder, resolve_device(self.cfg.device), self.cfg.batch_size, self.cfg.compile
+            )
+
+    def load(self, batch: dict[str, Sequence[Any]]) -> tuple[dict[str, Sequence[Any]], list[Any]]:
+        items = list(zip(batch["path"], batch["content_id"], strict=True))
+        with ThreadPoolExecutor(max_workers=self.cfg.decode_workers) as pool:  # PyAV releases the GIL
+            clips = list(pool.map(lambda item: load_clip(*item, self.cfg.sampling), items))
+        return batch, clips
+
+    def compute(self, loaded: tuple[dict[str, Sequence[Any]], list[Any]]) -> dict[str, np.ndarray]:
+        self.prepare()
+        batch, clips = loaded
+        ok = [not isinstance(c, str) for c in clips]
+        features = [np.zeros(0, np.float32), np.zeros(0, np.float32)]
+        if any(ok):
+            good = [c for c in clips if not isinstance(c, str)]
+            features = [
+                extract_batch(torch.stack([c[k] for c in good]), self._runner, self.cfg.pooling) for k in (0, 1)
+            ]
+        full = [_scatter(f, ok) for f in features]
+        return {
+            "row": np.asarray(batch["row"], dtype=np.int64),
+            "ok": np.asarray(ok),
+            "reason": np.asarray(["" if good else c for good, c in zip(ok, clips, strict=True)]),
+            "test": full[0],
+            "train": full[1],
+        }
 
 
-def extract_clips(
-    paths: list[str], content_ids: list[str], runner: SegmentRunner, cfg: ExtractConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """The work function of the Ray actors: one shard of clips -> (test features, train features)."""
-    test, train = load_clips(paths, [clip_seed(c) for c in content_ids], cfg.sampling, cfg.decode_workers)
-    return extract_batch(test, runner, cfg.pooling), extract_batch(train, runner, cfg.pooling)
+def _scatter(features: np.ndarray, ok: list[bool]) -> np.ndarray:
+    """Rows of ``features`` placed at the ``ok`` positions, zeros elsewhere (kept aligned for Ray)."""
+    if all(ok):
+        return features
+    shape = features.shape[1:] if len(features) else (0,)
+    out = np.zeros((len(ok), *shape), dtype=np.float32)
+    out[np.asarray(ok)] = features
+    return out
 
 
 def feature_info(encoder: Encoder, cfg: ExtractConfig) -> FeatureInfo:
@@ -90,7 +130,7 @@ def feature_info(encoder: Encoder, cfg: ExtractConfig) -> FeatureInfo:
     return FeatureInfo(
         encoder=encoder.name,
         checkpoint_sha256=encoder.checkpoint_sha256,
-        sampling=s.model_dump(mode="json"),
+        sampling=s,
         embed_dim=encoder.embed_dim,
         tokens_per_segment=t * h * w,
         num_segments=s.num_segments,
@@ -123,86 +163,20 @@ def _pending(manifest: pa.Table, writer: FeatureStoreWriter) -> tuple[list[int],
     return compute, reference, ids
 
 
-def _shards(rows: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _shard_batch(unit: dict[str, list[Any]]) -> list[dict[str, list[Any]]]:
+    return [unit]
 
 
-def _run_local(
-    manifest: pa.Table,
-    rows: list[int],
-    ids: list[str],
-    encoder: Encoder,
-    cfg: ExtractConfig,
-    writer: FeatureStoreWriter,
-    progress: Progress,
-) -> None:
-    """Shard after shard in this process; the next shard is decoded while the current one is encoded."""
-    runner = SegmentRunner(encoder, resolve_device(cfg.device), cfg.batch_size, cfg.compile)
-    paths = manifest.column("path").to_pylist()
-
-    def load(shard: list[int]) -> tuple[torch.Tensor, ...]:
-        seeds = [clip_seed(ids[i]) for i in shard]
-        return load_clips([paths[i] for i in shard], seeds, cfg.sampling, cfg.decode_workers)
-
-    shards = list(_shards(rows, cfg.shard_size))
-    with ThreadPoolExecutor(max_workers=1) as prefetch:
-        loading = prefetch.submit(load, shards[0])
-        for k, shard in enumerate(shards):
-            test, train = loading.result()
-            if k + 1 < len(shards):
-                loading = prefetch.submit(load, shards[k + 1])
-            features = extract_batch(test, runner, cfg.pooling), extract_batch(train, runner, cfg.pooling)
-            writer.add_shard(manifest.take(shard), *features)
-            progress(len(shard))
-
-
-class RayExtractor:
-    """Ray Data actor: loads the encoder once, then maps shards of clips to features."""
-
-    def __init__(self, cfg_json: str) -> None:
-        self.cfg = ExtractConfig.model_validate_json(cfg_json)
-        s = self.cfg.sampling
-        encoder = load_encoder(
-            self.cfg.encoder, self.cfg.checkpoint, frames=s.frames_per_clip, resolution=s.resolution
-        )
-        self.runner = SegmentRunner(
-            encoder, resolve_device(self.cfg.device), self.cfg.batch_size, self.cfg.compile
-        )
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        test, train = extract_clips(list(batch["path"]), list(batch["content_id"]), self.runner, self.cfg)
-        return {"row": batch["row"], "test": test, "train": train}
-
-
-def _run_ray(
-    manifest: pa.Table,
-    rows: list[int],
-    ids: list[str],
-    encoder: Encoder,
-    cfg: ExtractConfig,
-    writer: FeatureStoreWriter,
-    progress: Progress,
-) -> None:
-    """Ray Data actors load the encoder by name from ``cfg`` (``encoder`` sized the store's info only)."""
-    import ray
-
-    ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
-    gpus = 0 if cfg.device == "cpu" else int(ray.cluster_resources().get("GPU", 0))
-    paths = manifest.column("path").to_pylist()
-    items = [{"row": i, "path": paths[i], "content_id": ids[i]} for i in rows]
-    dataset = ray.data.from_items(items).map_batches(
-        RayExtractor,
-        fn_constructor_kwargs={"cfg_json": cfg.model_dump_json()},
-        batch_size=cfg.shard_size,
-        batch_format="numpy",
-        num_gpus=1 if gpus else 0,
-        concurrency=max(gpus, 1),
-    )
-    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-        shard = [int(i) for i in batch["row"]]
-        writer.add_shard(manifest.take(shard), np.asarray(batch["test"]), np.asarray(batch["train"]))
-        progress(len(shard))
+def check_store_folder(out: Path) -> None:
+    """An extraction writes into an empty (or new) folder or a feature store of ours, nothing else."""
+    check_writable(out, folder=True)
+    if out.is_dir() and not is_store(out):
+        foreign = [p.name for p in out.iterdir() if p.name != LOCK_FILE]
+        if foreign:
+            raise AffectlabError(
+                f"{out}: folder is not empty and not a feature store (holds {', '.join(sorted(foreign)[:3])}); "
+                "choose an empty or new folder"
+            )
 
 
 def extract_features(
@@ -215,16 +189,60 @@ def extract_features(
 ) -> FeatureStore:
     """Extract (or resume extracting) the features of every manifest row into the store at ``out``.
 
-    ``encoder`` overrides loading ``cfg.encoder`` for the local engine (tests, benchmarks).
+    ``encoder`` overrides loading ``cfg.encoder`` for the local engine (tests, benchmarks). Clips that
+    cannot be used are listed in the store's ``skipped`` (and left out of it).
     """
-    s = cfg.sampling
+    out = Path(out)
+    check_store_folder(out)
     if encoder is None:
-        encoder = load_encoder(cfg.encoder, cfg.checkpoint, frames=s.frames_per_clip, resolution=s.resolution)
-    writer = FeatureStoreWriter(out, feature_info(encoder, cfg))
-    compute, reference, ids = _pending(manifest, writer)
-    run = _run_ray if cfg.engine == "ray" else _run_local
-    if compute:
-        run(manifest, compute, ids, encoder, cfg, writer, progress or (lambda n: None))
-    if reference:
-        writer.add_references(manifest.take(reference))
+        encoder = load_encoder(cfg.encoder, cfg.checkpoint, cfg.sampling)
+    info = feature_info(encoder, cfg)
+    with exclusive_lock(out, "feature store"):
+        writer = FeatureStoreWriter(out, info)
+        compute, reference, ids = _pending(manifest, writer)
+        paths = manifest.column("path").to_pylist()
+        units = [
+            {"row": shard, "path": [paths[i] for i in shard], "content_id": [ids[i] for i in shard]}
+            for shard in (compute[k : k + cfg.shard_size] for k in range(0, len(compute), cfg.shard_size))
+        ]
+        engine = get_engine(cfg.engine)
+        workers, gpus = _workers(cfg)
+        function = ClipEncoder(cfg, encoder if cfg.engine == "local" else None)
+        skipped: list[tuple[str, str]] = []
+        batches = engine.map(
+            function,
+            Source(units, _shard_batch),
+            workers=workers,
+            gpus_per_worker=gpus,
+            batch_format="numpy",
+        )
+        for batch in batches:
+            rows, ok = np.asarray(batch["row"]), np.asarray(batch["ok"], dtype=bool)
+            if ok.any():
+                test, train = np.asarray(batch["test"])[ok], np.asarray(batch["train"])[ok]
+                writer.add_shard(manifest.take(rows[ok]), test, train)
+            skipped += [(paths[r], str(reason)) for r, good, reason in zip(rows, ok, batch["reason"], strict=True)
+                        if not good]  # fmt: skip
+            if progress is not None:
+                progress(len(rows))
+        stored = writer.done
+        same_as_skipped = [i for i in reference if writer.info.clip_key(ids[i]) not in stored]
+        skipped += [(paths[i], "same content as a clip that was skipped") for i in same_as_skipped]
+        reference = [i for i in reference if i not in same_as_skipped]
+        if reference:
+            writer.add_references(manifest.take(reference))
+        writer.write_skipped(skipped)
     return FeatureStore(out)
+
+
+def _workers(cfg: ExtractConfig) -> tuple[int, float]:
+    """(actors, GPUs per actor): one actor per GPU of the Ray cluster, else one CPU actor."""
+    if cfg.engine != "ray" or cfg.device == "cpu":
+        return 1, 0
+    import ray
+
+    from affectlab.engines import default_workers, ray_context
+
+    with ray_context(default_workers()):
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+    return (gpus, 1) if gpus else (1, 0)

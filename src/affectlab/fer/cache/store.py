@@ -4,8 +4,10 @@ Layout of a store folder::
 
     info.json               FeatureInfo (encoder, checkpoint hash, sampling, pooling, shapes) + cache key
     index.parquet           one row per clip: the manifest columns + clip_key, shard, shard_row
+    skipped.csv             clips that could not be extracted (path, reason), when there were any
     shards/00000.test.npy   float32 [n, test_views, segments, tokens_per_segment, D]
     shards/00000.train.npy  float32 [n, train_views, segments, tokens_per_segment, D]
+    .affectlab.lock         held by the one process writing the store
 
 A clip's key is ``sha256(cache_key, content_hash)`` where the cache key hashes the encoder name, its
 checkpoint sha256, the sampling config, the pooling and the view counts. Shards are written first and the
@@ -16,6 +18,7 @@ stopped.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Sequence
@@ -26,15 +29,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.encoders.pooling import Pooling
-from affectlab.io import atomic_path, file_sha256, write_text_atomic
+from affectlab.fer.config import Pooling, SamplingConfig
+from affectlab.io import atomic_path, file_sha256, read_json, remove_stale_temps, write_json
 
 Split = Literal["test", "train"]
 INFO_FILE = "info.json"
 INDEX_FILE = "index.parquet"
+SKIPPED_FILE = "skipped.csv"
 SHARD_DIR = "shards"
 STORE_COLUMNS = ("clip_key", "shard", "shard_row")
 
@@ -46,7 +50,7 @@ class FeatureInfo(BaseModel):
 
     encoder: str
     checkpoint_sha256: str
-    sampling: dict[str, Any]
+    sampling: SamplingConfig
     embed_dim: int
     tokens_per_segment: int
     num_segments: int
@@ -57,13 +61,20 @@ class FeatureInfo(BaseModel):
     @property
     def cache_key(self) -> str:
         """sha256 of everything that changes the features (not of the shapes derived from it)."""
-        keyed = self.model_dump(include={"encoder", "checkpoint_sha256", "sampling", "pooling"})
+        keyed = self.model_dump(mode="json", include={"encoder", "checkpoint_sha256", "sampling", "pooling"})
         keyed["views"] = [self.test_views, self.train_views]
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
 
     def clip_key(self, content_hash: str) -> str:
         """Key of one clip's features: the cache key combined with the video's content hash."""
         return hashlib.sha256(f"{self.cache_key}:{content_hash}".encode()).hexdigest()
+
+    def differences(self, other: FeatureInfo) -> list[str]:
+        """``name: this -> other`` for every setting (sampling fields one by one) that differs."""
+        mine, theirs = self.model_dump(mode="json"), other.model_dump(mode="json")
+        flat = lambda d: {**{k: v for k, v in d.items() if k != "sampling"}, **d["sampling"]}  # noqa: E731
+        a, b = flat(mine), flat(theirs)
+        return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
 
 
 def clip_content_ids(manifest: pa.Table) -> list[str]:
@@ -83,8 +94,27 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         np.save(fh, np.ascontiguousarray(array, dtype=np.float32))
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True))
+def read_info(root: Path) -> FeatureInfo:
+    """The :class:`FeatureInfo` of a store folder, with one-line errors for a folder that is not one."""
+    info_path = root / INFO_FILE
+    if not info_path.is_file():
+        raise AffectlabError(f"{info_path}: not a feature store (expected info.json written by extract)")
+    data = read_json(info_path)
+    if not isinstance(data, dict):
+        raise AffectlabError(f"{info_path}: not a feature store description (expected a JSON object)")
+    data.pop("cache_key", None)
+    try:
+        return FeatureInfo.model_validate(data)
+    except ValidationError as err:
+        problem = err.errors()[0]
+        raise AffectlabError(
+            f"{info_path}: not a feature store description ({'.'.join(map(str, problem['loc']))}: {problem['msg']})"
+        ) from None
+
+
+def is_store(root: str | Path) -> bool:
+    """True when ``root`` holds a feature store's ``info.json``."""
+    return (Path(root) / INFO_FILE).is_file()
 
 
 class FeatureStore:
@@ -92,14 +122,9 @@ class FeatureStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        info_path = self.root / INFO_FILE
-        if not info_path.is_file():
-            raise AffectlabError(f"{info_path}: not a feature store (expected info.json written by extract)")
-        data = json.loads(info_path.read_text())
-        data.pop("cache_key", None)
-        self.info = FeatureInfo.model_validate(data)
+        self.info = read_info(self.root)
         index_path = self.root / INDEX_FILE
-        self._index = pq.read_table(index_path) if index_path.is_file() else None
+        self._index = _read_index(index_path) if index_path.is_file() else None
         self._shards: dict[tuple[int, str], np.ndarray] = {}
 
     @property
@@ -114,8 +139,24 @@ class FeatureStore:
         """One row per clip, the manifest columns, in store order."""
         return self.index.drop_columns(list(STORE_COLUMNS))
 
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        """``(path, reason)`` of the clips extraction could not use."""
+        path = self.root / SKIPPED_FILE
+        if not path.is_file():
+            return []
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [(row["path"], row["reason"]) for row in csv.DictReader(fh)]
+
     def __len__(self) -> int:
         return 0 if self._index is None else self._index.num_rows
+
+    def __repr__(self) -> str:
+        i = self.info
+        return (
+            f"FeatureStore({self.root}: {len(self)} clips, {i.encoder}, {i.test_views}+{i.train_views} views x "
+            f"{i.num_segments} segments x {i.tokens_per_segment} tokens x {i.embed_dim} ({i.pooling}))"
+        )
 
     def _shard(self, shard: int, split: Split) -> np.ndarray:
         key = (shard, split)
@@ -123,7 +164,19 @@ class FeatureStore:
             path = self.root / SHARD_DIR / f"{shard:05d}.{split}.npy"
             if not path.is_file():
                 raise AffectlabError(f"{path}: shard named in {self.root / INDEX_FILE} is missing")
-            self._shards[key] = np.load(path, mmap_mode="r")
+            try:
+                array = np.load(path, mmap_mode="r", allow_pickle=False)
+            except (ValueError, OSError, EOFError) as err:
+                raise AffectlabError(f"{path}: corrupt or truncated feature shard ({err})") from None
+            i = self.info
+            views = i.test_views if split == "test" else i.train_views
+            expected = (views, i.num_segments, i.tokens_per_segment, i.embed_dim)
+            if array.ndim != 5 or array.shape[1:] != expected or array.dtype != np.float32:
+                raise AffectlabError(
+                    f"{path}: feature shard has shape {array.shape} {array.dtype}, expected "
+                    f"[n, {', '.join(map(str, expected))}] float32 from {self.root / INFO_FILE}"
+                )
+            self._shards[key] = array
         return self._shards[key]
 
     def tokens(self, split: Split, rows: Sequence[int] | None = None) -> np.ndarray:
@@ -138,7 +191,13 @@ class FeatureStore:
         out = np.empty(shape, dtype=np.float32)
         for shard in np.unique(shards):
             where = np.nonzero(shards == shard)[0]
-            out[where] = self._shard(int(shard), split)[offsets[where]]
+            array = self._shard(int(shard), split)
+            if offsets[where].max(initial=-1) >= len(array):
+                raise AffectlabError(
+                    f"{self.root / SHARD_DIR}/{int(shard):05d}.{split}.npy: holds {len(array)} clips, the index "
+                    f"names row {int(offsets[where].max())}; the store is damaged, extract it again"
+                )
+            out[where] = array[offsets[where]]
         return out
 
     def pooled(self, split: Split, rows: Sequence[int] | None = None) -> np.ndarray:
@@ -146,26 +205,40 @@ class FeatureStore:
         return self.tokens(split, rows).mean(axis=(2, 3), dtype=np.float64).astype(np.float32)
 
 
+def _read_index(path: Path) -> pa.Table:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as err:
+        raise AffectlabError(f"{path}: corrupt store index ({str(err).splitlines()[0]})") from None
+    missing = [c for c in ("path", *STORE_COLUMNS) if c not in table.column_names]
+    if missing:
+        raise AffectlabError(f"{path}: not a store index (missing columns {', '.join(missing)})")
+    return table
+
+
 class FeatureStoreWriter:
-    """Appends shards to a store folder; reopening the same folder with the same info resumes it."""
+    """Appends shards to a store folder; reopening the same folder with the same info resumes it.
+
+    The caller holds the store's lock (:func:`affectlab.io.exclusive_lock`) while writing.
+    """
 
     def __init__(self, root: str | Path, info: FeatureInfo) -> None:
         self.root = Path(root)
         self.info = info
         info_path = self.root / INFO_FILE
         if info_path.is_file():
-            existing = json.loads(info_path.read_text()).get("cache_key")
-            if existing != info.cache_key:
+            existing = read_info(self.root)
+            if existing.cache_key != info.cache_key:
                 raise AffectlabError(
-                    f"{info_path}: holds features with cache key {existing}, not {info.cache_key} "
-                    "(another encoder, checkpoint, sampling or pooling); choose a new output folder"
+                    f"{self.root}: holds features with cache key {existing.cache_key[:12]}..., made with other "
+                    f"settings ({'; '.join(existing.differences(info))}); choose a new output folder"
                 )
         else:
-            _write_json(info_path, {**info.model_dump(), "cache_key": info.cache_key})
-        for stale in [*self.root.glob(".*.tmp"), *(self.root / SHARD_DIR).glob(".*.tmp")]:
-            stale.unlink()  # temp files of a killed run: never part of the store
+            write_json(info_path, {**info.model_dump(mode="json"), "cache_key": info.cache_key})
+        for folder in (self.root, self.root / SHARD_DIR):  # temporaries of a killed run: never in the store
+            remove_stale_temps(folder)
         index_path = self.root / INDEX_FILE
-        self.index: pa.Table | None = pq.read_table(index_path) if index_path.is_file() else None
+        self.index: pa.Table | None = _read_index(index_path) if index_path.is_file() else None
 
     @property
     def done(self) -> dict[str, tuple[int, int]]:
@@ -185,9 +258,7 @@ class FeatureStoreWriter:
             raise AffectlabError(f"{name} tokens have shape {array.shape}, expected {expected} from {i}")
 
     def _append_index(self, rows: pa.Table) -> None:
-        self.index = (
-            rows if self.index is None else pa.concat_tables([self.index, rows], promote_options="default")
-        )
+        self.index = rows if self.index is None else pa.concat_tables([self.index, rows], promote_options="default")
         with atomic_path(self.root / INDEX_FILE) as tmp:
             pq.write_table(self.index, tmp)
 
@@ -214,6 +285,17 @@ class FeatureStoreWriter:
         }
         self._append_index(_with_store_columns(rows, extra))
 
+    def write_skipped(self, skipped: Sequence[tuple[str, str]]) -> None:
+        """Record the clips that could not be extracted (replaces the list of an earlier run)."""
+        path = self.root / SKIPPED_FILE
+        if not skipped:
+            path.unlink(missing_ok=True)
+            return
+        with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["path", "reason"])
+            writer.writerows(skipped)
+
 
 def _with_store_columns(rows: pa.Table, extra: dict[str, list[Any]]) -> pa.Table:
     rows = rows.drop_columns([c for c in STORE_COLUMNS if c in rows.column_names])
@@ -221,18 +303,3 @@ def _with_store_columns(rows: pa.Table, extra: dict[str, list[Any]]) -> pa.Table
     for name, values in extra.items():
         rows = rows.append_column(name, pa.array(values, type=types[name]))
     return rows
-
-
-def write_feature_store(
-    root: str | Path,
-    manifest: pa.Table,
-    test_tokens: np.ndarray,
-    train_tokens: np.ndarray,
-    info: FeatureInfo,
-) -> FeatureStore:
-    """Write a complete store from in-memory arrays (one shard); used by tests and benchmarks."""
-    root = Path(root)
-    if (root / INDEX_FILE).exists():
-        raise AffectlabError(f"{root}: already holds a feature store; choose an empty folder")
-    FeatureStoreWriter(root, info).add_shard(manifest, test_tokens, train_tokens)
-    return FeatureStore(root)

@@ -27,9 +27,7 @@ def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float =
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT, 1, cv2.LINE_AA)
 
 
-def render_contact_sheet(
-    path: str | os.PathLike[str], cfg: SamplingConfig, *, thumb_height: int = 96
-) -> np.ndarray:
+def render_contact_sheet(path: str | os.PathLike[str], cfg: SamplingConfig, *, thumb_height: int = 96) -> np.ndarray:
     """RGB image: one row per segment, one thumbnail per sampled frame, labelled with its frame index.
 
     Without ``cfg.face_crop`` thumbnails are whole frames with the clip's face box (green: detected,

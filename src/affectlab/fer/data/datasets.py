@@ -81,9 +81,7 @@ def parse_ravdess_name(stem: str) -> Record:
     if not 1 <= int(emo) <= len(LABELS["ravdess"]):
         raise ValueError(f"unknown emotion code {emo!r} (expected 01..08)")
     if not 1 <= int(actor) <= 24 or rep not in ("01", "02"):
-        raise ValueError(
-            f"actor {actor!r} or repetition {rep!r} out of range (actors 01..24, repetition 01/02)"
-        )
+        raise ValueError(f"actor {actor!r} or repetition {rep!r} out of range (actors 01..24, repetition 01/02)")
     return {
         "label": LABELS["ravdess"][int(emo) - 1],
         "actor": actor,
@@ -108,9 +106,7 @@ def scan_ravdess(
     if modality not in MODALITY_FILTER:
         raise AffectlabError(f"modality {modality!r}: expected one of {', '.join(MODALITY_FILTER)}")
     if channel not in (None, "speech", "song") or intensity not in (None, "normal", "strong"):
-        raise AffectlabError(
-            f"channel {channel!r} / intensity {intensity!r}: expected speech|song / normal|strong"
-        )
+        raise AffectlabError(f"channel {channel!r} / intensity {intensity!r}: expected speech|song / normal|strong")
     records, skipped = [], []
     for path in video_files(root):
         try:
@@ -124,9 +120,7 @@ def scan_ravdess(
             continue
         if fields["modality"] not in MODALITY_FILTER[modality]:
             continue
-        if (channel and fields["vocal_channel"] != channel) or (
-            intensity and fields["intensity"] != intensity
-        ):
+        if (channel and fields["vocal_channel"] != channel) or (intensity and fields["intensity"] != intensity):
             continue
         records.append({"path": _absolute(path), **fields})
     return records, skipped, LABELS["ravdess"]
@@ -164,9 +158,7 @@ def read_crema_sex(path: Path) -> dict[str, str]:
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"ActorID", "Sex"} <= set(reader.fieldnames):
-            raise AffectlabError(
-                f"{path}: expected CREMA-D VideoDemographics.csv with ActorID and Sex columns"
-            )
+            raise AffectlabError(f"{path}: expected CREMA-D VideoDemographics.csv with ActorID and Sex columns")
         return {row["ActorID"].strip(): row["Sex"].strip().lower() for row in reader}
 
 
@@ -188,9 +180,7 @@ def scan_crema_d(root: Path, *, file_list: Path | None = None, demographics: Pat
     """
     if file_list is not None:
         folder = root / "VideoFlash" if (root / "VideoFlash").is_dir() else root
-        candidates: Iterable[tuple[Path, str]] = (
-            (folder / f"{n}.flv", n) for n in read_crema_file_list(file_list)
-        )
+        candidates: Iterable[tuple[Path, str]] = ((folder / f"{n}.flv", n) for n in read_crema_file_list(file_list))
     else:
         candidates = ((p, p.stem) for p in video_files(root))
     demographics = demographics or find_crema_demographics(root)

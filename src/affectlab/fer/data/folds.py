@@ -14,9 +14,7 @@ from affectlab.errors import AffectlabError
 from affectlab.io import atomic_path
 
 
-def assign_folds(
-    actors: Sequence[str], k: int, seed: int, sizes: Sequence[int] | None = None
-) -> dict[str, int]:
+def assign_folds(actors: Sequence[str], k: int, seed: int, sizes: Sequence[int] | None = None) -> dict[str, int]:
     """Assign every actor to one of ``k`` folds, deterministically for ``seed``.
 
     ``actors`` is either the per-clip actor column (``sizes=None``: an actor's size is its number of
@@ -39,9 +37,7 @@ def assign_folds(
     if not counts:
         raise AffectlabError("no actors to split into folds: the dataset is empty")
     if k > len(counts):
-        raise AffectlabError(
-            f"folds={k} but only {len(counts)} actor(s): every fold needs at least one actor"
-        )
+        raise AffectlabError(f"folds={k} but only {len(counts)} actor(s): every fold needs at least one actor")
     names = sorted(counts)
     order = np.random.default_rng(seed).permutation(len(names))
     shuffled = [names[i] for i in order]
@@ -79,9 +75,7 @@ def read_fold_file(path: str | os.PathLike[str]) -> dict[str, int]:
         for line, row in enumerate(reader, start=2):
             actor, fold = row["actor"].strip(), row["fold"].strip()
             if not fold.isdigit():
-                raise AffectlabError(
-                    f"fold file {path} line {line}: fold {fold!r} is not a non-negative integer"
-                )
+                raise AffectlabError(f"fold file {path} line {line}: fold {fold!r} is not a non-negative integer")
             if actor in assignment:
                 raise AffectlabError(f"fold file {path} line {line}: actor {actor!r} listed twice")
             assignment[actor] = int(fold)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,7 @@ from affectlab.fer.data import datasets
 from affectlab.fer.data.folds import assign_folds, read_fold_file
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.io import atomic_path, file_sha256
+from affectlab.progress import progress_bar
 
 DatasetName = Literal["ravdess", "crema-d", "folder"]
 
@@ -82,14 +84,6 @@ def probe_video(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def _track(items: Sequence, description: str, enabled: bool) -> Iterable:
-    if not enabled:
-        return items
-    from rich.progress import track
-
-    return track(items, description=description, transient=True)
-
-
 def _scan(root: Path, dataset: str, **options) -> datasets.Scan:
     if dataset == "ravdess":
         return datasets.scan_ravdess(root, **options)
@@ -137,22 +131,22 @@ def index_dataset(
     records, skipped, labels = _scan(root, dataset, **options)
     reads_files = file_list is None
     kept = []
-    for record in _track(records, "checking and hashing videos", progress and reads_files):
-        reason = probe_video(record["path"]) if check_videos and reads_files else None
-        if reason is not None:
-            skipped.append((record["path"], reason))
-            continue
-        record["content_hash"] = file_sha256(record["path"]) if hash_files and reads_files else None
-        kept.append(record)
+    with progress_bar("checking and hashing videos", len(records), "clips", progress and reads_files) as advance:
+        for record in records:
+            reason = probe_video(record["path"]) if check_videos and reads_files else None
+            advance(1)
+            if reason is not None:
+                skipped.append((record["path"], reason))
+                continue
+            record["content_hash"] = file_sha256(record["path"]) if hash_files and reads_files else None
+            kept.append(record)
     if not kept:
         raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")
     actors = [r["actor"] for r in kept]
     assignment = _fold_assignment(actors, folds, seed, folds_file)
     label_index = {name: i for i, name in enumerate(labels)}
     for record in kept:
-        record.update(
-            dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]]
-        )
+        record.update(dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]])
     table = pa.Table.from_pylist(kept, schema=MANIFEST_SCHEMA)
     return with_labels(table, labels), skipped
 
@@ -180,9 +174,7 @@ def label_names(table: pa.Table) -> tuple[str, ...]:
     """The ordered label table of a manifest: ``label_names(t)[t['label_index'][i]] == t['label'][i]``."""
     raw = (table.schema.metadata or {}).get(LABELS_KEY)
     if raw is None:
-        raise AffectlabError(
-            "manifest has no label table in its metadata: re-create it with `affectlab fer index`"
-        )
+        raise AffectlabError("manifest has no label table in its metadata: re-create it with `affectlab fer index`")
     return tuple(json.loads(raw))
 
 
@@ -224,3 +216,71 @@ def write_skipped(skipped: Sequence[tuple[str, str]], path: str | os.PathLike[st
         writer = csv.writer(fh)
         writer.writerow(["path", "reason"])
         writer.writerows(skipped)
+
+
+@dataclass
+class Manifest:
+    """A dataset index: one row per clip (the :data:`MANIFEST_SCHEMA` columns), its label table, and the
+    files that were skipped with their reasons."""
+
+    table: pa.Table
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    path: Path | None = None
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> Manifest:
+        """A manifest written by ``affectlab fer index`` (its skipped report read when beside it)."""
+        table = read_manifest(path)
+        report = skipped_report_path(path)
+        skipped = []
+        if report.is_file():
+            with open(report, newline="", encoding="utf-8", errors="replace") as fh:
+                skipped = [(r.get("path", ""), r.get("reason", "")) for r in csv.DictReader(fh)]
+        return cls(table, skipped, Path(path))
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The ordered label table (``label_index`` refers to it)."""
+        return label_names(self.table)
+
+    @property
+    def dataset(self) -> str:
+        names = sorted(set(self.table.column("dataset").to_pylist()))
+        return names[0] if len(names) == 1 else ", ".join(names)
+
+    @property
+    def df(self):
+        """The rows as a pandas DataFrame."""
+        return self.table.to_pandas()
+
+    def fold_summary(self):
+        """Clips per fold and class, with the number of actors per fold (a pandas DataFrame)."""
+        frame = self.df
+        counts = frame.pivot_table(index="fold", columns="label", values="path", aggfunc="count", fill_value=0)
+        counts = counts.reindex(columns=[c for c in self.labels if c in counts.columns])
+        counts.insert(0, "actors", frame.groupby("fold")["actor"].nunique())
+        counts.insert(0, "clips", frame.groupby("fold").size())
+        return counts
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the manifest (and ``NAME.skipped.csv`` beside it when files were skipped)."""
+        write_manifest(self.table, path)
+        if self.skipped:
+            write_skipped(self.skipped, skipped_report_path(path))
+        self.path = Path(path)
+        return self.path
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __repr__(self) -> str:
+        folds = len(set(self.table.column("fold").to_pylist()))
+        actors = len(set(self.table.column("actor").to_pylist()))
+        where = f" ({self.path})" if self.path else ""
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        return f"Manifest{where}: {self.dataset}, {len(self)} clips, {actors} actors, {folds} folds{skipped}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.fold_summary().to_html()

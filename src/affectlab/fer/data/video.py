@@ -23,29 +23,9 @@ import av
 import cv2
 import numpy as np
 import torch
-from pydantic import BaseModel, Field
 
 from affectlab.errors import AffectlabError
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
-
-class SamplingConfig(BaseModel):
-    """Clip sampling and transform settings; defaults are the V-JEPA frozen-probe protocol."""
-
-    frames_per_clip: int = Field(16, ge=1)
-    frame_step: int = Field(4, ge=1)
-    num_segments: int = Field(8, ge=1)
-    num_views: int = Field(3, ge=1, description="spatial views at test time")
-    train_views: int = Field(1, ge=1, description="random-resized-crop views at train time")
-    resolution: int = Field(224, ge=8)
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
-    face_crop: bool = False
-    train_scale: tuple[float, float] = (0.3, 1.0)
-    train_ratio: tuple[float, float] = (3 / 4, 4 / 3)
-    train_flip: bool = True
+from affectlab.fer.config import SamplingConfig
 
 
 def clip_indices(n_frames: int, cfg: SamplingConfig, *, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -141,9 +121,7 @@ def _frames_from_start(path: str | os.PathLike[str]) -> Iterator[tuple[int, av.V
         yield from enumerate(container.decode(stream))
 
 
-def _frames_after_seek(
-    path: str | os.PathLike[str], first: int
-) -> Iterator[tuple[int, av.VideoFrame]] | None:
+def _frames_after_seek(path: str | os.PathLike[str], first: int) -> Iterator[tuple[int, av.VideoFrame]] | None:
     """Seek to the keyframe before frame ``first``, number frames by pts; None if seeking can't help."""
     with _open(path) as container:
         pts, keys = _packet_pts(container)
@@ -310,17 +288,6 @@ def _distinct_frames(
 
         frames = crop_to_face(frames)
     return indices, frames, inverse.ravel()
-
-
-def sample_frames(
-    path: str | os.PathLike[str], cfg: SamplingConfig, *, train: bool = False, seed: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The protocol's frames before resizing: ``(indices [S, T], uint8 [S*T, H, W, 3])``.
-
-    Frames are cropped to the clip's face box when ``cfg.face_crop``.
-    """
-    indices, frames, inverse = _distinct_frames(path, cfg, train, seed)
-    return indices, frames[inverse]
 
 
 def sample_clip(

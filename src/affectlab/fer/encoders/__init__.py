@@ -1,6 +1,7 @@
 """Frozen video encoders behind one contract: ``forward(x) -> tokens [B, N, D]`` and ``embed_dim``.
 
-``load_encoder(name, checkpoint, frames=, resolution=)`` picks one by name from ``ENCODERS``.
+``load_encoder(name, checkpoint, sampling)`` picks one by name from :data:`ENCODERS` and sizes it for the
+clips that ``sampling`` produces (frames per segment, resolution, normalisation).
 """
 
 from __future__ import annotations
@@ -9,20 +10,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.encoders.base import Encoder, tokens_per_segment
-from affectlab.io import file_sha256
+from affectlab.fer.config import SamplingConfig
+from affectlab.fer.encoders.base import Encoder
 
-__all__ = ["ENCODERS", "Encoder", "file_sha256", "load_encoder", "tokens_per_segment"]
+__all__ = ["ENCODERS", "Encoder", "load_encoder"]
+
+Loader = Callable[[Path | None, SamplingConfig], Encoder]
 
 
-def _frame_baseline(checkpoint: Path | None, frames: int, resolution: int) -> Encoder:
+def _frame_baseline(checkpoint: Path | None, sampling: SamplingConfig) -> Encoder:
     from affectlab.fer.encoders.frame_baseline import FrameBaseline
 
-    return FrameBaseline(checkpoint)
+    return FrameBaseline(checkpoint, mean=sampling.mean, std=sampling.std)
 
 
-def _vjepa(arch: str) -> Callable[[Path | None, int, int], Encoder]:
-    def load(checkpoint: Path | None, frames: int, resolution: int) -> Encoder:
+def _vjepa(arch: str) -> Loader:
+    def load(checkpoint: Path | None, sampling: SamplingConfig) -> Encoder:
         from affectlab.fer.encoders.vjepa import load_vjepa
 
         return load_vjepa(_required(checkpoint, f"vjepa-{arch}", "an official V-JEPA .pth.tar"), arch)
@@ -30,18 +33,18 @@ def _vjepa(arch: str) -> Callable[[Path | None, int, int], Encoder]:
     return load
 
 
-def _vjepa2(checkpoint: Path | None, frames: int, resolution: int) -> Encoder:
+def _vjepa2(checkpoint: Path | None, sampling: SamplingConfig) -> Encoder:
     from affectlab.fer.encoders.hf import load_vjepa2
 
     path = _required(checkpoint, "vjepa2", "a V-JEPA 2 .pt file or transformers folder")
-    return load_vjepa2(path, frames=frames, resolution=resolution)
+    return load_vjepa2(path, frames=sampling.frames_per_clip, resolution=sampling.resolution)
 
 
-def _videomae(checkpoint: Path | None, frames: int, resolution: int) -> Encoder:
+def _videomae(checkpoint: Path | None, sampling: SamplingConfig) -> Encoder:
     from affectlab.fer.encoders.hf import load_videomae
 
     path = _required(checkpoint, "videomae", "a VideoMAE transformers folder")
-    return load_videomae(path, frames=frames, resolution=resolution)
+    return load_videomae(path, frames=sampling.frames_per_clip, resolution=sampling.resolution)
 
 
 def _required(checkpoint: Path | None, name: str, what: str) -> Path:
@@ -50,7 +53,7 @@ def _required(checkpoint: Path | None, name: str, what: str) -> Path:
     return checkpoint
 
 
-ENCODERS: dict[str, Callable[[Path | None, int, int], Encoder]] = {
+ENCODERS: dict[str, Loader] = {
     "frame-baseline": _frame_baseline,
     "vjepa-vit_large": _vjepa("vit_large"),
     "vjepa-vit_huge": _vjepa("vit_huge"),
@@ -60,8 +63,8 @@ ENCODERS: dict[str, Callable[[Path | None, int, int], Encoder]] = {
 }
 
 
-def load_encoder(name: str, checkpoint: str | Path | None, *, frames: int, resolution: int) -> Encoder:
-    """Load the frozen encoder ``name`` from local files, for clips of ``frames`` at ``resolution`` px."""
+def load_encoder(name: str, checkpoint: str | Path | None, sampling: SamplingConfig) -> Encoder:
+    """Load the frozen encoder ``name`` from local files, sized for the clips of ``sampling``."""
     if name not in ENCODERS:
         raise AffectlabError(f"unknown encoder {name!r}; expected one of {', '.join(ENCODERS)}")
-    return ENCODERS[name](None if checkpoint is None else Path(checkpoint), frames, resolution)
+    return ENCODERS[name](None if checkpoint is None else Path(checkpoint), sampling)

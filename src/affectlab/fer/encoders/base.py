@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import torch
-
-# ImageNet statistics: every encoder here expects clips normalised with them (as sample_clip returns).
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+if TYPE_CHECKING:
+    import torch
 
 
 @runtime_checkable
 class Encoder(Protocol):
     """A frozen video encoder; pooling, probes and the cache depend on this contract only.
 
-    ``token_grid(frames, height, width)`` gives the (t, h, w) token grid of one clip segment in the order
-    the ``N = t * h * w`` tokens come out of ``forward``.
+    Inputs are clips normalised with the sampling config's mean/std (ImageNet statistics by default, as
+    :func:`affectlab.fer.data.video.sample_clip` returns them). ``token_grid(frames, height, width)``
+    gives the (t, h, w) token grid of one clip segment in the order the ``N = t * h * w`` tokens come out
+    of ``forward``.
     """
 
     name: str
@@ -26,9 +25,3 @@ class Encoder(Protocol):
     def forward(self, x: torch.Tensor) -> torch.Tensor: ...
 
     def token_grid(self, frames: int, height: int, width: int) -> tuple[int, int, int]: ...
-
-
-def tokens_per_segment(encoder: Encoder, frames: int, height: int, width: int) -> int:
-    """Number of tokens one segment of ``frames x height x width`` gives."""
-    t, h, w = encoder.token_grid(frames, height, width)
-    return t * h * w

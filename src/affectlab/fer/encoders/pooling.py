@@ -3,21 +3,16 @@ grid) or ``mean`` (one token per segment). Sizes are derived from the encoder's 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.config import POOLINGS, Pooling
 
-Pooling = Literal["none", "grid", "mean"]
-POOLINGS: tuple[Pooling, ...] = ("none", "grid", "mean")
 GRID_CELLS = 2  # grid pooling keeps up to 2 x 2 spatial cells per temporal slot
 
 
-def pooled_grid(
-    grid: tuple[int, int, int], pooling: Pooling, cells: int = GRID_CELLS
-) -> tuple[int, int, int]:
+def pooled_grid(grid: tuple[int, int, int], pooling: Pooling, cells: int = GRID_CELLS) -> tuple[int, int, int]:
     """The (t, h, w) grid of the tokens stored per segment."""
     t, h, w = grid
     if pooling == "none":

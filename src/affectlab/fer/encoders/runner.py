@@ -3,15 +3,13 @@ the largest batch that fits (halved after a CUDA out-of-memory error and remembe
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.config import Device, Pooling
 from affectlab.fer.encoders.base import Encoder
-from affectlab.fer.encoders.pooling import Pooling, pool_tokens
+from affectlab.fer.encoders.pooling import pool_tokens
 
-Device = Literal["auto", "cpu", "cuda"]
 CPU_BATCH = 8
 
 
@@ -19,9 +17,7 @@ def resolve_device(device: Device) -> torch.device:
     """``auto`` is CUDA when torch sees a GPU, else the CPU."""
     if device == "cuda" and not torch.cuda.is_available():
         raise AffectlabError("--device cuda asked for, but torch sees no CUDA device")
-    return torch.device(
-        "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
-    )
+    return torch.device("cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu")
 
 
 class SegmentRunner:

@@ -13,7 +13,7 @@ from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.encoders.checkpoint import check_keys, encoder_state
-from affectlab.fer.encoders.layers import MLP
+from affectlab.fer.encoders.layers import Block
 from affectlab.io import file_sha256
 
 
@@ -72,37 +72,6 @@ class PatchEmbed3D(nn.Module):
         return self.proj(x).flatten(2).transpose(1, 2)
 
 
-class Attention(nn.Module):
-    """Multi-head self-attention with one fused qkv projection and SDPA."""
-
-    def __init__(self, dim: int, num_heads: int) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.qkv = nn.Linear(dim, dim * 3)
-        self.proj = nn.Linear(dim, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, n, c = x.shape
-        qkv = self.qkv(x).reshape(b, n, 3, self.num_heads, c // self.num_heads).permute(2, 0, 3, 1, 4)
-        x = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
-        return self.proj(x.transpose(1, 2).reshape(b, n, c))
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block (norm1, attn, norm2, mlp) as in the official layout."""
-
-    def __init__(self, cfg: ViTConfig) -> None:
-        super().__init__()
-        self.norm1 = nn.LayerNorm(cfg.embed_dim, eps=1e-6)
-        self.attn = Attention(cfg.embed_dim, cfg.num_heads)
-        self.norm2 = nn.LayerNorm(cfg.embed_dim, eps=1e-6)
-        self.mlp = MLP(cfg.embed_dim, cfg.mlp_hidden)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
-
-
 class VisionTransformer(nn.Module):
     """V-JEPA video ViT encoder: ``[B, C, T, H, W] -> [B, T/2 * H/16 * W/16, D]`` (normed last layer)."""
 
@@ -117,7 +86,9 @@ class VisionTransformer(nn.Module):
         table = sincos_3d(cfg.embed_dim, grid, depth, cfg.uniform_power)
         pos = torch.from_numpy(table).float().unsqueeze(0)  # replaced by the stored table on load
         self.pos_embed = nn.Parameter(pos, requires_grad=False)
-        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
+        self.blocks = nn.ModuleList(
+            Block(cfg.embed_dim, cfg.num_heads, cfg.mlp_ratio, eps=1e-6) for _ in range(cfg.depth)
+        )
         self.norm = nn.LayerNorm(cfg.embed_dim, eps=1e-6)
 
     def token_grid(self, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -171,15 +142,9 @@ def load_vjepa(path: str | Path, arch: str | ViTConfig, *, key: str = "target_en
     model = VisionTransformer(cfg, name=name, checkpoint_sha256=file_sha256(path))
     expected = model.state_dict()
     check_keys(path, set(expected), set(state), what=f"{name} ({cfg.depth} blocks of width {cfg.embed_dim})")
-    wrong = [
-        (k, tuple(v.shape), tuple(expected[k].shape))
-        for k, v in state.items()
-        if v.shape != expected[k].shape
-    ]
+    wrong = [(k, tuple(v.shape), tuple(expected[k].shape)) for k, v in state.items() if v.shape != expected[k].shape]
     if wrong:
         key_, got, want = wrong[0]
-        raise AffectlabError(
-            f"{path}: {key_} has shape {got}, {name} expects {want} ({len(wrong)} mismatches)"
-        )
+        raise AffectlabError(f"{path}: {key_} has shape {got}, {name} expects {want} ({len(wrong)} mismatches)")
     model.load_state_dict(state, strict=True)
     return model.eval().requires_grad_(False)

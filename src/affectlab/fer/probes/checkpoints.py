@@ -86,9 +86,7 @@ def attentive_from_state_dict(
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:
-        raise AffectlabError(
-            f"{source}: parameters do not match the reference attentive probe: {err}"
-        ) from err
+        raise AffectlabError(f"{source}: parameters do not match the reference attentive probe: {err}") from err
     return model
 
 

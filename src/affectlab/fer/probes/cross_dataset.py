@@ -17,6 +17,7 @@ Scores are computed in the target's label space (UAR over the classes present); 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,15 +28,16 @@ from affectlab.fer.cache.store import FeatureInfo, FeatureStore
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.probes.evaluate import probe_inputs, run_labels
 from affectlab.fer.probes.metrics import score, summarize
-from affectlab.fer.probes.run_folder import (
-    confusion_png,
-    load_run_probes,
-    metrics_table,
+from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table, write_table_files
+from affectlab.fer.probes.train import deterministic, predict_proba
+from affectlab.io import (
+    atomic_folder,
+    check_folder_target,
+    check_not_input,
+    check_writable,
     read_json,
     write_json,
-    write_table_files,
 )
-from affectlab.fer.probes.train import deterministic, predict_proba
 
 
 def map_probabilities(probs: np.ndarray, mapping: dict[int, int | None], n_target: int) -> np.ndarray:
@@ -55,14 +57,23 @@ def reachable(mapping: dict[int, int | None], n_target: int) -> np.ndarray:
 
 
 def _check_same_features(run: Path, store: FeatureStore) -> None:
+    """The test features must come from the run's encoder, checkpoint, whole sampling and pooling."""
     trained = FeatureInfo.model_validate(read_json(run / "config.json")["feature_info"])
-    fields = ("encoder", "checkpoint_sha256", "pooling", "embed_dim", "tokens_per_segment", "num_segments")
-    diff = [f for f in fields if getattr(trained, f) != getattr(store.info, f)]
+    diff = trained.differences(store.info)
     if diff:
         raise AffectlabError(
-            f"{store.root}: features differ from those {run} was trained on in {', '.join(diff)}; "
+            f"{store.root}: features differ from those {run} was trained on ({'; '.join(diff)}); "
             "extract the test dataset with the same encoder, checkpoint, sampling and pooling"
         )
+
+
+def _check_output(out: Path, run: Path, features: Path, overwrite: bool) -> None:
+    """A cross folder may lie inside the run, but never replace it, the features, or lie inside them."""
+    check_not_input(out, [features], "cross-dataset output")
+    if out.resolve() == run.resolve() or run.resolve().is_relative_to(out.resolve()):
+        raise AffectlabError(f"{out}: the cross-dataset output would replace the run folder {run}")
+    check_writable(out, folder=True)
+    check_folder_target(out, overwrite)
 
 
 def cross_evaluate(
@@ -70,14 +81,19 @@ def cross_evaluate(
     test_features: str | Path,
     calm: Literal["drop", "merge"] = "drop",
     out: str | Path | None = None,
+    *,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Score every fold probe of ``run`` on every clip of ``test_features``; write tables + PNG to ``out``."""
+    """Score every fold probe of ``run`` on every clip of ``test_features``; write tables + PNG to ``out``
+    (default ``RUN/cross-DATASET-calm-POLICY``), as a whole."""
     run = Path(run)
     store = FeatureStore(test_features)
     _check_same_features(run, store)
     probes = load_run_probes(run)
     src_dataset, src_labels = probes[0][2].dataset, probes[0][2].labels
     dst_dataset, dst_labels = run_labels(store.manifest, str(store.root))
+    out = Path(out) if out is not None else run / f"cross-{dst_dataset}-calm-{calm}"
+    _check_output(out, run, Path(test_features), overwrite)
     mapping = cross_dataset_map(src_labels, dst_labels, calm)
     can_predict = reachable(mapping, len(dst_labels))
     y = np.asarray(store.manifest.column("label_index").to_pylist(), dtype=np.int64)
@@ -106,16 +122,59 @@ def cross_evaluate(
         "folds": [s.model_dump() for s in scores],
         "summary": summarize(scores),
     }
-    out = Path(out) if out is not None else run / f"cross-{dst_dataset}-calm-{calm}"
     title = f"{src_dataset} probes -> {dst_dataset} (calm {calm}; {payload['clips_left_out']} clips left out)"
-    write_table_files(out, "cross_metrics", payload, metrics_table(scores, n_total=int(keep.sum())), title)
-    pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
-    confusion_png(
-        pooled, dst_labels, out / "confusion_cross.png", f"{src_dataset} -> {dst_dataset}, all fold probes"
-    )
-    write_json(
-        out / "config.json",
-        {"run": str(run.resolve()), "test_features": str(Path(test_features).resolve()), "calm": calm},
-    )
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        write_table_files(tmp, "cross_metrics", payload, metrics_table(scores, n_total=int(keep.sum())), title)
+        pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
+        confusion_png(
+            pooled,
+            dst_labels,
+            tmp / "confusion_cross.png",
+            f"{src_dataset} -> {dst_dataset}, all fold probes",
+        )
+        write_json(
+            tmp / "config.json",
+            {"run": str(run.resolve()), "test_features": str(Path(test_features).resolve()), "calm": calm},
+        )
     payload["out"] = str(out)
     return payload
+
+
+@dataclass
+class CrossResult:
+    """A cross-dataset folder written by :func:`cross_evaluate`, read back."""
+
+    path: Path
+
+    @property
+    def _metrics(self) -> dict[str, Any]:
+        return read_json(self.path / "cross_metrics.json")
+
+    @property
+    def summary(self) -> dict[str, dict[str, float]]:
+        return self._metrics["summary"]
+
+    @property
+    def clips_scored(self) -> int:
+        return self._metrics["clips_scored"]
+
+    @property
+    def clips_left_out(self) -> int:
+        return self._metrics["clips_left_out"]
+
+    @property
+    def metrics(self):
+        """One row per fold probe: n, UAR, WAR, macro-F1 (a pandas DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{k: f[k] for k in ("name", "n", "uar", "war", "macro_f1")} for f in self._metrics["folds"]]
+        )
+
+    def __repr__(self) -> str:
+        m, s = self._metrics, self.summary
+        return (
+            f"CrossResult({self.path}: {m['source']['dataset']} -> {m['target']['dataset']} (calm {m['calm']}), "
+            f"UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} "
+            f"on {m['clips_scored']} clips, {m['clips_left_out']} left out)"
+        )

@@ -18,10 +18,11 @@ from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore, Split
+from affectlab.fer.config import TrainConfig
 from affectlab.fer.data.labels import LABELS
 from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
 from affectlab.fer.probes.models import uses_tokens
-from affectlab.fer.probes.train import TrainConfig, deterministic, fit_heads, predict_proba
+from affectlab.fer.probes.train import deterministic, fit_heads, predict_proba
 
 
 class FoldResult(BaseModel):
@@ -51,9 +52,7 @@ def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str
     dataset = datasets[0]
     if dataset in LABELS:
         return dataset, LABELS[dataset]
-    pairs = dict(
-        zip(manifest.column("label_index").to_pylist(), manifest.column("label").to_pylist(), strict=True)
-    )
+    pairs = dict(zip(manifest.column("label_index").to_pylist(), manifest.column("label").to_pylist(), strict=True))
     return dataset, tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
 
 
@@ -66,9 +65,7 @@ def fold_ids(manifest: pa.Table, scheme: str, store_root: str = "") -> np.ndarra
         actors = np.asarray([str(a) for a in manifest.column("actor").to_pylist()])
         return np.searchsorted(np.unique(actors), actors)
     if "fold" not in manifest.column_names:
-        raise AffectlabError(
-            f"{store_root}: manifest has no 'fold' column; index with --folds or use --folds loao"
-        )
+        raise AffectlabError(f"{store_root}: manifest has no 'fold' column; index with --folds or use --folds loao")
     folds = np.asarray(manifest.column("fold").to_pylist())
     if len(np.unique(folds)) < 2:
         raise AffectlabError(
@@ -140,9 +137,7 @@ def cross_validate(
             test = np.nonzero(folds == k)[0] if cfg.folds != "all" else np.zeros(0, dtype=np.int64)
             train = np.nonzero(folds != k)[0] if cfg.folds != "all" else np.arange(len(folds))
             if len(np.unique(actors[train])) == 0:
-                raise AffectlabError(
-                    f"{store.root}: fold {int(k)} leaves no clip to train on; use --folds all"
-                )
+                raise AffectlabError(f"{store.root}: fold {int(k)} leaves no clip to train on; use --folds all")
             val_mask = (
                 carve_validation(actors[train], cfg.val_fraction, seed)
                 if len(sweep) > 1
@@ -160,9 +155,7 @@ def cross_validate(
                     val_actors=sorted(set(actors[val])),
                     head={"lr": lr, "weight_decay": wd},
                     val_uar=val_scores,
-                    scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels))
-                    if len(test)
-                    else None,
+                    scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels)) if len(test) else None,
                     rows=test.tolist(),
                     probs=probs.tolist(),
                     probe=heads[best],

@@ -12,22 +12,15 @@ the cross-attention block. Every probe takes tokens ``[B, N, D]``; linear and ML
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from affectlab.fer.encoders.layers import MLP
+from affectlab.fer.config import PROBE_KINDS
+from affectlab.fer.encoders.layers import MLP, Block, split_heads
 
-ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
-PROBE_KINDS: tuple[str, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 INIT_STD = 0.02
-
-
-def _heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
-    b, n, d = x.shape
-    return x.reshape(b, n, num_heads, d // num_heads).transpose(1, 2)
 
 
 class CrossAttention(nn.Module):
@@ -43,38 +36,11 @@ class CrossAttention(nn.Module):
     def forward(self, q: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         k, v = self.kv(x).chunk(2, dim=-1)
         out = F.scaled_dot_product_attention(
-            _heads(self.q(q), self.num_heads), _heads(k, self.num_heads), _heads(v, self.num_heads)
+            split_heads(self.q(q), self.num_heads),
+            split_heads(k, self.num_heads),
+            split_heads(v, self.num_heads),
         )
         return self.proj(out.transpose(1, 2).flatten(2))
-
-
-class SelfAttention(nn.Module):
-    """Multi-head self-attention (names qkv, proj as in the reference ``Attention``)."""
-
-    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True) -> None:
-        super().__init__()
-        self.num_heads = num_heads
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = (_heads(t, self.num_heads) for t in self.qkv(x).chunk(3, dim=-1))
-        return self.proj(F.scaled_dot_product_attention(q, k, v).transpose(1, 2).flatten(2))
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block: x + attn(norm1(x)), then + mlp(norm2(x))."""
-
-    def __init__(self, dim: int, num_heads: int, mlp_ratio: float, qkv_bias: bool = True) -> None:
-        super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
-        self.attn = SelfAttention(dim, num_heads, qkv_bias)
-        self.norm2 = nn.LayerNorm(dim)
-        self.mlp = MLP(dim, int(dim * mlp_ratio))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
 
 
 class CrossAttentionBlock(nn.Module):
@@ -201,9 +167,7 @@ class PooledProbe(nn.Module):
         return self.head((x.mean(dim=1) - self.feature_mean) / self.feature_std)
 
 
-def build_probe(
-    kind: str, embed_dim: int, num_classes: int, num_heads: int = 16, mlp_hidden: int = 1024
-) -> nn.Module:
+def build_probe(kind: str, embed_dim: int, num_classes: int, num_heads: int = 16, mlp_hidden: int = 1024) -> nn.Module:
     """A freshly initialised probe of ``kind`` (one of :data:`PROBE_KINDS`)."""
     if kind == "attentive":
         return AttentiveClassifier(embed_dim, num_classes, num_heads=num_heads, depth=1)

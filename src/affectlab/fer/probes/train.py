@@ -9,59 +9,31 @@ rates x weight decays trains every combination in the same pass over the same ba
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 import os
 from collections.abc import Callable, Iterator
-from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from affectlab.fer.config import TrainConfig
 from affectlab.fer.encoders.runner import resolve_device
-from affectlab.fer.probes.models import PooledProbe, ProbeKind, build_probe
-
-
-class TrainConfig(BaseModel):
-    """Probe training settings; defaults follow the V-JEPA frozen-evaluation protocol (20 epochs, AdamW)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    probe: ProbeKind = "attentive"
-    epochs: int = Field(20, ge=1)
-    batch_size: int = Field(16, ge=1)
-    lrs: list[float] = Field(default_factory=lambda: [1e-3], min_length=1)
-    weight_decays: list[float] = Field(default_factory=lambda: [0.01], min_length=1)
-    warmup_epochs: float = Field(1.0, ge=0)
-    start_lr_factor: float = Field(0.1, ge=0, description="warmup starts at this fraction of the lr")
-    final_lr: float = 0.0
-    grad_clip: float = Field(1.0, ge=0, description="per-head gradient norm clip; 0 turns it off")
-    num_heads: int = 16
-    mlp_hidden: int = 1024
-    val_fraction: float = Field(
-        0.2, gt=0, lt=1, description="share of training actors held out to pick a head"
-    )
-    folds: Literal["manifest", "loao", "all"] = "manifest"
-    seed: int = 0
-    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when torch sees one")
-
-    def sweep(self) -> list[tuple[float, float]]:
-        """Every (lr, weight decay) pair, in a fixed order."""
-        return list(itertools.product(self.lrs, self.weight_decays))
+from affectlab.fer.probes.models import PooledProbe, build_probe
 
 
 @contextlib.contextmanager
 def deterministic() -> Iterator[None]:
-    """Deterministic torch kernels inside the block (the previous setting is restored afterwards).
+    """Deterministic torch kernels inside the block; the previous settings are restored afterwards.
 
-    On CUDA, cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` (set here unless the user set it) and attention uses
-    the math kernel (the fused kernels' backward passes are not deterministic).
+    On CUDA, cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG`` (set for the block unless the user set it) and
+    attention uses the math kernel (the fused kernels' backward passes are not deterministic).
     """
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    workspace = os.environ.get("CUBLAS_WORKSPACE_CONFIG")
+    if workspace is None:
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
     previous = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:
@@ -69,6 +41,8 @@ def deterministic() -> Iterator[None]:
             yield
     finally:
         torch.use_deterministic_algorithms(previous)
+        if workspace is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
 
 
 def param_groups(model: nn.Module, lr: float, weight_decay: float) -> list[dict]:
@@ -114,16 +88,12 @@ def fit_heads(
     rng = np.random.default_rng(seed)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
-    heads = [
-        build_probe(cfg.probe, xt.shape[-1], num_classes, cfg.num_heads, cfg.mlp_hidden) for _ in cfg.sweep()
-    ]
+    heads = [build_probe(cfg.probe, xt.shape[-1], num_classes, cfg.num_heads, cfg.mlp_hidden) for _ in cfg.sweep()]
     for head in heads:
         if isinstance(head, PooledProbe):
             head.set_standardization(xt)
         head.to(device).train()
-    groups = [
-        g for head, (lr, wd) in zip(heads, cfg.sweep(), strict=True) for g in param_groups(head, lr, wd)
-    ]
+    groups = [g for head, (lr, wd) in zip(heads, cfg.sweep(), strict=True) for g in param_groups(head, lr, wd)]
     optimizer = torch.optim.AdamW(groups)
     steps_per_epoch = math.ceil(len(xt) / cfg.batch_size)
     total, warmup = cfg.epochs * steps_per_epoch, int(cfg.warmup_epochs * steps_per_epoch)
@@ -158,9 +128,7 @@ def predict_proba(model: nn.Module, x: np.ndarray, batch_size: int = 64, device:
     model.to(target).eval()
     out = []
     for start in range(0, len(x), batch_size):
-        chunk = torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32)).to(
-            target
-        )
+        chunk = torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size], dtype=np.float32)).to(target)
         b, v = chunk.shape[:2]
         logits = model(chunk.flatten(0, 1)).reshape(b, v, -1)
         out.append(logits.softmax(-1).mean(1).cpu())

@@ -1,8 +1,11 @@
-"""Text measures, one module per family, each registered by name.
+"""Text measures, one module per family, each registered by name with its column declarations.
 
-Contract: a measure *factory* takes the resolved :class:`MeasureConfig` and returns a :class:`Measure`
-(or None when it is switched off, e.g. affect norms without ``--affect-norms``);
-``Measure.score_batch(texts)`` returns one list per output column, as long as ``texts``.
+Contract (:mod:`affectlab.text.measures.base`): a family declares its :class:`Column` objects once and
+registers a factory ``MeasureConfig -> Measure | None``; ``Measure.score_batch(texts, tokens)`` returns
+one list per column. :class:`Scorer` tokenizes a batch once and runs every measure on it.
+
+Adding a measure family: one module here (columns, sources, factory) listed in :data:`MEASURE_MODULES`,
+and one test file; the profile, ``text score``, ``text compare`` and the docs pick it up from there.
 """
 
 from __future__ import annotations
@@ -12,34 +15,77 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from affectlab.text.measures.base import REGISTRY, Measure, MeasureConfig, register
+from affectlab.errors import AffectlabError
+from affectlab.text.measures.base import REGISTRY, Column, Family, Measure, MeasureConfig, Share, register
+from affectlab.text.tokenize import Tokenizer
 
 # Modules that register measures, in output-column order. Add a module here when you add a family.
 MEASURE_MODULES: tuple[str, ...] = ("sentiment", "subjectivity", "concreteness", "affect", "figurative")
 
-__all__ = ["MEASURE_MODULES", "Measure", "MeasureConfig", "build_measures", "register", "score_batch"]
+__all__ = [
+    "MEASURE_MODULES",
+    "Column",
+    "Family",
+    "Measure",
+    "MeasureConfig",
+    "Scorer",
+    "Share",
+    "build_measures",
+    "declared_columns",
+    "families",
+    "register",
+    "score_batch",
+]
+
+
+def families() -> list[Family]:
+    """Every registered family, in :data:`MEASURE_MODULES` order (importing the modules registers them),
+    whatever order they were first imported in; families registered elsewhere come last."""
+    order = {f"affectlab.text.measures.{module}": i for i, module in enumerate(MEASURE_MODULES)}
+    for module in order:
+        importlib.import_module(module)
+    return sorted(REGISTRY.values(), key=lambda f: order.get(f.factory.__module__, len(order)))
+
+
+def declared_columns() -> dict[str, Column]:
+    """Every declared column by name, in output order (the affect columns included)."""
+    return {c.name: c for family in families() for c in family.columns}
 
 
 def build_measures(config: MeasureConfig | None = None, names: Sequence[str] | None = None) -> list[Measure]:
     """Instantiate the registered measures (all, or ``names``) for ``config``, in registry order."""
-    for module in MEASURE_MODULES:
-        importlib.import_module(f"affectlab.text.measures.{module}")
+    known = {f.name: f for f in families()}
     config = config or MeasureConfig()
-    wanted = list(REGISTRY) if names is None else list(names)
-    unknown = [n for n in wanted if n not in REGISTRY]
+    wanted = list(known) if names is None else list(names)
+    unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise ValueError(f"unknown measure(s) {unknown}; known: {sorted(REGISTRY)}")
-    built = (REGISTRY[name](config) for name in wanted)
+        raise AffectlabError(f"unknown measure(s) {unknown}; known: {sorted(known)}")
+    built = (known[name].factory(config) for name in wanted)
     return [m for m in built if m is not None]
 
 
+class Scorer:
+    """Measures ready to score batches: each batch is tokenized once, for every measure that needs it."""
+
+    def __init__(self, measures: Sequence[Measure]) -> None:
+        self.measures = list(measures)
+        self.tokenizer = Tokenizer()
+        self.needs_tokens = any(
+            getattr(REGISTRY.get(m.name), "needs_tokens", True) for m in self.measures
+        )  # an unregistered measure (a test's toy) gets tokens too
+        self.schema = pa.schema([f for m in self.measures for f in m.schema])
+
+    def score(self, texts: Sequence[str | None]) -> pa.Table:
+        """One row per text, the measures' columns side by side."""
+        texts = list(texts)
+        tokens = self.tokenizer.batch(texts) if self.needs_tokens else [None] * len(texts)
+        arrays: list[pa.Array] = []
+        for measure in self.measures:
+            columns = measure.score_batch(texts, tokens)
+            arrays += [pa.array(columns[field.name], type=field.type) for field in measure.schema]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+
 def score_batch(texts: Sequence[str | None], measures: Sequence[Measure]) -> pa.Table:
-    """Score ``texts`` with every measure; one row per text, the measures' columns side by side."""
-    arrays: list[pa.Array] = []
-    fields: list[pa.Field] = []
-    for measure in measures:
-        columns = measure.score_batch(texts)
-        for field in measure.schema:
-            arrays.append(pa.array(columns[field.name], type=field.type))
-            fields.append(field)
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+    """Score ``texts`` with every measure (a one-off :class:`Scorer`); one row per text."""
+    return Scorer(measures).score(texts)

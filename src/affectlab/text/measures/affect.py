@@ -10,14 +10,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pyarrow as pa
+from affectlab.text.measures.base import MeasureConfig, Tokens, float_column, nulls, register, schema_of
+from affectlab.text.measures.norms import WARRINER, WordNorms, load_affect_norms
 
-from affectlab.text.measures.base import MeasureConfig, register
-from affectlab.text.measures.columns import float_schema, reject_non_text
-from affectlab.text.measures.norms import WordNorms, load_affect_norms
-from affectlab.text.tokenize import tokenize_batch
-
-COLUMNS = ("valence", "arousal", "dominance", "affect_coverage")
+COLUMNS = (
+    float_column(
+        "valence",
+        "mean word valence, 1 unhappy .. 9 happy (Warriner 2013)",
+        "mean valence (Warriner, 1-9)",
+        (1, 9),
+    ),
+    float_column(
+        "arousal",
+        "mean word arousal, 1 calm .. 9 excited (Warriner 2013)",
+        "mean arousal (Warriner, 1-9)",
+        (1, 9),
+    ),
+    float_column(
+        "dominance",
+        "mean word dominance, 1 controlled .. 9 in control (Warriner 2013)",
+        "mean dominance (Warriner, 1-9)",
+        (1, 9),
+    ),
+    float_column(
+        "affect_coverage",
+        "share of words found in the affect norms",
+        "share of tokens with affect ratings",
+        (0, 1),
+        compare=False,
+    ),
+)
+NAMES = tuple(c.name for c in COLUMNS)
 _NULLS = (None,) * len(COLUMNS)
 
 
@@ -25,12 +48,12 @@ class AffectMeasure:
     """Valence, arousal and dominance of each text from word norms."""
 
     name = "affect"
-    schema = pa.schema(float_schema(*COLUMNS))
+    schema = schema_of(COLUMNS)
 
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
 
-    def _score(self, tokens: tuple[str, ...]) -> tuple[float | None, ...]:
+    def _score(self, tokens: Tokens) -> tuple[float | None, ...]:
         units, found = self.norms.match(tokens)
         coverage = len(found) / units if units else None
         if not found:
@@ -43,20 +66,20 @@ class AffectMeasure:
             coverage,
         )
 
-    def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
-        """One list per column of ``schema``."""
+    def score_batch(self, texts: Sequence[str | None], tokens: Sequence[Tokens | None]) -> dict[str, list]:
+        """One list per column."""
         rows = []
-        for index, tokens in enumerate(tokenize_batch(texts)):
-            if tokens is not None:
-                rows.append(self._score(tokens))
+        for index, words in enumerate(tokens):
+            if words is not None:
+                rows.append(self._score(words))
             else:
-                reject_non_text(index, texts[index])
+                nulls(texts, index)
                 rows.append(_NULLS)
         columns = zip(*rows, strict=True) if rows else ((),) * len(COLUMNS)
-        return {name: list(values) for name, values in zip(COLUMNS, columns, strict=True)}
+        return {name: list(values) for name, values in zip(NAMES, columns, strict=True)}
 
 
-@register("affect")
+@register("affect", COLUMNS, (WARRINER,), needs_tokens=True, optional=True)
 def affect_measure(config: MeasureConfig) -> AffectMeasure | None:
     """Switched off unless ``config.affect_norms`` names a Warriner et al. CSV."""
     if config.affect_norms is None:

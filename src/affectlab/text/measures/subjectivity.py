@@ -9,22 +9,51 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pyarrow as pa
+from affectlab.text.measures.base import (
+    MeasureConfig,
+    Share,
+    Tokens,
+    float_column,
+    nulls,
+    register,
+    schema_of,
+)
 
-from affectlab.text.measures.base import MeasureConfig, register
-from affectlab.text.measures.columns import float_schema, reject_non_text
-from affectlab.text.measures.pattern_fast import PatternScorer
-
-COLUMNS = ("polarity", "subjectivity", "objectivity")
+PATTERN = (
+    "pattern / TextBlob polarity and subjectivity (en-sentiment.xml): De Smedt, T. & Daelemans, W. (2012). "
+    "Pattern for Python. JMLR 13, 2063-2067."
+)
+COLUMNS = (
+    float_column(
+        "polarity",
+        "TextBlob: sentiment, -1 negative .. +1 positive",
+        "pattern polarity (-1 ... +1)",
+        (-1, 1),
+        required=True,
+        headline=True,
+    ),
+    float_column(
+        "subjectivity",
+        "TextBlob: 0 objective .. 1 subjective",
+        "pattern subjectivity (0 objective ... 1)",
+        (0, 1),
+        required=True,
+        headline=True,
+        shares=(Share("subjective", "subjectivity > 0.5", lambda v: v > 0.5),),
+    ),
+    float_column("objectivity", "1 - subjectivity", "objectivity (1 - subjectivity)", (0, 1), compare=False),
+)
 
 
 class PatternMeasure:
     """pattern's polarity and subjectivity of each text, and objectivity."""
 
     name = "pattern"
-    schema = pa.schema(float_schema(*COLUMNS))
+    schema = schema_of(COLUMNS)
 
     def __init__(self) -> None:
+        from affectlab.text.measures.pattern_fast import PatternScorer
+
         self.scorer = PatternScorer()
 
     @property
@@ -32,8 +61,8 @@ class PatternMeasure:
         """Texts scored so far by textblob itself (a construct the fast path does not re-implement)."""
         return self.scorer.fallbacks
 
-    def score_batch(self, texts: Sequence[str | None]) -> dict[str, list]:
-        """One list per column of ``schema``."""
+    def score_batch(self, texts: Sequence[str | None], tokens: Sequence[Tokens | None]) -> dict[str, list]:
+        """One list per column; pattern tokenizes in its own way, so ``tokens`` are not used."""
         sentiment = self.scorer.sentiment
         polarity: list[float | None] = []
         subjectivity: list[float | None] = []
@@ -45,14 +74,14 @@ class PatternMeasure:
                 subjectivity.append(s)
                 objectivity.append(1 - s)
             else:
-                reject_non_text(index, text)
+                nulls(texts, index)
                 polarity.append(None)
                 subjectivity.append(None)
                 objectivity.append(None)
         return {"polarity": polarity, "subjectivity": subjectivity, "objectivity": objectivity}
 
 
-@register("pattern")
+@register("pattern", COLUMNS, (PATTERN,))
 def pattern_measure(config: MeasureConfig) -> PatternMeasure:
     """pattern's lexicon ships with textblob."""
     return PatternMeasure()

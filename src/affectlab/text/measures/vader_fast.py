@@ -239,9 +239,7 @@ class VaderScorer:
                 sentiments.append(self._valence(i, words, low, cap_diff))
         return _score_valence(_but_check(low, sentiments), text)
 
-    def _valence(
-        self, i: int, words: list[tuple[str, str, bool, bool]], low: list[str], cap_diff: bool
-    ) -> float:
+    def _valence(self, i: int, words: list[tuple[str, str, bool, bool]], low: list[str], cap_diff: bool) -> float:
         """``SentimentIntensityAnalyzer.sentiment_valence`` for a word that is in the lexicon."""
         lexicon = self.lexicon
         lw = low[i]

@@ -1,0 +1,268 @@
+"""The FER half as Python functions: ``index``, ``extract``, ``train``, ``cross``, ``predict``, ``show``,
+``embed_plot``.
+
+Results are small objects backed by pandas DataFrames (:class:`Manifest`, :class:`FeatureStore`,
+:class:`Run`, :class:`CrossResult`, :class:`Prediction`); Arrow/parquet, ``.npy`` shards and JSON stay the
+on-disk formats. The ``affectlab fer`` commands are thin wrappers over exactly these functions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from affectlab.config import validated
+from affectlab.errors import AffectlabError
+from affectlab.progress import progress_bar
+
+if TYPE_CHECKING:
+    from affectlab.fer.cache.store import FeatureStore
+    from affectlab.fer.data.manifest import Manifest
+    from affectlab.fer.prediction import Prediction
+    from affectlab.fer.probes.cross_dataset import CrossResult
+    from affectlab.fer.probes.run import Run
+
+PathLike = str | os.PathLike[str]
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Keyword values that were given (None means: the config's default)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def index(
+    root: PathLike,
+    dataset: str,
+    *,
+    out: PathLike | None = None,
+    folds_file: PathLike | None = None,
+    export_folds: PathLike | None = None,
+    file_list: PathLike | None = None,
+    demographics: PathLike | None = None,
+    progress: bool = True,
+    **options: Any,
+) -> Manifest:
+    """Index a dataset folder (RAVDESS, CREMA-D, or one sub-folder per class) into a :class:`Manifest`:
+    labels, actors, metadata, actor-disjoint folds and content hashes; ``out`` also writes it (parquet,
+    and ``NAME.skipped.csv`` beside it for files that were skipped).
+
+    ``options`` are :class:`~affectlab.fer.config.IndexConfig` fields: ``folds``, ``seed``, ``modality``,
+    ``channel``, ``intensity``, ``check``, ``hash``.
+
+    >>> import affectlab as al
+    >>> m = al.fer.index(SHARED / "face_video/ravdess", dataset="ravdess", folds=3, progress=False)
+    >>> len(m), m.labels[:3]
+    (7, ('neutral', 'calm', 'happy'))
+    """
+    from affectlab.fer.config import IndexConfig
+    from affectlab.fer.data.folds import write_fold_file
+    from affectlab.fer.data.manifest import Manifest, fold_assignment, index_dataset
+    from affectlab.io import check_writable
+
+    cfg = validated(IndexConfig, {"dataset": dataset, **options}, "index options")
+    for target in (out, export_folds):
+        if target is not None:
+            check_writable(target)
+    table, skipped = index_dataset(
+        root,
+        cfg.dataset,
+        folds=cfg.folds,
+        seed=cfg.seed,
+        folds_file=folds_file,
+        modality=cfg.modality,
+        channel=cfg.channel,
+        intensity=cfg.intensity,
+        file_list=file_list,
+        demographics=demographics,
+        check_videos=cfg.check,
+        hash_files=cfg.hash,
+        progress=progress,
+    )
+    manifest = Manifest(table, skipped)
+    if out is not None:
+        manifest.save(out)
+    if export_folds is not None:
+        write_fold_file(fold_assignment(table), export_folds)
+    return manifest
+
+
+def _manifest_table(manifest: Manifest | pa.Table | PathLike) -> pa.Table:
+    from affectlab.fer.data.manifest import Manifest, read_manifest
+
+    if isinstance(manifest, Manifest):
+        return manifest.table
+    if isinstance(manifest, pa.Table):
+        return manifest
+    return read_manifest(manifest)
+
+
+def extract(
+    manifest: Manifest | pa.Table | PathLike,
+    out: PathLike,
+    *,
+    encoder: str = "frame-baseline",
+    checkpoint: PathLike | None = None,
+    pool: str = "none",
+    engine: str = "local",
+    device: str = "auto",
+    batch_size: int | None = None,
+    compile: bool = False,
+    shard_size: int | None = None,
+    sampling: dict[str, Any] | None = None,
+    progress: bool = True,
+    **sampling_options: Any,
+) -> FeatureStore:
+    """Frozen-encoder features of every clip of ``manifest`` into the resumable feature store ``out``.
+
+    ``sampling`` (or keyword options such as ``resolution=384``, ``face_crop=True``, ``num_segments=8``)
+    sets :class:`~affectlab.fer.data.video.SamplingConfig`; ``encoder`` is one of
+    :data:`~affectlab.fer.encoders.ENCODERS`. Running it again continues a stopped extraction.
+
+    >>> import affectlab as al
+    >>> m = al.fer.index(SHARED / "face_video/crema_d", dataset="crema-d", folds=2, progress=False)
+    >>> store = al.fer.extract(m, TMP / "features", face_crop=True, resolution=64, num_segments=2, progress=False)
+    >>> len(store), store.info.embed_dim
+    (6, 128)
+    """
+    from affectlab.fer.cache.extract import extract_features
+    from affectlab.fer.config import ExtractConfig
+
+    options = _given(
+        encoder=encoder,
+        checkpoint=None if checkpoint is None else str(checkpoint),
+        sampling={**(sampling or {}), **sampling_options},
+        pooling=pool,
+        engine=engine,
+        device=device,
+        batch_size=batch_size,
+        compile=compile,
+        shard_size=shard_size,
+    )
+    cfg = validated(ExtractConfig, options, "extract options")
+    table = _manifest_table(manifest)
+    with progress_bar("extract", table.num_rows, "clips", progress) as advance:
+        return extract_features(table, out, cfg, progress=advance)
+
+
+def _store(features: FeatureStore | PathLike) -> FeatureStore:
+    from affectlab.fer.cache.store import FeatureStore
+
+    return features if isinstance(features, FeatureStore) else FeatureStore(features)
+
+
+def train(
+    features: FeatureStore | PathLike,
+    out: PathLike,
+    *,
+    probe: str = "attentive",
+    overwrite: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> Run:
+    """Train one probe per fold from cached features and score it (subject-independent CV); writes the
+    run folder ``out`` and returns the :class:`Run` (``metrics`` per fold, ``summary``, ``predictions``).
+
+    ``options`` are :class:`~affectlab.fer.probes.train.TrainConfig` fields (``epochs``, ``lrs``,
+    ``weight_decays``, ``batch_size``, ``folds`` = manifest | loao | all, ``seed``, ``device``, ...).
+    """
+    from affectlab.fer.config import TrainConfig
+    from affectlab.fer.probes.evaluate import fold_ids
+    from affectlab.fer.probes.run import Run, train_run
+
+    cfg = validated(TrainConfig, {"probe": probe, **options}, "training options")
+    store = _store(features)
+    n_folds = len(set(fold_ids(store.manifest, cfg.folds, str(store.root)).tolist()))
+    with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
+        train_run(store.root, cfg, out, overwrite=overwrite, progress=advance)
+    return Run(Path(out))
+
+
+def cross(
+    run: Run | PathLike,
+    features: FeatureStore | PathLike,
+    *,
+    calm: str = "drop",
+    out: PathLike | None = None,
+    overwrite: bool = False,
+) -> CrossResult:
+    """Every fold probe of ``run`` applied to a whole other dataset through the label map (``calm``:
+    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``)."""
+    from affectlab.fer.probes.cross_dataset import CrossResult, cross_evaluate
+    from affectlab.fer.probes.run import Run
+
+    run_path = run.path if isinstance(run, Run) else Path(run)
+    store_root = _store(features).root
+    payload = cross_evaluate(run_path, store_root, calm, out, overwrite=overwrite)  # type: ignore[arg-type]
+    return CrossResult(Path(payload["out"]))
+
+
+def predict(
+    video: PathLike,
+    *,
+    run: Run | PathLike | None = None,
+    checkpoint: PathLike | None = None,
+    stride: int | None = None,
+    out: PathLike | None = None,
+    device: str = "auto",
+    progress: bool = True,
+) -> Prediction:
+    """Emotion probabilities over time for one video (sliding windows) and a video-level label; without
+    ``run`` the frame baseline's FER2013 head. ``out`` also writes windows.csv, prediction.json,
+    timeline.png and config.json.
+
+    >>> import affectlab as al
+    >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
+    >>> pred.label, len(pred.windows) >= 1
+    ('happy', True)
+    """
+    from affectlab.fer.config import PredictConfig
+    from affectlab.fer.prediction import predict_video
+    from affectlab.fer.probes.run import Run
+
+    run_path = run.path if isinstance(run, Run) else run
+    cfg = validated(
+        PredictConfig,
+        _given(
+            run=None if run_path is None else str(run_path),
+            checkpoint=None if checkpoint is None else str(checkpoint),
+            stride=stride,
+            device=device,
+        ),
+        "predict options",
+    )
+    if out is not None:
+        from affectlab.io import check_writable
+
+        check_writable(out, folder=True)
+    with progress_bar("predict", None, "windows", progress) as advance:
+        prediction = predict_video(video, cfg, progress=advance)
+    if out is not None:
+        prediction.save(out)
+    return prediction
+
+
+def show(video: PathLike, out: PathLike | None = None, *, face_crop: bool = False, resolution: int = 224) -> Path:
+    """Contact sheet PNG of the frames the sampling protocol takes (segments x frames, face box)."""
+    from affectlab.fer.config import SamplingConfig
+    from affectlab.fer.data.contact_sheet import render_contact_sheet, write_png
+
+    out = Path(out) if out is not None else Path(f"{Path(video).stem}.sheet.png")
+    from affectlab.io import check_writable
+
+    check_writable(out)
+    cfg = validated(SamplingConfig, {"face_crop": face_crop, "resolution": resolution}, "sampling options")
+    write_png(render_contact_sheet(video, cfg), out)
+    return out
+
+
+def embed_plot(features: FeatureStore | PathLike, out: PathLike, *, seed: int = 0) -> dict[str, Any]:
+    """2-D map (PCA, and t-SNE for 30+ clips) of pooled features, coloured by emotion and by actor."""
+    from affectlab.fer.embed_plot import EmbedPlotConfig
+    from affectlab.fer.embed_plot import embed_plot as make_plot
+
+    if Path(out).suffix.lower() != ".png":
+        raise AffectlabError(f"{out}: the map is a PNG; give a file name ending in .png")
+    return make_plot(_store(features).root, out, EmbedPlotConfig(seed=seed))

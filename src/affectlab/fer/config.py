@@ -1,0 +1,128 @@
+"""The typed configs of the FER half, the single source of its defaults and choices (CLI options and the
+Python API read them from here). Importing this module is cheap: no torch, no video libraries.
+
+Defaults follow the V-JEPA frozen-evaluation protocol (facebookresearch/jepa, ``evals/video_classification
+_frozen``): 16 frames at step 4, 8 segments, 3 test views, 1 train view, ImageNet normalisation, AdamW,
+20 epochs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, field_validator
+
+from affectlab.engines import EngineName
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+Device = Literal["auto", "cpu", "cuda"]
+Pooling = Literal["none", "grid", "mean"]
+POOLINGS: tuple[Pooling, ...] = ("none", "grid", "mean")
+ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
+PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
+FoldScheme = Literal["manifest", "loao", "all"]
+DatasetName = Literal["ravdess", "crema-d", "folder"]
+
+
+class IndexConfig(BaseModel):
+    """How a dataset is indexed: which clips are kept and how actors are split into folds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: DatasetName
+    folds: int = Field(5, ge=2, description="actor-disjoint folds")
+    seed: int = Field(0, description="seed of the fold assignment")
+    # RAVDESS filters, checked by the RAVDESS adapter against its code tables (fer.data.datasets)
+    modality: str = Field("av", description="RAVDESS copies kept: av, video or both")
+    channel: str | None = Field(None, description="RAVDESS vocal channel kept: speech or song")
+    intensity: str | None = Field(None, description="RAVDESS intensity kept: normal or strong")
+    check: bool = Field(True, description="open and decode every video")
+    hash: bool = Field(True, description="sha256 of every file")
+
+    @field_validator("dataset", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class SamplingConfig(BaseModel):
+    """Clip sampling and transform settings; defaults are the V-JEPA frozen-probe protocol."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    frames_per_clip: int = Field(16, ge=1)
+    frame_step: int = Field(4, ge=1)
+    num_segments: int = Field(8, ge=1)
+    num_views: int = Field(3, ge=1, description="spatial views at test time")
+    train_views: int = Field(1, ge=1, description="random-resized-crop views at train time")
+    resolution: int = Field(224, ge=8)
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    face_crop: bool = False
+    train_scale: tuple[float, float] = (0.3, 1.0)
+    train_ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    train_flip: bool = True
+
+
+class ExtractConfig(BaseModel):
+    """Everything that decides how features are extracted (the sampling and pooling also key the cache)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    encoder: str = "frame-baseline"
+    checkpoint: str | None = None
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    pooling: Pooling = "none"
+    engine: EngineName = "local"
+    device: Device = "auto"
+    batch_size: int | None = Field(None, ge=1, description="segments per forward; None: largest that fits")
+    shard_size: int = Field(8, ge=1, description="clips per shard (the unit of commit and resume)")
+    compile: bool = Field(False, description="torch.compile the encoder (GPU: +16-26% throughput, ViT-L/H)")
+    decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
+
+
+class TrainConfig(BaseModel):
+    """Probe training settings; defaults follow the V-JEPA frozen-evaluation protocol (20 epochs, AdamW)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    probe: ProbeKind = "attentive"
+    epochs: int = Field(20, ge=1)
+    batch_size: int = Field(16, ge=1)
+    lrs: list[PositiveFloat] = Field(default_factory=lambda: [1e-3], min_length=1)
+    weight_decays: list[NonNegativeFloat] = Field(default_factory=lambda: [0.01], min_length=1)
+    warmup_epochs: float = Field(1.0, ge=0)
+    start_lr_factor: float = Field(0.1, ge=0, description="warmup starts at this fraction of the lr")
+    final_lr: float = Field(0.0, ge=0)
+    grad_clip: float = Field(1.0, ge=0, description="per-head gradient norm clip; 0 turns it off")
+    num_heads: int = Field(16, ge=1)
+    mlp_hidden: int = Field(1024, ge=1)
+    val_fraction: float = Field(0.2, gt=0, lt=1, description="share of training actors held out to pick a head")
+    folds: FoldScheme = "manifest"
+    seed: int = 0
+    device: Device = Field("auto", description="auto: CUDA when torch sees one")
+
+    def sweep(self) -> list[tuple[float, float]]:
+        """Every (lr, weight decay) pair, in a fixed order."""
+        return list(itertools.product(self.lrs, self.weight_decays))
+
+
+def baseline_sampling() -> SamplingConfig:
+    """The frame baseline's windows: face-cropped, one segment, one view, 64 px (its input size)."""
+    return SamplingConfig(num_segments=1, num_views=1, resolution=64, face_crop=True)
+
+
+class PredictConfig(BaseModel):
+    """How windows are cut and scored; ``sampling`` defaults to the frame baseline's (face crop, 1 view)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: str | None = None
+    checkpoint: str | None = None
+    stride: int | None = Field(None, ge=1, description="frames between window starts; None: half a window")
+    device: Device = "auto"
+    sampling: SamplingConfig = Field(default_factory=baseline_sampling)

@@ -1,0 +1,265 @@
+"""The text half as Python functions: ``score``, ``profile``, ``compare``, ``art_corpora``.
+
+Results are pandas DataFrames or small result objects; Arrow (parquet) stays the on-disk format. The
+``affectlab text`` commands are thin wrappers over exactly these functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from affectlab.errors import AffectlabError
+from affectlab.progress import progress_bar
+from affectlab.text.measures import MeasureConfig, Scorer, build_measures
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from affectlab.text.comparison.result import CompareResult
+
+PathLike = str | os.PathLike[str]
+
+
+@functools.lru_cache(maxsize=4)
+def scorer(config: MeasureConfig = MeasureConfig()) -> Scorer:  # noqa: B008 (frozen, hashable)
+    """The measures for ``config``, built once per process and reused by every :func:`score` call."""
+    return Scorer(build_measures(config))
+
+
+def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
+    """One text or a list of texts; paths (or strings naming an existing file) are refused."""
+    if isinstance(texts, os.PathLike):
+        raise AffectlabError(f"{texts}: score() takes texts, not files; use profile() for corpus files")
+    items = [texts] if isinstance(texts, str) else list(texts)
+    for index, text in enumerate(items):
+        if isinstance(text, os.PathLike) or (
+            isinstance(text, str) and text and not any(c.isspace() for c in text) and _is_file(text)
+        ):
+            raise AffectlabError(
+                f"{text}: text #{index} names a file; score() takes texts, use profile() for corpus files"
+            )
+        if text is not None and not isinstance(text, str):
+            raise AffectlabError(f"text #{index} is a {type(text).__name__} ({text!r:.60}), expected str")
+    return items
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return len(text) < 4096 and Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def score(
+    texts: str | Sequence[str | None],
+    *,
+    norms: PathLike | None = None,
+    affect_norms: PathLike | None = None,
+) -> pd.DataFrame:
+    """Every measure for one text or a list of texts: one row per text, the ``text`` column first.
+
+    >>> import affectlab as al
+    >>> row = al.text.score("a haunting, melancholic dreamscape").iloc[0]
+    >>> row["vader_compound"] < 0, round(row["concreteness"], 2)
+    (True, 2.52)
+    """
+    items = _texts(texts)
+    config = MeasureConfig(norms=norms, affect_norms=affect_norms)
+    frame = scorer(config).score(items).to_pandas()
+    frame.insert(0, "text", items)
+    return frame
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """What :func:`profile` wrote when given ``out``: where, how many rows, how fast."""
+
+    path: Path
+    rows: int
+    seconds: float
+    engine: str
+    workers: int
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The scores written (a folder of parts is read in part order)."""
+        import pyarrow.dataset as pads
+
+        return pads.dataset(self.path, format="parquet").to_table().to_pandas()
+
+    def __repr__(self) -> str:
+        return (
+            f"ProfileResult({self.rows:,} texts -> {self.path}, {self.seconds:.1f} s, "
+            f"{self.texts_per_second:,.0f} texts/s, {self.engine} x {self.workers})"
+        )
+
+
+def profile(
+    inputs: PathLike | Sequence[PathLike],
+    *,
+    out: PathLike | None = None,
+    format: str = "auto",
+    text_column: str | None = None,
+    corpus: str | None = None,
+    keep_text: bool = True,
+    norms: PathLike | None = None,
+    affect_norms: PathLike | None = None,
+    engine: str = "local",
+    workers: int | None = None,
+    batch_size: int | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame | ProfileResult:
+    """Score every text of corpus files (COCO json, Flickr8k, CC tsv, parquet, jsonl, csv, txt).
+
+    Without ``out`` the scores come back as a DataFrame (id, corpus, text, measures). With ``out`` they
+    are streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and a
+    :class:`ProfileResult` comes back: the way to profile corpora larger than memory.
+
+    >>> import affectlab as al
+    >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
+    >>> len(df)  # doctest: +SKIP
+    25014
+    """
+    from affectlab.config import validated
+    from affectlab.text.config import ProfileOptions
+    from affectlab.text.corpora import open_corpus
+    from affectlab.text.profiling import is_folder_output, profile_corpora
+
+    paths = _input_paths(inputs)
+    options = validated(
+        ProfileOptions,
+        _given(
+            measures=MeasureConfig(norms=norms, affect_norms=affect_norms),
+            batch_size=batch_size,
+            workers=workers,
+            engine=engine,
+            keep_text=keep_text,
+        ),
+        "profile options",
+    )
+    corpora = [open_corpus(path, format, text_column, corpus) for path in paths]
+    if out is not None:
+        _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
+    total = sum(c.rows for c in corpora) if all(c.rows is not None for c in corpora) else None
+    with progress_bar("profiling", total, "texts", progress) as advance:
+        if out is None:
+            return _profile_in_memory(corpora, options, advance)
+        summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
+    return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Keyword values that were given (None means: the model's default)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _input_paths(inputs: PathLike | Sequence[PathLike]) -> list[Path]:
+    items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
+    if not items:
+        raise AffectlabError("profile() needs at least one corpus file")
+    paths = []
+    for item in items:
+        if not isinstance(item, str | os.PathLike):
+            raise AffectlabError(f"{item!r:.60}: expected a corpus file path")
+        path = Path(item)
+        if isinstance(item, str) and not path.exists() and (any(c.isspace() for c in item) or not path.suffix):
+            raise AffectlabError(f"{item!r:.60}: no such file; profile() takes corpus files, use score() for texts")
+        paths.append(path)
+    resolved = [p.resolve() for p in paths]
+    duplicates = sorted({str(p) for p in paths if resolved.count(p.resolve()) > 1})
+    if duplicates:
+        raise AffectlabError(f"{duplicates[0]}: given twice; every input file is read once (ids would repeat)")
+    return paths
+
+
+def _check_profile_output(target: Path, folder: bool, inputs: Sequence[Path], overwrite: bool) -> None:
+    from affectlab.io import check_folder_target, check_not_input, check_writable
+
+    check_not_input(target, inputs)
+    check_writable(target, folder=folder)
+    if folder:
+        check_folder_target(target, overwrite)
+    elif target.exists() and not overwrite:
+        raise AffectlabError(f"{target}: exists; pass --overwrite (overwrite=True) to replace it")
+
+
+def _profile_in_memory(corpora: Sequence[Any], options: Any, advance: Callable[[int], None]) -> pd.DataFrame:
+    import pyarrow as pa
+
+    from affectlab.engines import get_engine
+    from affectlab.text.profiling import BatchProfiler, corpus_source
+
+    profiler = BatchProfiler(functools.partial(scorer_measures, options.measures), options.keep_text)
+    source = corpus_source(corpora, options.batch_size)
+    tables = []
+    for table in get_engine(options.engine).map(profiler, source, workers=options.workers):
+        tables.append(table)
+        advance(table.num_rows)
+    if not tables:
+        from affectlab.text.corpora import BATCH_SCHEMA
+
+        tables = [profiler(BATCH_SCHEMA.empty_table())]
+    return pa.concat_tables(tables).to_pandas()
+
+
+def scorer_measures(config: MeasureConfig) -> list:
+    """The measures of :func:`scorer` (shared when the profile runs in this process)."""
+    return scorer(config).measures
+
+
+def compare(
+    inputs: Mapping[str, pd.DataFrame | PathLike] | Sequence[PathLike],
+    *,
+    measures: Sequence[str] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    out: PathLike | None = None,
+    overwrite: bool = False,
+    norms: PathLike | None = None,
+    affect_norms: PathLike | None = None,
+    progress: bool = True,
+) -> CompareResult:
+    """Compare corpora: descriptives, shares and pairwise tests per measure, and a headline.
+
+    ``inputs`` are score files/folders from :func:`profile` (``--out``), raw corpus files (profiled
+    first), or a mapping ``name -> DataFrame`` (each frame is one corpus, named by its key) or
+    ``name -> score file``. ``groups`` pools corpora: ``{"captions": ["coco", "flickr8k"]}``. The result
+    holds DataFrames (``descriptives``, ``shares``, ``pairwise``), the ``headline`` sentences, and
+    ``save(folder)`` writes the same report folder as ``affectlab text compare``. With ``out`` the report
+    folder is written at once (raw corpora's scores kept in ``out/scores/``); ``norms`` and
+    ``affect_norms`` are used for raw corpora.
+    """
+    from affectlab.text.comparison.result import compare_inputs
+
+    return compare_inputs(
+        inputs,
+        measures=measures,
+        groups=groups,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        out=out,
+        overwrite=overwrite,
+        norms=norms,
+        affect_norms=affect_norms,
+    )
+
+
+def art_corpora(art_text: PathLike, out: PathLike) -> pd.DataFrame:
+    """Write the art corpora of the shared ``art_text`` folder as jsonl files; one row per corpus."""
+    import pandas as pd
+
+    from affectlab.text.art_text import write_art_corpora
+
+    written = write_art_corpora(art_text, out)
+    return pd.DataFrame([{"corpus": name, "texts": n, "path": str(p)} for name, (p, n) in written.items()])
