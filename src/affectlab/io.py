@@ -10,6 +10,7 @@ caller may replace, are ever replaced: a device, FIFO or socket at the target is
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import fcntl
 import hashlib
@@ -22,7 +23,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from affectlab.errors import AffectlabError
 
@@ -244,6 +245,22 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def open_csv(path: PathLike) -> Iterator[TextIO]:
+    """A UTF-8 CSV (BOM allowed) for reading; one-line errors for files that are missing, unreadable or
+    not text."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            yield fh
+    except UnicodeDecodeError as err:
+        raise AffectlabError(f"{path}: not a UTF-8 text file (byte {err.start}: {err.reason})") from None
+    except csv.Error as err:
+        raise AffectlabError(f"{path}: not a readable CSV ({err})") from None
+    except OSError as err:
+        raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
 
 
 def write_text(target: PathLike, text: str) -> Path:

@@ -60,11 +60,13 @@ def index(
     from affectlab.fer.config import IndexConfig
     from affectlab.fer.data.folds import write_fold_file
     from affectlab.fer.data.manifest import Manifest, fold_assignment, index_dataset
-    from affectlab.io import check_writable
+    from affectlab.io import check_not_input, check_writable
 
     cfg = validated(IndexConfig, {"dataset": dataset, **options}, "index options")
+    inputs = [p for p in (root, folds_file, file_list, demographics) if p is not None]
     for target in (out, export_folds):
         if target is not None:
+            check_not_input(target, inputs, "manifest output")
             check_writable(target)
     table, skipped = index_dataset(
         root,
@@ -234,8 +236,9 @@ def predict(
         "predict options",
     )
     if out is not None:
-        from affectlab.io import check_writable
+        from affectlab.io import check_not_input, check_writable
 
+        check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)
     with progress_bar("predict", None, "windows", progress) as advance:
         prediction = predict_video(video, cfg, progress=advance)
@@ -248,10 +251,10 @@ def show(video: PathLike, out: PathLike | None = None, *, face_crop: bool = Fals
     """Contact sheet PNG of the frames the sampling protocol takes (segments x frames, face box)."""
     from affectlab.fer.config import SamplingConfig
     from affectlab.fer.data.contact_sheet import render_contact_sheet, write_png
+    from affectlab.io import check_not_input, check_writable
 
     out = Path(out) if out is not None else Path(f"{Path(video).stem}.sheet.png")
-    from affectlab.io import check_writable
-
+    check_not_input(out, [video], "contact sheet")
     check_writable(out)
     cfg = validated(SamplingConfig, {"face_crop": face_crop, "resolution": resolution}, "sampling options")
     write_png(render_contact_sheet(video, cfg), out)
@@ -262,7 +265,11 @@ def embed_plot(features: FeatureStore | PathLike, out: PathLike, *, seed: int = 
     """2-D map (PCA, and t-SNE for 30+ clips) of pooled features, coloured by emotion and by actor."""
     from affectlab.fer.embed_plot import EmbedPlotConfig
     from affectlab.fer.embed_plot import embed_plot as make_plot
+    from affectlab.io import check_not_input, check_writable
 
     if Path(out).suffix.lower() != ".png":
         raise AffectlabError(f"{out}: the map is a PNG; give a file name ending in .png")
-    return make_plot(_store(features).root, out, EmbedPlotConfig(seed=seed))
+    store = _store(features)
+    check_not_input(out, [store.root], "map")
+    check_writable(out)
+    return make_plot(store.root, out, EmbedPlotConfig(seed=seed))

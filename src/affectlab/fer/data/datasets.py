@@ -8,14 +8,17 @@ fit the naming scheme, and the ordered label table.
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.data.labels import LABELS
+from affectlab.io import open_csv
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".flv", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg"})
 Record = dict[str, Any]
@@ -61,9 +64,41 @@ def _absolute(path: Path) -> str:
     return os.path.abspath(path)
 
 
-def video_files(root: Path) -> list[Path]:
-    """Video files under ``root`` (recursive), sorted for a deterministic manifest order."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+def video_files(root: Path, skipped: Skipped | None = None) -> list[Path]:
+    """Video files under ``root`` (recursive), sorted for a deterministic manifest order.
+
+    What cannot be used is added to ``skipped`` with its reason instead of vanishing: a sub-folder that
+    cannot be read, a dangling symbolic link or a link loop named like a video, a non-file named like a
+    video. Symbolic links to video files are followed (the link's name carries the labels).
+    """
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        if skipped is not None:
+            skipped.append((str(err.filename or root), f"cannot read folder ({err.strerror})"))
+
+    for folder, _, names in os.walk(root, onerror=unreadable):
+        for name in names:
+            path = Path(folder) / name
+            if path.suffix.lower() not in VIDEO_EXTENSIONS:
+                continue
+            reason = _not_a_video_file(path)
+            if reason is None:
+                found.append(path)
+            elif skipped is not None:
+                skipped.append((str(path), reason))
+    return sorted(found)
+
+
+def _not_a_video_file(path: Path) -> str | None:
+    """Why a directory entry named like a video is no file to read, or None."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "dangling symbolic link" if path.is_symlink() else "file not found"
+    except OSError as err:
+        return "symbolic link loop" if err.errno == errno.ELOOP else f"cannot read ({err.strerror})"
+    return None if stat.S_ISREG(st.st_mode) else "not a regular file"
 
 
 def _lookup(table: dict[str, str], code: str, what: str) -> str:
@@ -107,8 +142,9 @@ def scan_ravdess(
         raise AffectlabError(f"modality {modality!r}: expected one of {', '.join(MODALITY_FILTER)}")
     if channel not in (None, "speech", "song") or intensity not in (None, "normal", "strong"):
         raise AffectlabError(f"channel {channel!r} / intensity {intensity!r}: expected speech|song / normal|strong")
-    records, skipped = [], []
-    for path in video_files(root):
+    records: list[Record] = []
+    skipped: Skipped = []
+    for path in video_files(root, skipped):
         try:
             fields = parse_ravdess_name(path.stem)
         except ValueError as err:
@@ -155,7 +191,7 @@ def find_crema_demographics(root: Path) -> Path | None:
 
 def read_crema_sex(path: Path) -> dict[str, str]:
     """Actor id -> ``male``/``female`` from CREMA-D's ``VideoDemographics.csv``."""
-    with open(path, newline="") as fh:
+    with open_csv(path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"ActorID", "Sex"} <= set(reader.fieldnames):
             raise AffectlabError(f"{path}: expected CREMA-D VideoDemographics.csv with ActorID and Sex columns")
@@ -166,7 +202,7 @@ def read_crema_file_list(path: Path) -> list[str]:
     """Clip names (no extension) from CREMA-D's ``SentenceFilenames.csv`` (column ``Filename``)."""
     if not path.is_file():
         raise AffectlabError(f"file list {path} not found")
-    with open(path, newline="") as fh:
+    with open_csv(path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or "Filename" not in reader.fieldnames:
             raise AffectlabError(f"{path}: expected CREMA-D SentenceFilenames.csv with a Filename column")
@@ -178,14 +214,15 @@ def scan_crema_d(root: Path, *, file_list: Path | None = None, demographics: Pat
 
     With ``file_list`` no video is read: paths point to ``ROOT/VideoFlash/NAME.flv`` (or ``ROOT/NAME.flv``).
     """
+    skipped: Skipped = []
     if file_list is not None:
         folder = root / "VideoFlash" if (root / "VideoFlash").is_dir() else root
         candidates: Iterable[tuple[Path, str]] = ((folder / f"{n}.flv", n) for n in read_crema_file_list(file_list))
     else:
-        candidates = ((p, p.stem) for p in video_files(root))
+        candidates = ((p, p.stem) for p in video_files(root, skipped))
     demographics = demographics or find_crema_demographics(root)
     sex = read_crema_sex(demographics) if demographics else {}
-    records, skipped = [], []
+    records = []
     for path, stem in candidates:
         try:
             fields = parse_crema_name(stem)
@@ -220,17 +257,17 @@ def scan_folder(root: Path) -> Scan:
     """
     if root.is_file():
         return _scan_label_csv(root)
-    records = []
-    for path in video_files(root):
+    records, skipped = [], []
+    for path in video_files(root, skipped):
         if path.parent == root:
             continue
         label = path.relative_to(root).parts[0]
         records.append(_folder_record(path, label, f"{label}/{path.stem}"))
-    return records, [], tuple(sorted({r["label"] for r in records}))
+    return records, skipped, tuple(sorted({r["label"] for r in records}))
 
 
 def _scan_label_csv(csv_path: Path) -> Scan:
-    with open(csv_path, newline="") as fh:
+    with open_csv(csv_path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"path", "label"} <= set(reader.fieldnames):
             raise AffectlabError(f"{csv_path}: expected a CSV with header path,label[,subject]")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.io import atomic_path
+from affectlab.io import atomic_path, open_csv
 
 
 def assign_folds(actors: Sequence[str], k: int, seed: int, sizes: Sequence[int] | None = None) -> dict[str, int]:
@@ -67,7 +67,7 @@ def read_fold_file(path: str | os.PathLike[str]) -> dict[str, int]:
     path = Path(path)
     if not path.is_file():
         raise AffectlabError(f"fold file {path} not found")
-    with open(path, newline="") as fh:
+    with open_csv(path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or not {"actor", "fold"} <= set(reader.fieldnames):
             raise AffectlabError(f"fold file {path}: expected a CSV with header 'actor,fold'")

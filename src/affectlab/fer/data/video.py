@@ -17,6 +17,7 @@ as its frozen-evaluation loaders set it). With ``T = frames_per_clip``, ``s = fr
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 
 import av
@@ -26,6 +27,10 @@ import torch
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
+
+
+class TruncatedVideoWarning(UserWarning):
+    """A video decodes to fewer frames than its header (or the sampling) needs."""
 
 
 def clip_indices(n_frames: int, cfg: SamplingConfig, *, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -175,6 +180,13 @@ def decode_frames(path: str | os.PathLike[str], indices: Sequence[int] | np.ndar
     if not frames:
         raise AffectlabError(f"{path}: no frame could be decoded")
     decoded = sorted(frames)
+    if last > decoded[-1] + 1:  # one frame short is common (headers count a frame the decoder drops)
+        warnings.warn(
+            f"{path}: truncated video: frame {last} was asked for but decoding ends at frame {decoded[-1]}; "
+            "the last decoded frame is repeated",
+            TruncatedVideoWarning,
+            stacklevel=2,
+        )
     out = []
     for i in idx.tolist():
         if i not in frames:

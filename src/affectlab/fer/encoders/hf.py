@@ -7,7 +7,10 @@ whose keys are mapped one to one onto ``VJEPA2Model``'s encoder. VideoMAE loads 
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -43,10 +46,21 @@ class HFVideoEncoder(nn.Module):
         return self.backbone(x.permute(0, 2, 1, 3, 4)).last_hidden_state
 
 
+@contextlib.contextmanager
+def _loading(path: Path, what: str) -> Iterator[None]:
+    """transformers' loading errors (missing, corrupt or pickled weights) as one line naming the folder."""
+    try:
+        yield
+    except (OSError, ValueError, RuntimeError, KeyError, EOFError, pickle.UnpicklingError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise AffectlabError(f"{path}: cannot load the {what} weights ({first[:300]})") from None
+
+
 def _folder(path: Path, config_cls: type, what: str):
     if not (path.is_dir() and (path / "config.json").is_file()):
         raise AffectlabError(f"{path}: expected a {what} folder made by save_pretrained (config.json + weights)")
-    config = config_cls.from_pretrained(path, local_files_only=True)
+    with _loading(path, what):
+        config = config_cls.from_pretrained(path, local_files_only=True)
     if config.model_type != config_cls.model_type:
         raise AffectlabError(
             f"{path}: config.json is a {config.model_type!r} model, expected {config_cls.model_type!r}"
@@ -59,7 +73,8 @@ def load_vjepa2_folder(path: str | Path, *, frames: int, resolution: int) -> HFV
     path = Path(path)
     config = _folder(path, VJEPA2Config, "V-JEPA 2")
     config.crop_size, config.frames_per_clip = resolution, frames
-    model = VJEPA2Model.from_pretrained(path, config=config, local_files_only=True, dtype=torch.float32)
+    with _loading(path, "V-JEPA 2"):
+        model = VJEPA2Model.from_pretrained(path, config=config, local_files_only=True, dtype=torch.float32)
     return HFVideoEncoder(model.encoder, config, name="vjepa2", checkpoint_sha256=file_sha256(path))
 
 
@@ -145,5 +160,6 @@ def load_videomae(path: str | Path, *, frames: int, resolution: int) -> HFVideoE
             f"{path}: VideoMAE was built for {config.num_frames} frames at {config.image_size} px; "
             f"sample clips with frames_per_clip={config.num_frames} and resolution={config.image_size}"
         )
-    model = VideoMAEModel.from_pretrained(path, local_files_only=True, dtype=torch.float32)
+    with _loading(path, "VideoMAE"):
+        model = VideoMAEModel.from_pretrained(path, local_files_only=True, dtype=torch.float32)
     return HFVideoEncoder(model, config, name="videomae", checkpoint_sha256=file_sha256(path))

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 from torch import nn
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.config import ProbeKind
 from affectlab.fer.encoders.checkpoint import load_weights
 from affectlab.fer.probes.models import AttentiveClassifier, build_probe
 from affectlab.io import atomic_path
@@ -26,11 +27,11 @@ from affectlab.io import atomic_path
 class ProbeMeta(BaseModel):
     """What affectlab stores beside a probe's weights so it can be rebuilt and read."""
 
-    kind: str
-    embed_dim: int
-    num_classes: int
-    num_heads: int = 16
-    mlp_hidden: int = 1024
+    kind: ProbeKind
+    embed_dim: int = Field(ge=1)
+    num_classes: int = Field(ge=1)
+    num_heads: int = Field(16, ge=1)
+    mlp_hidden: int = Field(1024, ge=1)
     dataset: str = ""
     labels: list[str] = []
     lr: float = 0.0
@@ -99,7 +100,10 @@ def load_reference_probes(path: str | Path, num_heads: int = 16) -> list[Attenti
 def save_probe(path: str | Path, model: nn.Module, meta: ProbeMeta) -> None:
     """Write ``{"classifier": state_dict, "probe": meta}`` atomically (readable by the reference too)."""
     with atomic_path(path) as tmp:
-        torch.save({"classifier": model.state_dict(), "probe": meta.model_dump()}, tmp)
+        try:
+            torch.save({"classifier": model.state_dict(), "probe": meta.model_dump()}, tmp)
+        except RuntimeError as err:  # torch's writer reports a full disk as a RuntimeError
+            raise OSError(f"cannot write the probe ({str(err).splitlines()[0]})") from err
 
 
 def load_probe(path: str | Path) -> tuple[nn.Module, ProbeMeta]:
@@ -107,7 +111,21 @@ def load_probe(path: str | Path) -> tuple[nn.Module, ProbeMeta]:
     ckpt = read_checkpoint(path)
     if "probe" not in ckpt or "classifier" not in ckpt:
         raise AffectlabError(f"{path}: not an affectlab probe (expected 'classifier' and 'probe' entries)")
-    meta = ProbeMeta.model_validate(ckpt["probe"])
-    model = build_probe(meta.kind, meta.embed_dim, meta.num_classes, meta.num_heads, meta.mlp_hidden)
-    model.load_state_dict(_strip_module(ckpt["classifier"]), strict=True)
+    try:
+        meta = ProbeMeta.model_validate(ckpt["probe"])
+    except ValidationError as err:
+        problem = err.errors()[0]
+        raise AffectlabError(
+            f"{path}: bad probe metadata ({'.'.join(map(str, problem['loc']))}: {problem['msg']})"
+        ) from None
+    if not isinstance(ckpt["classifier"], dict):
+        raise AffectlabError(f"{path}: 'classifier' is not a state dict")
+    try:
+        model = build_probe(meta.kind, meta.embed_dim, meta.num_classes, meta.num_heads, meta.mlp_hidden)
+        model.load_state_dict(_strip_module(ckpt["classifier"]), strict=True)
+    except (RuntimeError, ValueError, AssertionError) as err:
+        raise AffectlabError(
+            f"{path}: weights do not match a {meta.kind} probe of width {meta.embed_dim} and "
+            f"{meta.num_classes} classes ({str(err).strip().splitlines()[0][:200]})"
+        ) from None
     return model.eval(), meta

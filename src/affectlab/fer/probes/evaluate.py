@@ -50,10 +50,20 @@ def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str
     if len(datasets) != 1:
         raise AffectlabError(f"{store_root}: a run trains on one dataset, the store holds {datasets}")
     dataset = datasets[0]
+    indices = manifest.column("label_index").to_pylist()
+    if any(i is None or i < 0 for i in indices):
+        raise AffectlabError(f"{store_root}: label_index holds missing or negative values")
     if dataset in LABELS:
-        return dataset, LABELS[dataset]
-    pairs = dict(zip(manifest.column("label_index").to_pylist(), manifest.column("label").to_pylist(), strict=True))
-    return dataset, tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
+        labels = LABELS[dataset]
+    else:
+        pairs = dict(zip(indices, manifest.column("label").to_pylist(), strict=True))
+        labels = tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
+    outside = sorted({i for i in indices if i >= len(labels)})
+    if outside:
+        raise AffectlabError(
+            f"{store_root}: label_index {outside[0]} is outside the {dataset} label table (0..{len(labels) - 1})"
+        )
+    return dataset, labels
 
 
 def fold_ids(manifest: pa.Table, scheme: str, store_root: str = "") -> np.ndarray:
@@ -144,7 +154,8 @@ def cross_validate(
                 else np.zeros(len(train), bool)
             )
             fit, val = train[~val_mask], train[val_mask]
-            heads = fit_heads(train_x[fit], y[fit], len(labels), cfg, seed, progress)
+            what = f"{store.root}: fold {int(k)}"
+            heads = fit_heads(train_x[fit], y[fit], len(labels), cfg, seed, progress, what=what)
             best, val_scores = _choose_head(heads, test_x[val], y[val], len(labels), cfg.device)
             probs = predict_proba(heads[best], test_x[test], device=cfg.device)
             lr, wd = sweep[best]

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from affectlab.errors import AffectlabError
 from affectlab.fer.config import PROBE_KINDS
 from affectlab.fer.encoders.layers import MLP, Block, split_heads
 
@@ -169,6 +170,8 @@ class PooledProbe(nn.Module):
 
 def build_probe(kind: str, embed_dim: int, num_classes: int, num_heads: int = 16, mlp_hidden: int = 1024) -> nn.Module:
     """A freshly initialised probe of ``kind`` (one of :data:`PROBE_KINDS`)."""
+    if kind.startswith("attentive") and (num_heads < 1 or embed_dim % num_heads):
+        raise AffectlabError(f"{num_heads} attention heads do not divide the feature width {embed_dim}")
     if kind == "attentive":
         return AttentiveClassifier(embed_dim, num_classes, num_heads=num_heads, depth=1)
     if kind == "attentive-v2":

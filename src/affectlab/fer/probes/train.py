@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from affectlab.errors import AffectlabError
 from affectlab.fer.config import TrainConfig
 from affectlab.fer.encoders.runner import resolve_device
 from affectlab.fer.probes.models import PooledProbe, build_probe
@@ -77,12 +78,16 @@ def fit_heads(
     cfg: TrainConfig,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    what: str = "training",
 ) -> list[nn.Module]:
     """Train one probe per (lr, wd) pair of ``cfg.sweep()`` on ``x [n, views, tokens, D]``, labels ``y``.
 
     Trains on ``cfg.device`` with deterministic kernels (features stay on the CPU, batches are moved);
-    returns the heads on the CPU. Same inputs and seed on the same device -> the same weights.
+    returns the heads on the CPU. Same inputs and seed on the same device -> the same weights. A training
+    set that cannot train (fewer than 2 clips or 1 class), non-finite features, or a loss or weights that
+    stop being finite raise an error naming ``what`` (e.g. ``fold 3``).
     """
+    check_trainable(x, y, cfg, what)
     device = resolve_device(cfg.device)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -106,6 +111,11 @@ def fit_heads(
             for g in optimizer.param_groups:
                 g["lr"] = lr_at(step, total, warmup, g["base_lr"], cfg.start_lr_factor, cfg.final_lr)
             loss = sum(F.cross_entropy(head(batch), labels) for head in heads)
+            if not torch.isfinite(loss):
+                raise AffectlabError(
+                    f"{what}: the training loss became {loss.item()} at step {step + 1}; lower --lr or check "
+                    "the features"
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:
@@ -115,7 +125,25 @@ def fit_heads(
             step += 1
         if progress is not None:
             progress(1)
+    for head in heads:
+        if not all(torch.isfinite(p).all() for p in head.parameters()):
+            raise AffectlabError(f"{what}: probe weights are not finite after training; lower --lr")
     return [head.cpu().eval() for head in heads]
+
+
+def check_trainable(x: np.ndarray, y: np.ndarray, cfg: TrainConfig, what: str) -> None:
+    """Refuse a training set that cannot train a probe, before any step."""
+    if len(y) < 2 or len(np.unique(y)) < 2:
+        raise AffectlabError(
+            f"{what}: {len(y)} training clip(s) of {len(np.unique(y))} class(es); a probe needs at least 2 clips "
+            "of at least 2 classes (use more actors, fewer folds, or --folds loao)"
+        )
+    if cfg.probe.startswith("attentive") and x.shape[-1] % cfg.num_heads:
+        raise AffectlabError(
+            f"{what}: --heads {cfg.num_heads} does not divide the feature width {x.shape[-1]}; choose a divisor"
+        )
+    if not np.isfinite(x).all():
+        raise AffectlabError(f"{what}: the features hold NaN or infinite values; extract them again")
 
 
 @torch.no_grad()
