@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/affectlab demo --out demo-out
 
-test: install
+# Headless Chromium for the tests that look at the HTML reports (they skip with a reason without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core \
+	  >/dev/null; } || echo "chromium not installed: the browser checks will be skipped"
+
+test: install browser
 	$(PY) -m pytest -q -n 2 --durations=15
 
 lint: install
