@@ -39,7 +39,8 @@ window.addEventListener("load", () => {
     const r = el.getBoundingClientRect();
     if (r.width > 0 && r.right > width + 1 && !scrolls(el)) over.push(el.tagName + " right=" + Math.round(r.right));
   }
-  const broken = [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.alt || i.src.slice(0, 40));
+  const broken = [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0))
+    .map((i) => i.alt || i.src.slice(0, 40));
   const out = document.createElement("pre");
   out.id = "affectlab-probe";
   out.textContent = JSON.stringify({width, scrollWidth: document.documentElement.scrollWidth, over, broken,
