@@ -302,7 +302,12 @@ def ray_context(workers: int) -> Iterator[None]:
     import ray.data
 
     if not ray.is_initialized():
-        local = {} if os.environ.get("RAY_ADDRESS") else {"num_cpus": max(1, workers)}
+        joining = bool(os.environ.get("RAY_ADDRESS"))
+        if not joining:  # a local cluster of ours: stopped by a watchdog even if this process is killed
+            from affectlab import watchdog
+
+            watchdog.start()
+        local = {} if joining else {"num_cpus": max(1, workers)}
         ray.init(**local, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     context = ray.data.DataContext.get_current()
     saved = (context.execution_options.preserve_order, context.enable_progress_bars)

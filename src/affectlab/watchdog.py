@@ -1,0 +1,84 @@
+"""A watchdog that stops the local Ray cluster a process started when that process dies (even by ``kill -9``).
+
+Ray's agents (dashboard and runtime-env agents) outlive a killed driver for minutes. Before starting a local
+Ray, :mod:`affectlab.engines` launches ``python -m affectlab.watchdog PID``: it records the process tree
+under ``PID`` while ``PID`` lives, and once ``PID`` is gone it terminates every process it recorded (and
+their children), then exits. Linux only (it reads ``/proc``); elsewhere it exits at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+POLL_SECONDS = 0.25
+GRACE_SECONDS = 1.0
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                found[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def descendants(roots: set[int]) -> set[int]:
+    """Every process below ``roots`` (not the roots themselves)."""
+    parents = _parents()
+    below: set[int] = set()
+    frontier = set(roots)
+    while frontier:
+        children = {pid for pid, parent in parents.items() if parent in frontier and pid not in below}
+        below |= children
+        frontier = children
+    return below
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def watch(pid: int) -> None:
+    """Record the tree under ``pid`` until it dies, then stop what was recorded."""
+    me = os.getpid()
+    seen: set[int] = set()
+    while _alive(pid):
+        seen |= descendants({pid}) - {me}
+        time.sleep(POLL_SECONDS)
+    targets = (seen | descendants(seen)) - {me}
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for target in targets:
+            with contextlib.suppress(OSError):
+                os.kill(target, sig)
+        time.sleep(GRACE_SECONDS if sig == signal.SIGTERM else 0)
+        targets = {t for t in targets if _alive(t)}
+
+
+def start(pid: int | None = None) -> subprocess.Popen | None:
+    """Launch the watchdog for ``pid`` (default: this process); None where it cannot run."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-m", "affectlab.watchdog", str(pid or os.getpid())],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # not in the parent's process group: Ctrl-C there does not stop it
+    )
+
+
+if __name__ == "__main__":
+    if sys.platform.startswith("linux") and len(sys.argv) == 2:
+        watch(int(sys.argv[1]))

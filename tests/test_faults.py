@@ -1,0 +1,247 @@
+"""Fault injection: ``kill -9`` and SIGTERM at seeded points of profile, compare, extract and train.
+
+After each kill: no process of the killed command is alive 5 s later (pool workers die with their
+parent), the next run removes the temporaries the killed one left, and its output equals an uninterrupted
+run. Processes of one command are found by a marker in their environment (children inherit it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from affectlab.fer.cache.store import FeatureStore
+
+pytestmark = pytest.mark.slow
+MARKER = "AFFECTLAB_FAULT_TEST"
+KILL_POINTS = 3  # per command and signal
+AFFECTLAB = [sys.executable, "-m", "affectlab"]
+
+
+def _with_marker(env_marker: str) -> dict[str, str]:
+    return {**os.environ, MARKER: env_marker, "PYTHONUNBUFFERED": "1"}
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Pids of live processes (not zombies) whose environment holds ``MARKER=marker``."""
+    needle = f"{MARKER}={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def run(args: list[str], marker: str | None = None) -> subprocess.CompletedProcess:
+    env = _with_marker(marker or uuid.uuid4().hex)
+    return subprocess.run([*AFFECTLAB, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def kill_during(args: list[str], delay: float, signum: int) -> tuple[int | None, str]:
+    """Start ``affectlab ARGS``, send ``signum`` after ``delay`` s; (exit code or None if it had finished,
+    marker). Waits until the processes of that command are gone (at most 5 s)."""
+    marker = uuid.uuid4().hex
+    proc = subprocess.Popen([*AFFECTLAB, *args], env=_with_marker(marker), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        proc.wait(timeout=delay)
+        return None, marker  # finished before the kill point
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signum)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 5
+    while marked_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return proc.returncode, marker
+
+
+def temporaries(folder: Path) -> list[Path]:
+    """affectlab temporaries (``.NAME.PID.XXXX.tmp``) anywhere under ``folder``."""
+    return [p for p in folder.rglob(".*.tmp")]
+
+
+def kill_points(seed: int, low: float, high: float) -> list[float]:
+    rng = random.Random(seed)
+    return sorted(round(rng.uniform(low, high), 2) for _ in range(KILL_POINTS))
+
+
+def check_no_survivors(marker: str, what: str) -> None:
+    alive = marked_processes(marker)
+    assert not alive, f"{what}: processes still alive 5 s after the kill: {alive}"
+
+
+@pytest.fixture(scope="module")
+def corpus(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """65k real captions (COCO + Flickr8k) as one text file: a profile of a few seconds on two workers."""
+    coco = json.loads((shared_data / "captions" / "captions_val2017.json").read_text())["annotations"]
+    flickr = (shared_data / "captions" / "Flickr8k.token.txt").read_text().splitlines()
+    lines = [a["caption"].strip() for a in coco] + [line.split("\t", 1)[-1] for line in flickr]
+    path = tmp_path_factory.mktemp("corpus") / "captions.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_profile_killed_then_rerun_is_whole(corpus, tmp_path, signum):
+    reference = tmp_path / "reference.parquet"
+    assert run(["text", "profile", str(corpus), "--out", str(reference), "--workers", "2"]).returncode == 0
+    expected = pq.read_table(reference)
+    for i, delay in enumerate(kill_points(int(signum), 1.5, 4.5)):
+        out = tmp_path / f"out{i}" / "scores.parquet"
+        args = ["text", "profile", str(corpus), "--out", str(out), "--workers", "2"]
+        code, marker = kill_during(args, delay, signum)
+        check_no_survivors(marker, f"profile, signal {signum} at {delay} s")
+        if signum == signal.SIGTERM and code is not None:
+            # 143: the handler ran and cleaned up on the way out; -15: it came during start-up, before any work;
+            # 0: it came as the finished process was exiting
+            assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM)
+            if code == 0:
+                assert pq.read_table(out).equals(expected)
+            assert code == -signal.SIGTERM or not (out.parent.exists() and temporaries(out.parent))
+        done = run([*args, "--overwrite"])
+        assert done.returncode == 0, done.stderr
+        assert not temporaries(out.parent), f"temporaries left after the rerun: {temporaries(out.parent)}"
+        assert pq.read_table(out).equals(expected)
+
+
+def test_compare_killed_then_rerun_is_whole(corpus, shared_data, tmp_path):
+    art = shared_data / "captions" / "img2dataset_test_1000.parquet"  # a raw corpus too: profiled first
+    args_of = lambda out: ["text", "compare", str(corpus), str(art), "--out", str(out), "--workers", "2"]  # noqa: E731
+    reference = tmp_path / "reference"
+    assert run(args_of(reference)).returncode == 0
+    expected = (reference / "descriptives.csv").read_text()
+    for i, delay in enumerate(kill_points(7, 1.0, 6.0)):
+        out = tmp_path / f"report{i}"
+        code, marker = kill_during(args_of(out), delay, signal.SIGKILL)
+        check_no_survivors(marker, f"compare, kill -9 at {delay} s")
+        if code is not None:
+            assert not out.exists()  # the report appears whole or not at all
+        done = run([*args_of(out), "--overwrite"])
+        assert done.returncode == 0, done.stderr
+        assert not temporaries(tmp_path), temporaries(tmp_path)
+        assert (out / "descriptives.csv").read_text() == expected
+
+
+@pytest.fixture(scope="module")
+def manifest(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("manifest") / "ravdess.parquet"
+    done = run(["fer", "index", str(shared_data / "face_video" / "ravdess"), "--dataset", "ravdess", "--folds", "2",
+                "--out", str(path)])  # fmt: skip
+    assert done.returncode in (0, 3), done.stderr
+    return path
+
+
+EXTRACT = ["--encoder", "frame-baseline", "--face-crop", "--resolution", "64", "--segments", "2", "--shard-size", "1",
+           "--device", "cpu"]  # fmt: skip
+
+
+def test_extract_killed_then_resumed_equals_uninterrupted(manifest, tmp_path):
+    reference = tmp_path / "reference"
+    assert run(["fer", "extract", "--manifest", str(manifest), "--out", str(reference), *EXTRACT]).returncode == 0
+    want = FeatureStore(reference)
+    for i, delay in enumerate(kill_points(11, 3.0, 8.0)):
+        out = tmp_path / f"store{i}"
+        args = ["fer", "extract", "--manifest", str(manifest), "--out", str(out), *EXTRACT]
+        _, marker = kill_during(args, delay, signal.SIGKILL)
+        check_no_survivors(marker, f"extract, kill -9 at {delay} s")
+        done = run(args)  # the lock of the killed run is gone with it; the store resumes
+        assert done.returncode == 0, done.stderr
+        assert not temporaries(out)
+        got = FeatureStore(out)
+        assert got.manifest.equals(want.manifest)
+        for split in ("test", "train"):
+            assert np.array_equal(got.tokens(split), want.tokens(split))
+
+
+def test_train_killed_then_rerun_is_whole(tmp_path):
+    from tests.fer.synthetic import planted_store
+
+    features = tmp_path / "features"
+    planted_store(features, actors=6, clips_per_actor=16, folds=3, dim=32, tokens=4)
+    train = ["fer", "train", "--features", str(features), "--probe", "attentive", "--heads", "4", "--epochs", "40",
+             "--device", "cpu"]  # fmt: skip
+    reference = tmp_path / "reference"
+    assert run([*train, "--out", str(reference)]).returncode == 0
+    expected = json.loads((reference / "metrics.json").read_text())
+    for i, delay in enumerate(kill_points(13, 2.5, 6.0)):
+        out = tmp_path / f"run{i}"
+        code, marker = kill_during([*train, "--out", str(out)], delay, signal.SIGKILL)
+        check_no_survivors(marker, f"train, kill -9 at {delay} s")
+        if code is not None:
+            assert not out.exists()  # a run folder appears whole or not at all
+        done = run([*train, "--out", str(out), "--overwrite"])
+        assert done.returncode == 0, done.stderr
+        assert not temporaries(tmp_path), temporaries(tmp_path)
+        assert json.loads((out / "metrics.json").read_text()) == expected
+
+
+def test_ray_profile_killed_leaves_no_ray_process(corpus, tmp_path):
+    """A killed driver's local Ray cluster (raylet, GCS, agents, actors) is stopped by the watchdog."""
+    from affectlab.watchdog import descendants
+
+    out = tmp_path / "ray"
+    args = ["text", "profile", str(corpus), "--out", f"{out}/", "--engine", "ray", "--workers", "2"]
+    proc = subprocess.Popen([*AFFECTLAB, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:  # until Ray's actors are up
+        seen |= descendants({proc.pid})
+        if sum("ray::" in _cmdline(p) for p in seen) >= 2:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the profile ended before Ray was up; use a larger corpus"
+    time.sleep(1)
+    seen |= descendants({proc.pid})
+    proc.kill()
+    proc.wait()
+    time.sleep(5)
+    alive = [p for p in seen if Path(f"/proc/{p}").exists() and "ray" in _cmdline(p)]
+    assert not alive, f"Ray processes alive 5 s after kill -9 of the driver: {[_cmdline(p) for p in alive]}"
+    done = run([*args, "--overwrite"])
+    assert done.returncode == 0 and not temporaries(tmp_path)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_ctrl_c_to_the_process_group_stops_profile_promptly(corpus, tmp_path):
+    """Ctrl-C reaches the parent and its pool workers at once; the command ends, nothing is left."""
+    for i, delay in enumerate(kill_points(17, 1.5, 4.0) * 2):
+        out = tmp_path / f"out{i}" / "scores.parquet"
+        marker = uuid.uuid4().hex
+        args = ["text", "profile", str(corpus), "--out", str(out), "--workers", "2"]
+        proc = subprocess.Popen([*AFFECTLAB, *args], env=_with_marker(marker), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        time.sleep(delay)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        started = time.monotonic()
+        code = proc.wait(timeout=30)
+        assert time.monotonic() - started < 10, f"Ctrl-C at {delay} s took {time.monotonic() - started:.1f} s"
+        assert code in (0, 130, -signal.SIGINT), code  # -2: during start-up, before any work
+        time.sleep(1)
+        check_no_survivors(marker, f"Ctrl-C at {delay} s")
+        assert not (out.parent.exists() and temporaries(out.parent))
