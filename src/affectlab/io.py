@@ -90,6 +90,9 @@ def refuse_special(target: PathLike, *, folder: bool = False) -> None:
         if target.is_symlink():
             raise AffectlabError(f"{target}: is a dangling symbolic link; refusing to write there") from None
         return
+    except NotADirectoryError:
+        blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), target.parent)
+        raise AffectlabError(f"{target}: cannot write ({blocker} is not a folder)") from None
     except OSError as err:
         raise AffectlabError(f"{target}: cannot check the output ({err.strerror})") from None
     if stat.S_ISREG(mode) and not folder:
@@ -189,10 +192,8 @@ def check_writable(target: PathLike, *, folder: bool = False) -> None:
     """Fail early (before any work) when ``target`` cannot be written: a special file, a name too long,
     a parent that is a file, or a folder without write permission. Creates nothing."""
     target = Path(target)
+    check_name_length(target)
     refuse_special(target, folder=folder)
-    for part in target.parts:
-        if len(os.fsencode(part)) > _NAME_MAX:
-            raise AffectlabError(f"{target}: cannot write (file name too long: {part[:40]}...)")
     parent = target.parent
     while not parent.exists():
         if parent.is_symlink():
@@ -210,8 +211,16 @@ def check_writable(target: PathLike, *, folder: bool = False) -> None:
         pass
 
 
+def check_name_length(target: PathLike) -> None:
+    """Raise when a component of ``target`` is longer than file systems allow (255 bytes)."""
+    for part in Path(target).parts:
+        if len(os.fsencode(part)) > _NAME_MAX:
+            raise AffectlabError(f"{target}: cannot write (file name too long: {part[:40]}...)")
+
+
 def check_not_input(output: PathLike, inputs: Iterable[PathLike], what: str = "output") -> None:
     """Refuse an output that is, contains or lies inside one of ``inputs`` (an input file or folder)."""
+    check_name_length(output)
     out = Path(output).resolve()
     for item in inputs:
         source = Path(item).resolve()

@@ -98,7 +98,12 @@ def corpus_source(corpora: Sequence[Corpus], batch_size: int) -> Source:
 
 def is_folder_output(out: str | Path) -> bool:
     """True when ``out`` asks for a folder of parquet parts: it ends with a slash or is a folder."""
-    return str(out).endswith(("/", os.sep)) or Path(out).is_dir()
+    if str(out).endswith(("/", os.sep)):
+        return True
+    try:
+        return Path(out).is_dir()
+    except OSError:  # e.g. a name too long: not a folder (the output checks say why it cannot be written)
+        return False
 
 
 def profile_corpora(
