@@ -222,8 +222,6 @@ def extract_features(
     with exclusive_lock(out, "feature store"):
         writer = FeatureStoreWriter(out, info)
         compute, reference, ids = _pending(manifest, writer)
-        if progress is not None and manifest.num_rows > len(compute):
-            progress(manifest.num_rows - len(compute))  # stored already, or same content as a computed clip
         paths = manifest.column("path").to_pylist()
         units = [
             {"row": shard, "path": [paths[i] for i in shard], "content_id": [ids[i] for i in shard]}

