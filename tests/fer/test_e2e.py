@@ -1,4 +1,5 @@
-"""End to end on the 13 real clips: index -> extract (frame baseline) -> train (LOAO) -> cross -> predict.
+"""End to end on the 13 real clips: index -> extract (frame baseline) -> train (LOAO) -> cross -> report ->
+predict.
 
 13 clips are a smoke test of the pipeline, not a result: the numbers are not checked against any target.
 """
@@ -35,20 +36,33 @@ def _png(path: Path) -> None:
 def pipeline(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("e2e")
     videos = shared_data / "face_video"
-    (work / "crema_folds.csv").write_text("actor,fold\n1001,0\n")  # one CREMA-D actor: a single fold
-    _ok(
-        "fer",
-        "index",
-        videos / "ravdess",
-        "--dataset",
-        "ravdess",
-        "--out",
-        work / "ravdess.parquet",
-        "--folds",
-        "3",
+    (work / "ravdess_index.txt").write_text(
+        _ok(
+            "fer",
+            "index",
+            videos / "ravdess",
+            "--dataset",
+            "RAVDESS",
+            "--out",
+            work / "ravdess.parquet",
+            "--folds",
+            "3",
+        )  # fmt: skip
     )
-    _ok("fer", "index", videos / "crema_d", "--dataset", "crema-d", "--out", work / "crema.parquet",
-        "--folds-file", work / "crema_folds.csv")  # fmt: skip
+    # one CREMA-D actor: a test-only set (no folds) to evaluate a probe on
+    (work / "crema_index.txt").write_text(
+        _ok(
+            "fer",
+            "index",
+            videos / "crema_d",
+            "--dataset",
+            "crema-d",
+            "--out",
+            work / "crema.parquet",
+            "--folds",
+            "none",
+        )  # fmt: skip
+    )
     for name in ("ravdess", "crema"):
         _ok(
             "fer",
@@ -59,11 +73,31 @@ def pipeline(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
             work / f"f_{name}",
             *SMALL_SAMPLING,
         )
-    _ok("fer", "train", "--features", work / "f_ravdess", "--probe", "attentive", "--heads", "4",
-        "--epochs", "5", "--folds", "loao", "--lr", "1e-3,1e-2", "--out", work / "run_ravdess")  # fmt: skip
+    (work / "train_ravdess.txt").write_text(
+        _ok(
+            "fer",
+            "train",
+            "--features",
+            work / "f_ravdess",
+            "--probe",
+            "attentive",
+            "--heads",
+            "4",
+            "--epochs",
+            "5",
+            "--folds",
+            "loao",
+            "--lr",
+            "1e-3,1e-2",
+            "--out",
+            work / "run_ravdess",
+        )  # fmt: skip
+    )
     _ok("fer", "train", "--features", work / "f_crema", "--probe", "linear", "--folds", "all", "--lr", "1e-2",
         "--out", work / "run_crema")  # fmt: skip
-    _ok("fer", "cross", "--train", work / "run_ravdess", "--test", work / "f_crema", "--calm", "merge")
+    (work / "cross_crema.txt").write_text(
+        _ok("fer", "cross", "--train", work / "run_ravdess", "--test", work / "f_crema", "--calm", "merge")
+    )
     _ok("fer", "cross", "--train", work / "run_crema", "--test", work / "f_ravdess", "--calm", "drop")
     clip = next((videos / "ravdess").rglob("*.mp4"))
     _ok("fer", "predict", clip, "--run", work / "run_ravdess", "--stride", "16", "--out", work / "pred_run")
@@ -117,3 +151,54 @@ def test_predict_with_run_and_embed_plot(pipeline: Path) -> None:
         assert len(list(csv.DictReader(fh))) == len(pred["probs"]) > 1
     _png(pipeline / "pred_run/timeline.png")
     _png(pipeline / "map.png")
+
+
+def test_test_only_crema_set_is_indexed_and_evaluated(pipeline: Path) -> None:
+    import pyarrow.parquet as pq
+
+    manifest = pq.read_table(pipeline / "crema.parquet")
+    assert manifest.num_rows == 6 and set(manifest.column("fold").to_pylist()) == {None}
+    printed = (pipeline / "crema_index.txt").read_text()
+    assert "folds none: 6 clips/1 actors" in printed
+    # class counts per fold: one clip of each of the six CREMA-D emotions
+    counts = printed.split("clips per fold and class:")[1]
+    assert all(name in counts for name in ("anger", "disgust", "fear", "happy", "neutral", "sad"))
+    assert "none       6       1      1        1     1      1        1    1" in counts
+    # the RAVDESS probes evaluated on the single CREMA-D actor
+    cross = json.loads((pipeline / "run_ravdess/cross-crema-d-calm-merge/cross_metrics.json").read_text())
+    assert cross["clips_scored"] == 6 and all(f["n"] == 6 for f in cross["folds"])
+    assert "report: " in (pipeline / "cross_crema.txt").read_text()
+
+
+def test_dataset_name_any_case_and_class_counts(pipeline: Path) -> None:
+    printed = (pipeline / "ravdess_index.txt").read_text()
+    assert "7 clips" in printed and "clips per fold and class:" in printed and "surprised" in printed
+
+
+def test_extract_records_the_face_share(pipeline: Path) -> None:
+    from affectlab.fer.cache.store import FeatureStore
+
+    for name in ("ravdess", "crema"):
+        index = FeatureStore(pipeline / f"f_{name}").index
+        assert min(index.column("face_share").to_pylist()) >= 0.95
+
+
+def test_train_and_cross_write_the_run_report(pipeline: Path) -> None:
+    from tests.browser import check_page
+
+    run = pipeline / "run_ravdess"
+    assert f"report: {run / 'report.html'}" in (pipeline / "train_ravdess.txt").read_text()
+    html = (run / "report.html").read_text()
+    for section in ("Cross-validation", "mean ± std", "Per-class recall", "all 6 folds summed: UAR",
+                    "Cross-dataset", "ravdess probes -&gt; crema-d (calm merge)", "Embedding map",
+                    "Most confident errors", "cache key", "Config and feature store"):  # fmt: skip
+        assert section in html, section
+    assert 'src="data:image/png;base64,' in html and "report/" not in html.split("<body>")[1].split("<pre>")[0]
+    # LOAO on 7 clips: some test actors hold classes no other actor has; the report says so first
+    assert "Warnings" in html and "no training clip of that class" in html
+    assert "warning: fold" in (pipeline / "train_ravdess.txt").read_text()
+    markdown = (run / "report.md").read_text()
+    assert "| mean ± std |" in markdown and "](report/confusion.png)" in markdown
+    assert (run / "report/recall.png").is_file() and (run / "report/error1.png").is_file()
+    check = check_page(run / "report.html", pipeline / "report.png")
+    assert check.overflowing == [] and check.broken_images == [] and check.images >= 6

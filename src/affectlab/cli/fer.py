@@ -1,5 +1,5 @@
-"""``affectlab fer``: thin wrappers over :mod:`affectlab.fer` (index, show, extract, train, cross, predict,
-embed-plot)."""
+"""``affectlab fer``: thin wrappers over :mod:`affectlab.fer` (index, show, extract, train, cross, report,
+predict, embed-plot)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,11 @@ def index(
     root: Path = typer.Argument(..., help="Dataset folder (or, for --dataset folder, a CSV path,label[,subject])."),
     dataset: str = typer.Option(..., "--dataset", help=f"{one_of(IndexConfig, 'dataset')} (any case)."),
     out: Path = typer.Option(Path("manifest.parquet"), "--out", help="Manifest to write (Parquet)."),
-    folds: int = typer.Option(default(IndexConfig, "folds"), "--folds", help="Number of actor-disjoint folds."),
+    folds: str = typer.Option(
+        str(default(IndexConfig, "folds")),
+        "--folds",
+        help="Number of actor-disjoint folds, or none (a test-only set, e.g. one actor to evaluate a probe on).",
+    ),
     seed: int = typer.Option(default(IndexConfig, "seed"), "--seed", help="Seed of the fold assignment."),
     folds_file: Path | None = typer.Option(None, "--folds-file", help="Take folds from a CSV actor,fold."),
     export_folds: Path | None = typer.Option(None, "--export-folds", help="Also write the folds as CSV actor,fold."),
@@ -50,12 +54,18 @@ def index(
         default(IndexConfig, "check"), "--check/--no-check", help="Open and decode every video."
     ),
     hash_files: bool = typer.Option(default(IndexConfig, "hash"), "--hash/--no-hash", help="sha256 of every file."),
+    check_faces: bool = typer.Option(
+        default(IndexConfig, "check_faces"),
+        "--check-faces/--no-check-faces",
+        help="Skip clips without a face on any of a few frames (listed in the skipped report).",
+    ),
 ) -> None:
     """Index a dataset into a manifest with labels, actors and actor-disjoint folds.
 
     Example: affectlab fer index RAVDESS/ --dataset ravdess --out ravdess.parquet --folds 5 --seed 0
 
-    Skipped files go to NAME.skipped.csv beside the manifest; the exit code is then 3.
+    Skipped files go to NAME.skipped.csv beside the manifest; the exit code is then 3. The clips of each
+    fold and class are printed after indexing.
     """
     from affectlab.fer.api import index as run
     from affectlab.fer.data.manifest import skipped_report_path
@@ -75,10 +85,12 @@ def index(
         intensity=intensity,
         check=check,
         hash=hash_files,
+        check_faces=check_faces,
     )
     summary = manifest.fold_summary()
     folds_text = ", ".join(f"{f}: {r.clips} clips/{r.actors} actors" for f, r in summary.iterrows())
     _echo(f"{out}: {len(manifest)} clips, folds {folds_text}")
+    _echo("clips per fold and class:\n" + summary.to_string())
     if manifest.skipped:
         _echo(f"{len(manifest.skipped)} files skipped, reasons in {skipped_report_path(out)}")
         raise typer.Exit(EXIT_SKIPPED)
@@ -100,6 +112,17 @@ def show(
     from affectlab.fer.api import show as run
 
     _echo(f"contact sheet: {run(video, out, face_crop=face_crop, resolution=resolution)}")
+
+
+def _encoder_default(name: str) -> str:
+    """``"64 for frame-baseline, else 224"``: a sampling default as the encoders set it (fer.config)."""
+    from affectlab.fer.config import ENCODER_SAMPLING
+
+    def show(value: object) -> str:
+        return {True: "on", False: "off"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+    special = [f"{show(v[name])} for {e}" for e, v in ENCODER_SAMPLING.items() if name in v]
+    return ", ".join([*special, f"else {show(default(SamplingConfig, name))}"])
 
 
 @app.command("extract")
@@ -129,8 +152,10 @@ def extract(
     test_views: int = typer.Option(
         default(SamplingConfig, "num_views"), "--test-views", help="Spatial views stored per clip for testing."
     ),
-    resolution: int = typer.Option(
-        default(SamplingConfig, "resolution"), "--resolution", help="Encoder input size in pixels (384 for ViT-H/384)."
+    resolution: int | None = typer.Option(
+        None,
+        "--resolution",
+        help=f"Encoder input size in pixels (384 for ViT-H/384; default {_encoder_default('resolution')}).",
     ),
     frames: int = typer.Option(default(SamplingConfig, "frames_per_clip"), "--frames", help="Frames per segment."),
     frame_step: int = typer.Option(
@@ -139,8 +164,10 @@ def extract(
     segments: int = typer.Option(
         default(SamplingConfig, "num_segments"), "--segments", help="Temporal segments per clip."
     ),
-    face_crop: bool = typer.Option(
-        default(SamplingConfig, "face_crop"), "--face-crop/--no-face-crop", help="Crop frames to the face first."
+    face_crop: bool | None = typer.Option(
+        None,
+        "--face-crop/--no-face-crop",
+        help=f"Crop frames to the face first (default {_encoder_default('face_crop')}).",
     ),
     shard_size: int = typer.Option(
         default(ExtractConfig, "shard_size"), "--shard-size", help="Clips per shard (unit of commit and resume)."
@@ -255,14 +282,17 @@ def train(
         seed=seed,
         device=device,
     )
+    for warning in result.warnings:
+        _echo(f"warning: {warning}")
     s = result.summary
     if s is None:
         typer.echo(f"{result.dataset} {probe}: one probe on every clip (--folds all) -> {out}/probes")
-        return
-    typer.echo(
-        f"{result.dataset} {probe}: UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, "
-        f"WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} over {len(result.metrics)} folds -> {out}/metrics.md"
-    )
+    else:
+        typer.echo(
+            f"{result.dataset} {probe}: UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, "
+            f"WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} over {len(result.metrics)} folds -> {out}/metrics.md"
+        )
+    typer.echo(f"report: {out / 'report.html'}")
 
 
 @app.command("cross")
@@ -281,6 +311,21 @@ def cross(
 
     result = run(train_run, test, calm=calm, out=out, overwrite=overwrite)
     typer.echo(repr(result).removeprefix("CrossResult(").removesuffix(")"))
+    typer.echo(f"report: {train_run / 'report.html'}")
+
+
+@app.command("report")
+def report(run: Path = typer.Argument(..., help="Run folder from `affectlab fer train`.")) -> None:
+    """Write RUN/report.html (self-contained) and RUN/report.md: per-fold scores, per-class recall, the
+    confusion matrix, cross-dataset results, the embedding map, the most confident errors, the config.
+
+    Example: affectlab fer report runs/ravdess
+
+    `fer train` and `fer cross` write it already; run this after changing the run folder by hand.
+    """
+    from affectlab.fer.api import report as run_report
+
+    typer.echo(f"report: {run_report(run)}")
 
 
 @app.command("predict")
@@ -288,21 +333,41 @@ def predict(
     video: Path = typer.Argument(..., help="A video file."),
     run: Path | None = typer.Option(None, "--run", help="Run folder; default: the frame baseline's FER2013 head."),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights of the run (if not default)."),
-    stride: int | None = typer.Option(None, "--stride", help="Frames between windows (default: half a window)."),
+    stride: int | None = typer.Option(
+        None, "--stride", help="Frames between windows (run; default half a window) or scored frames (default 1)."
+    ),
+    smooth: float | None = typer.Option(
+        None, "--smooth", help="Seconds of moving average drawn on the per-frame timeline (default none)."
+    ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
     out: Path = typer.Option(Path("predict-out"), "--out", help="Output folder."),
 ) -> None:
-    """Per-window emotion probabilities over time (CSV, JSON, timeline PNG) and a video-level label.
+    """Emotion probabilities over time with the face signal (CSV, JSON, timeline PNG) and a video label.
 
     Example: affectlab fer predict clip.mp4 --run runs/ravdess --out pred/
-    """
-    from affectlab.fer.api import predict as run_predict
 
-    pred = run_predict(video, run=run, checkpoint=checkpoint, stride=stride, device=device, out=out)
+    Frames or windows without a face get no probabilities; a video without any face gets no label, a
+    warning and exit code 3.
+    """
+    import warnings
+
+    from affectlab.fer.api import predict as run_predict
+    from affectlab.fer.prediction import NoFaceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoFaceWarning)  # said below, once, in the CLI's words
+        pred = run_predict(video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, device=device, out=out)
+    what = f"{len(pred.probs)} {'frames' if pred.per_frame else 'windows'}"
+    face = f"faces on {sum(pred.face_found)}/{len(pred.face_found)}"
+    if pred.video_probs is None:
+        _echo(f"warning: {video}: no face found ({face} {'frames' if pred.per_frame else 'windows'}); no label")
+        typer.echo(f"{video.name}: no label over {what} -> {out / 'timeline.png'}")
+        raise typer.Exit(EXIT_SKIPPED)
     top = sorted(zip(pred.video_probs, pred.labels, strict=True), reverse=True)[:3]
+    truth = f", true {pred.true_label}" if pred.true_label else ""
     typer.echo(
-        f"{video.name}: {pred.video_label} ({', '.join(f'{n} {p:.2f}' for p, n in top)}) over "
-        f"{len(pred.probs)} windows -> {out / 'timeline.png'}"
+        f"{video.name}: {pred.video_label} ({', '.join(f'{n} {p:.2f}' for p, n in top)}{truth}) over "
+        f"{what}, {face} -> {out / 'timeline.png'}"
     )
 
 

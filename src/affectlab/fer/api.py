@@ -1,5 +1,5 @@
-"""The FER half as Python functions: ``index``, ``extract``, ``train``, ``cross``, ``predict``, ``show``,
-``embed_plot``.
+"""The FER half as Python functions: ``index``, ``extract``, ``train``, ``cross``, ``report``, ``predict``,
+``show``, ``embed_plot``.
 
 Results are small objects backed by pandas DataFrames (:class:`Manifest`, :class:`FeatureStore`,
 :class:`Run`, :class:`CrossResult`, :class:`Prediction`); Arrow/parquet, ``.npy`` shards and JSON stay the
@@ -49,8 +49,9 @@ def index(
     labels, actors, metadata, actor-disjoint folds and content hashes; ``out`` also writes it (parquet,
     and ``NAME.skipped.csv`` beside it for files that were skipped).
 
-    ``options`` are :class:`~affectlab.fer.config.IndexConfig` fields: ``folds``, ``seed``, ``modality``,
-    ``channel``, ``intensity``, ``check``, ``hash``.
+    ``options`` are :class:`~affectlab.fer.config.IndexConfig` fields: ``folds`` (``"none"``: a test-only
+    set), ``seed``, ``modality``, ``channel``, ``intensity``, ``check``, ``hash``, ``check_faces`` (clips
+    without a face go to the skipped report).
 
     >>> import affectlab as al
     >>> m = al.fer.index(SHARED / "face_video/ravdess", dataset="ravdess", folds=3, progress=False)
@@ -63,6 +64,8 @@ def index(
     from affectlab.io import check_not_input, check_writable
 
     cfg = validated(IndexConfig, {"dataset": dataset, **options}, "index options")
+    if cfg.folds is None and folds_file is None and export_folds is not None:
+        raise AffectlabError(f"{export_folds}: --folds none makes no folds to export")
     inputs = [p for p in (root, folds_file, file_list, demographics) if p is not None]
     for target in (out, export_folds):
         if target is not None:
@@ -81,6 +84,7 @@ def index(
         demographics=demographics,
         check_videos=cfg.check,
         hash_files=cfg.hash,
+        check_faces=cfg.check_faces,
         progress=progress,
     )
     manifest = Manifest(table, skipped)
@@ -120,8 +124,10 @@ def extract(
     """Frozen-encoder features of every clip of ``manifest`` into the resumable feature store ``out``.
 
     ``sampling`` (or keyword options such as ``resolution=384``, ``face_crop=True``, ``num_segments=8``)
-    sets :class:`~affectlab.fer.data.video.SamplingConfig`; ``encoder`` is one of
-    :data:`~affectlab.fer.encoders.ENCODERS`. Running it again continues a stopped extraction.
+    sets :class:`~affectlab.fer.data.video.SamplingConfig` (options left out or None take the encoder's
+    defaults: the frame baseline face-crops at 64 px); ``encoder`` is one of
+    :data:`~affectlab.fer.encoders.ENCODERS`. Running it again continues a stopped extraction. The store
+    index records each clip's ``face_share`` (sampled frames with a face).
 
     >>> import affectlab as al
     >>> m = al.fer.index(SHARED / "face_video/crema_d", dataset="crema-d", folds=2, progress=False)
@@ -135,7 +141,7 @@ def extract(
     options = _given(
         encoder=encoder,
         checkpoint=None if checkpoint is None else str(checkpoint),
-        sampling={**(sampling or {}), **sampling_options},
+        sampling={**(sampling or {}), **_given(**sampling_options)},
         pooling=pool,
         engine=engine,
         device=device,
@@ -162,6 +168,7 @@ def train(
     probe: str = "attentive",
     overwrite: bool = False,
     progress: bool = True,
+    write_report: bool = True,
     **options: Any,
 ) -> Run:
     """Train one probe per fold from cached features and score it (subject-independent CV); writes the
@@ -169,6 +176,8 @@ def train(
 
     ``options`` are :class:`~affectlab.fer.probes.train.TrainConfig` fields (``epochs``, ``lrs``,
     ``weight_decays``, ``batch_size``, ``folds`` = manifest | loao | all, ``seed``, ``device``, ...).
+    ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names test folds
+    holding classes their training folds lack.
     """
     from affectlab.fer.config import TrainConfig
     from affectlab.fer.probes.evaluate import fold_ids
@@ -179,6 +188,8 @@ def train(
     n_folds = len(set(fold_ids(store.manifest, cfg.folds, str(store.root)).tolist()))
     with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
         train_run(store.root, cfg, out, overwrite=overwrite, progress=advance)
+    if write_report:
+        report(out)
     return Run(Path(out))
 
 
@@ -189,16 +200,31 @@ def cross(
     calm: str = "drop",
     out: PathLike | None = None,
     overwrite: bool = False,
+    write_report: bool = True,
 ) -> CrossResult:
     """Every fold probe of ``run`` applied to a whole other dataset through the label map (``calm``:
-    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``)."""
+    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``).
+    ``write_report`` rewrites the run's report, which shows every ``RUN/cross-*`` result."""
     from affectlab.fer.probes.cross_dataset import CrossResult, cross_evaluate
     from affectlab.fer.probes.run import Run
 
     run_path = run.path if isinstance(run, Run) else Path(run)
     store_root = _store(features).root
     payload = cross_evaluate(run_path, store_root, calm, out, overwrite=overwrite)  # type: ignore[arg-type]
+    if write_report:
+        report(run_path)
     return CrossResult(Path(payload["out"]))
+
+
+def report(run: Run | PathLike) -> Path:
+    """Write the run's ``report.html`` (self-contained) and ``report.md``: per-fold scores with mean ± std,
+    per-class recall, the summed confusion matrix, cross-dataset results, the embedding map, contact
+    sheets of the most confident errors, the config and the feature store's identity. Returns the HTML
+    path."""
+    from affectlab.fer.probes.run import Run
+    from affectlab.fer.report import write_report as write
+
+    return write(run.path if isinstance(run, Run) else Path(run))
 
 
 def predict(
@@ -207,18 +233,22 @@ def predict(
     run: Run | PathLike | None = None,
     checkpoint: PathLike | None = None,
     stride: int | None = None,
+    smooth: float | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     progress: bool = True,
 ) -> Prediction:
-    """Emotion probabilities over time for one video (sliding windows) and a video-level label; without
-    ``run`` the frame baseline's FER2013 head. ``out`` also writes windows.csv, prediction.json,
-    timeline.png and config.json.
+    """Emotion probabilities over time for one video with the face signal (face found and score per frame
+    or window) and a video-level label; without ``run`` the frame baseline's FER2013 head on every frame
+    (every ``stride`` frames), with a run sliding windows. Frames and windows without a face get no
+    probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
+    ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes windows.csv,
+    prediction.json, timeline.png and config.json.
 
     >>> import affectlab as al
     >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
-    >>> pred.label, len(pred.windows) >= 1
-    ('happy', True)
+    >>> pred.label, pred.true_label, all(pred.face_found)
+    ('happy', 'happy', True)
     """
     from affectlab.fer.config import PredictConfig
     from affectlab.fer.prediction import predict_video
@@ -231,6 +261,7 @@ def predict(
             run=None if run_path is None else str(run_path),
             checkpoint=None if checkpoint is None else str(checkpoint),
             stride=stride,
+            smooth=smooth,
             device=device,
         ),
         "predict options",
@@ -240,8 +271,7 @@ def predict(
 
         check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)
-    with progress_bar("predict", None, "windows", progress) as advance:
-        prediction = predict_video(video, cfg, progress=advance)
+    prediction = predict_video(video, cfg, progress=progress)
     if out is not None:
         prediction.save(out)
     return prediction

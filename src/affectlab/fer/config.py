@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
 
 from affectlab.engines import EngineName
 
@@ -34,7 +34,7 @@ class IndexConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset: DatasetName
-    folds: int = Field(5, ge=2, description="actor-disjoint folds")
+    folds: int | None = Field(5, ge=2, description="actor-disjoint folds; none: a test-only set (no folds)")
     seed: int = Field(0, description="seed of the fold assignment")
     # RAVDESS filters, checked by the RAVDESS adapter against its code tables (fer.data.datasets)
     modality: str = Field("av", description="RAVDESS copies kept: av, video or both")
@@ -42,11 +42,17 @@ class IndexConfig(BaseModel):
     intensity: str | None = Field(None, description="RAVDESS intensity kept: normal or strong")
     check: bool = Field(True, description="open and decode every video")
     hash: bool = Field(True, description="sha256 of every file")
+    check_faces: bool = Field(False, description="skip clips without a face on any of a few sampled frames")
 
     @field_validator("dataset", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("folds", mode="before")
+    @classmethod
+    def _no_folds(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
 
 class SamplingConfig(BaseModel):
@@ -68,10 +74,31 @@ class SamplingConfig(BaseModel):
     train_flip: bool = True
 
 
+# Sampling an encoder needs unless the user says otherwise: the FER2013 frame baseline is a per-frame
+# model of 64x64 gray faces, so it gets face-cropped frames at its own 64 px input.
+ENCODER_SAMPLING: dict[str, dict[str, Any]] = {"frame-baseline": {"face_crop": True, "resolution": 64}}
+
+
 class ExtractConfig(BaseModel):
-    """Everything that decides how features are extracted (the sampling and pooling also key the cache)."""
+    """Everything that decides how features are extracted (the sampling and pooling also key the cache).
+
+    Sampling fields the caller leaves out take the encoder's own defaults (:data:`ENCODER_SAMPLING`) before
+    :class:`SamplingConfig`'s; any value given wins.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _encoder_sampling(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        encoder = values.get("encoder", cls.model_fields["encoder"].default)
+        preset = ENCODER_SAMPLING.get(encoder) if isinstance(encoder, str) else None
+        sampling = values.get("sampling")
+        if preset and (sampling is None or isinstance(sampling, dict)):
+            values = {**values, "sampling": {**preset, **(sampling or {})}}
+        return values
 
     encoder: str = "frame-baseline"
     checkpoint: str | None = None
@@ -113,16 +140,22 @@ class TrainConfig(BaseModel):
 
 def baseline_sampling() -> SamplingConfig:
     """The frame baseline's windows: face-cropped, one segment, one view, 64 px (its input size)."""
-    return SamplingConfig(num_segments=1, num_views=1, resolution=64, face_crop=True)
+    return SamplingConfig(num_segments=1, num_views=1, **ENCODER_SAMPLING["frame-baseline"])
 
 
 class PredictConfig(BaseModel):
-    """How windows are cut and scored; ``sampling`` defaults to the frame baseline's (face crop, 1 view)."""
+    """How frames or windows are cut and scored; ``sampling`` defaults to the frame baseline's (face crop,
+    1 view, 64 px)."""
 
     model_config = ConfigDict(extra="forbid")
 
     run: str | None = None
     checkpoint: str | None = None
-    stride: int | None = Field(None, ge=1, description="frames between window starts; None: half a window")
+    stride: int | None = Field(
+        None,
+        ge=1,
+        description="frames between windows (run) or scored frames (frame baseline); None: half a window, every frame",
+    )
+    smooth: float = Field(0.0, ge=0, description="seconds of centred moving average drawn on per-frame timelines")
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)

@@ -1,4 +1,5 @@
-"""``affectlab fer embed-plot``: a 2-D map of pooled clip features coloured by emotion and by actor.
+"""``affectlab fer embed-plot``: a 2-D map of pooled clip features coloured by emotion (the fixed emotion
+palette) and by actor.
 
 Features are the store's pooled test features averaged over views, standardised per dimension. PCA always;
 t-SNE (scikit-learn, seeded) too when there are at least ``tsne_min_clips`` clips.
@@ -18,6 +19,7 @@ from sklearn.manifold import TSNE
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore
+from affectlab.fer.data.labels import emotion_colour
 from affectlab.io import write_json
 from affectlab.report.plots import OKABE_ITO, new_figure, save_png, styled
 
@@ -44,10 +46,14 @@ def embed_2d(features: np.ndarray, cfg: EmbedPlotConfig) -> dict[str, np.ndarray
     return maps
 
 
-def _colours(values: list[str]) -> tuple[list[str], dict[str, str]]:
+def _colours(values: list[str], emotions: bool = False) -> tuple[list[str], dict[str, str]]:
+    """A colour per value: the fixed emotion palette for emotions, else Okabe-Ito (tab20 past eight)."""
     keys = sorted(set(values))
     cmap = matplotlib.colormaps["tab20"]
-    palette = {k: OKABE_ITO[i] if len(keys) <= len(OKABE_ITO) else cmap(i % 20) for i, k in enumerate(keys)}
+    if emotions:
+        palette = {k: emotion_colour(k) for k in keys}
+    else:
+        palette = {k: OKABE_ITO[i] if len(keys) <= len(OKABE_ITO) else cmap(i % 20) for i, k in enumerate(keys)}
     return [palette[v] for v in values], palette
 
 
@@ -68,7 +74,7 @@ def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | Non
     for row, (method, xy) in enumerate(maps.items()):
         for col, (name, values) in enumerate(groups.items()):
             ax = axes[row][col]
-            colours, palette = _colours(values)
+            colours, palette = _colours(values, emotions=name == "emotion")
             ax.scatter(xy[:, 0], xy[:, 1], c=colours, s=28, edgecolors="white", linewidths=0.4)
             ax.set_title(f"{method}, coloured by {name}")
             ax.set_xticks([])

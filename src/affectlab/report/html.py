@@ -20,6 +20,8 @@ th,td{border:1px solid #ddd;padding:.25em .55em;text-align:right}th{background:#
 td:first-child,th:first-child{text-align:left}
 figure{margin:1em 0}figure img{max-width:100%}figcaption{color:#555;font-size:.9em}
 .note{color:#555;font-size:.92em}
+pre{background:#f6f6f6;border:1px solid #ddd;padding:.6em;font-size:.8em;overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%}
 """
 
 
@@ -73,6 +75,10 @@ class HtmlReport:
             "<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows
         )
         self._blocks.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+    def code(self, text: str) -> None:
+        """A preformatted block (configs, JSON), scrolling sideways rather than widening the page."""
+        self._blocks.append(f"<pre>{html.escape(text)}</pre>")
 
     def figure(self, png: Path | bytes, caption: str) -> None:
         """Inline a PNG (a path or its bytes) as a base64 data URI, with a caption."""

@@ -150,9 +150,9 @@ def test_extraction_is_deterministic(crema_manifest, uninterrupted, tmp_path):
 def test_crash_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_path):
     done: list[int] = []
 
-    def crash_after_two_shards(n: int) -> None:
+    def crash_after_two_shards(n: int) -> None:  # progress comes per clip: the 5th is in the third shard
         done.append(n)
-        if len(done) == 2:
+        if len(done) == 5:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -160,7 +160,7 @@ def test_crash_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_path)
     assert len(FeatureStore(tmp_path / "s")) == 4
     resumed: list[int] = []
     extract_features(crema_manifest, tmp_path / "s", small_config(), progress=resumed.append)
-    assert resumed == [2]  # only the last shard computed
+    assert resumed == [1, 1]  # only the last shard's two clips computed
     assert_same_store(uninterrupted, tmp_path / "s")
     nothing: list[int] = []
     extract_features(crema_manifest, tmp_path / "s", small_config(), progress=nothing.append)
@@ -174,12 +174,13 @@ def test_sigkill_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_pat
         from affectlab.fer.cache.extract import ExtractConfig, extract_features
         cfg = ExtractConfig.model_validate_json({small_config().model_dump_json()!r})
         def report(n):
-            print("shard", flush=True)
+            print("clip", flush=True)
         extract_features(pq.read_table({str(tmp_path / "m.parquet")!r}), {str(tmp_path / "s")!r}, cfg,
                          progress=report)
     """)
     proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "shard"
+    for _ in range(3):  # the third clip is encoded in the second shard, so the first one is committed
+        assert proc.stdout.readline().strip() == "clip"
     os.kill(proc.pid, signal.SIGKILL)  # while the second shard is being computed or written
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
@@ -276,3 +277,51 @@ def test_cli_bad_option_is_one_line_error(tmp_path):
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, AffectlabError)
     assert "invalid extract options: pooling: Input should be 'none', 'grid' or 'mean'" in str(result.exception)
+
+
+def test_refusal_names_the_settings_that_differ(tmp_path):
+    random_store(tmp_path / "s")
+    other = SMALL.model_copy(update={"resolution": 96, "face_crop": True}).model_dump(mode="json")
+    with pytest.raises(AffectlabError) as err:
+        FeatureStoreWriter(tmp_path / "s", info(pooling="mean", sampling=other))
+    message = str(err.value)
+    assert "pooling: 'none' -> 'mean'" in message and "resolution: 64 -> 96" in message
+    assert "face_crop: False -> True" in message and "frame_step" not in message  # only what differs
+    assert info().differences(info()) == []
+
+
+def test_face_share_per_clip_and_progress_per_clip(crema_manifest, uninterrupted, tmp_path):
+    shares = FeatureStore(uninterrupted).index.column("face_share").to_pylist()
+    assert len(shares) == 6 and min(shares) >= 0.95  # the real CREMA-D clips: a face on every sampled frame
+    calls: list[int] = []
+    extract_features(crema_manifest.slice(0, 3), tmp_path / "s", small_config(), progress=calls.append)
+    assert calls == [1, 1, 1]  # one step per clip, though shards hold 2
+
+
+def test_frame_baseline_gets_its_own_sampling_unless_told_otherwise():
+    baseline = ExtractConfig()
+    assert baseline.encoder == "frame-baseline" and baseline.sampling.face_crop and baseline.sampling.resolution == 64
+    vit = ExtractConfig(encoder="vjepa-vit_huge")
+    assert not vit.sampling.face_crop and vit.sampling.resolution == SamplingConfig().resolution == 224
+    assert ExtractConfig(sampling={"resolution": 128}).sampling.model_dump() == {
+        **SamplingConfig().model_dump(), "resolution": 128, "face_crop": True}  # fmt: skip
+    assert not ExtractConfig(sampling={"face_crop": False}).sampling.face_crop  # an explicit value wins
+    assert ExtractConfig(sampling=SMALL).sampling == SMALL  # a whole config is taken as it is
+
+
+def test_cli_extract_frame_baseline_defaults(crema_manifest, tmp_path):
+    from typer.testing import CliRunner
+
+    from affectlab.cli import app
+    from affectlab.fer.data.manifest import MANIFEST_SCHEMA, write_manifest
+
+    rows = crema_manifest.slice(0, 1).to_pylist()
+    full = pa.Table.from_pylist([{name: r.get(name) for name in MANIFEST_SCHEMA.names} for r in rows], MANIFEST_SCHEMA)
+    write_manifest(full, tmp_path / "m.parquet")
+    small = ["--frames", "4", "--segments", "1", "--test-views", "1", "--device", "cpu"]
+    for out, extra, expected in (("a", [], (True, 64)), ("b", ["--no-face-crop", "--resolution", "96"], (False, 96))):
+        result = CliRunner().invoke(app, ["fer", "extract", "--manifest", str(tmp_path / "m.parquet"), "--out",
+                                          str(tmp_path / out), *small, *extra])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        sampling = FeatureStore(tmp_path / out).info.sampling
+        assert (sampling.face_crop, sampling.resolution) == expected

@@ -282,3 +282,54 @@ def test_manifest_round_trip_and_validation(tmp_path, ravdess_tree):
     write_manifest(pa.table({"path": ["a"]}), tmp_path / "bad.parquet")
     with pytest.raises(AffectlabError, match="missing columns"):
         read_manifest(tmp_path / "bad.parquet")
+
+
+def test_folds_none_is_a_test_only_set_and_names_any_case(ravdess_tree):
+    from affectlab.fer.api import index
+    from affectlab.fer.data.manifest import Manifest
+
+    table, _ = _ravdess(ravdess_tree, folds=None)
+    assert set(table.column("fold").to_pylist()) == {None}
+    summary = Manifest(table).fold_summary()
+    assert summary.index.tolist() == ["none"] and summary.loc["none", "actors"] == 24
+    assert (
+        summary.loc["none", "clips"] == table.num_rows and summary.loc["none", "happy"] == 24 * 9
+    )  # 8 speech + 1 song
+    manifest = index(ravdess_tree, "RAVDESS", folds="none", check=False, hash=False, progress=False)
+    assert manifest.dataset == "ravdess" and "no folds (test-only)" in repr(manifest)
+    with pytest.raises(AffectlabError, match="makes no folds to export"):
+        index(ravdess_tree, " Ravdess ", folds="none", export_folds=ravdess_tree / "f.csv", check=False, hash=False)
+    with pytest.raises(AffectlabError, match="folds"):
+        index(ravdess_tree, "ravdess", folds=1, check=False, hash=False)
+
+
+def test_cli_folds_none_single_crema_actor(shared_data, tmp_path):
+    out = tmp_path / "crema.parquet"
+    result = runner.invoke(app, ["fer", "index", str(shared_data / "face_video/crema_d"), "--dataset", "CREMA-D",
+                                 "--out", str(out), "--folds", "none"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = read_manifest(out)
+    assert table.num_rows == 6 and set(table.column("actor").to_pylist()) == {"1001"}
+    assert set(table.column("fold").to_pylist()) == {None}
+    assert "folds none: 6 clips/1 actors" in result.output and "clips per fold and class:" in result.output
+
+
+def test_check_faces_lists_faceless_clips_in_the_skipped_report(shared_data, tmp_path):
+    from tests.fer.videos import write_video
+
+    root = tmp_path / "CREMA-D"
+    root.mkdir()
+    for clip in ("1001_DFA_HAP_XX.flv", "1001_DFA_SAD_XX.flv"):
+        shutil.copy(shared_data / "face_video/crema_d" / clip, root / clip)
+    write_video(root / "1002_DFA_ANG_XX.mp4", faceless=True, frames=30)
+    out = tmp_path / "m.parquet"
+    plain = runner.invoke(app, ["fer", "index", str(root), "--dataset", "crema-d", "--out", str(out), "--folds",
+                                "none"])  # fmt: skip
+    assert plain.exit_code == 0 and read_manifest(out).num_rows == 3  # without the check the scene is a clip
+    checked = runner.invoke(app, ["fer", "index", str(root), "--dataset", "crema-d", "--out", str(out),
+                                  "--folds", "none", "--check-faces"])  # fmt: skip
+    assert checked.exit_code == 3, checked.output
+    assert sorted(Path(p).name for p in read_manifest(out).column("path").to_pylist()) == [
+        "1001_DFA_HAP_XX.flv", "1001_DFA_SAD_XX.flv"]  # fmt: skip
+    report = skipped_report_path(out).read_text()
+    assert "1002_DFA_ANG_XX.mp4" in report and "no face found on any of 8 frames" in report

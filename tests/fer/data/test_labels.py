@@ -78,3 +78,28 @@ def test_custom_label_sequences():
 def test_bad_arguments_raise(src, calm):
     with pytest.raises(AffectlabError):
         cross_dataset_map(src, "crema-d", calm=calm)
+
+
+def test_palette_gives_an_emotion_one_colour_in_every_label_set():
+    from affectlab.fer.data.labels import EMOTION_COLOURS, emotion_colour
+    from affectlab.fer.encoders.frame_baseline import FER_LABELS
+
+    tables = {"ravdess": LABELS["ravdess"], "crema-d": LABELS["crema-d"], "fer2013": FER_LABELS}
+    by_emotion: dict[str, set[str]] = {}
+    for names in tables.values():
+        for name in names:
+            by_emotion.setdefault(canonical(name), set()).add(emotion_colour(name))
+    # angry/anger, fearful/fear, surprised/surprise, happy, sad, disgust, neutral: one colour each
+    assert set(by_emotion) == {"neutral", "calm", "happy", "sad", "anger", "fear", "disgust", "surprise"}
+    assert all(len(colours) == 1 for colours in by_emotion.values()), by_emotion
+    assert emotion_colour("angry") == emotion_colour("anger") == emotion_colour("ANG") == EMOTION_COLOURS["anger"]
+    assert emotion_colour("fearful") == emotion_colour("fear") and emotion_colour("surprised") == emotion_colour(
+        "surprise"
+    )
+    # the colour follows the emotion, not the index: index 3 is sad in RAVDESS, happy in CREMA-D and FER2013
+    assert emotion_colour(LABELS["ravdess"][3]) != emotion_colour(LABELS["crema-d"][3])
+    assert emotion_colour(LABELS["crema-d"][3]) == emotion_colour(FER_LABELS[3]) == EMOTION_COLOURS["happy"]
+    # nine canonical emotions, nine distinct colours; other labels get colours outside the palette
+    assert len(set(EMOTION_COLOURS.values())) == len(EMOTION_COLOURS) == 9 == len(CANONICAL)
+    assert emotion_colour("boredom") not in EMOTION_COLOURS.values()
+    assert emotion_colour("boredom") == emotion_colour(" Boredom ")

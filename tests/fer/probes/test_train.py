@@ -123,3 +123,26 @@ def test_token_stores_too_large_for_memory_are_refused(signal_store, monkeypatch
     with pytest.raises(AffectlabError, match="--pool grid"):
         probe_inputs(signal_store, "test", "attentive")
     assert probe_inputs(signal_store, "test", "linear").shape[2] == 1  # pooled features still fit
+
+
+def test_test_fold_classes_absent_from_training_are_warned_and_recorded(tmp_path: Path) -> None:
+    import json
+
+    from affectlab.fer.probes.evaluate import UnseenClassWarning
+    from affectlab.fer.probes.run import Run, train_run
+
+    # labels (actor + clip) % 8: fold 0 = actors 0, 2 holds classes 0-4, fold 1 = actors 1, 3 holds 1-5
+    store = planted_store(tmp_path / "planted", actors=4, clips_per_actor=3, folds=2, signal=3.0)
+    cfg = TrainConfig(probe="linear", **{**FAST, "epochs": 2})
+    with pytest.warns(UnseenClassWarning) as caught:
+        train_run(store.root, cfg, tmp_path / "run")
+    messages = [str(w.message) for w in caught]
+    assert any("fold 0: the test fold holds neutral clips but no training clip" in m for m in messages)
+    assert any("fold 1: the test fold holds fearful clips" in m for m in messages)
+    metrics = json.loads((tmp_path / "run/metrics.json").read_text())
+    assert [f["classes_absent_from_training"] for f in metrics["folds"]] == [["neutral"], ["fearful"]]
+    assert Run(tmp_path / "run").warnings == [
+        f"fold {k}: test clips of {name} but no training clip of that class (the probe cannot predict it; "
+        "recall 0 there)"
+        for k, name in ((0, "neutral"), (1, "fearful"))
+    ]

@@ -7,6 +7,10 @@ same function as Ray Data actors (one GPU each when there are GPUs). Either way 
 shards, each committed to the store only when complete, so a killed run resumes where it stopped and
 computes nothing twice. One process writes a store at a time (a lock in the folder).
 
+Each clip's face signal travels with its features: the share of its distinct sampled frames on which the
+face detector found a face is the ``face_share`` column of the store index. Progress advances per clip
+(the local engine encodes a shard clip by clip; Ray reports whole shards).
+
 Every file is hashed again when it is read: a file whose content no longer matches the manifest's
 ``content_hash`` (or cannot be decoded) is skipped with its reason (``skipped.csv`` in the store), never
 stored under another clip's key.
@@ -34,7 +38,7 @@ from affectlab.fer.cache.store import (
     is_store,
 )
 from affectlab.fer.config import ExtractConfig, Pooling, SamplingConfig
-from affectlab.fer.data.video import sample_clip
+from affectlab.fer.data.video import sample_clip, sample_clip_with_faces
 from affectlab.fer.encoders import Encoder, load_encoder
 from affectlab.fer.encoders.pooling import pooled_grid
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
@@ -55,13 +59,19 @@ def extract_batch(clips: torch.Tensor, runner: SegmentRunner, pooling: Pooling =
     return tokens.reshape(n, v, s, *tokens.shape[1:]).numpy()
 
 
-def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor] | str:
-    """The test views and seeded train views of one clip, or why it cannot be used (content changed since
-    it was indexed, unreadable)."""
+FACE_SHARE = "face_share"
+
+
+def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor, float] | str:
+    """The test views, seeded train views and face share of one clip, or why it cannot be used (content
+    changed since it was indexed, unreadable). The train views are cropped to the test views' face box."""
     try:
         if file_sha256(path) != content_id:
             return "content differs from the manifest's content_hash (file changed since indexing)"
-        return sample_clip(path, cfg), sample_clip(path, cfg, train=True, seed=clip_seed(content_id))
+        test, track = sample_clip_with_faces(path, cfg)
+        face = track.clip_box() if cfg.face_crop else None
+        train = sample_clip(path, cfg, train=True, seed=clip_seed(content_id), face=face)
+        return test, train, track.share
     except FileNotFoundError:
         return "file not found"
     except (AffectlabError, OSError) as err:
@@ -70,15 +80,19 @@ def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Te
 
 class ClipEncoder(TwoStage):
     """Batch function: ``{"row", "path", "content_id"}`` of a shard -> ``{"row", "ok", "reason", "test",
-    "train"}`` (features of the rows that could be read; zeros and a reason for the others)."""
+    "train", "face_share"}`` (features of the rows that could be read; zeros and a reason for the others).
 
-    def __init__(self, cfg: ExtractConfig, encoder: Encoder | None = None) -> None:
+    ``on_clip`` (in-process only, never pickled): called with 1 after each clip is encoded, which then
+    happens clip by clip."""
+
+    def __init__(self, cfg: ExtractConfig, encoder: Encoder | None = None, on_clip: Progress | None = None) -> None:
         self.cfg = cfg
         self._encoder = encoder  # given: used as it is (tests, benchmarks); else loaded in prepare()
         self._runner: SegmentRunner | None = None
+        self.on_clip = on_clip
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"cfg": self.cfg, "_encoder": None, "_runner": None}
+        return {"cfg": self.cfg, "_encoder": None, "_runner": None, "on_clip": None}
 
     def prepare(self) -> None:
         if self._runner is None:
@@ -98,11 +112,18 @@ class ClipEncoder(TwoStage):
         batch, clips = loaded
         ok = [not isinstance(c, str) for c in clips]
         features = [np.zeros(0, np.float32), np.zeros(0, np.float32)]
-        if any(ok):
-            good = [c for c in clips if not isinstance(c, str)]
-            features = [
-                extract_batch(torch.stack([c[k] for c in good]), self._runner, self.cfg.pooling) for k in (0, 1)
-            ]
+        good = [c for c in clips if not isinstance(c, str)]
+        if good:
+            groups = [[c] for c in good] if self.on_clip is not None else [good]
+            parts: list[list[np.ndarray]] = [[], []]
+            for group in groups:
+                for k in (0, 1):
+                    parts[k].append(extract_batch(torch.stack([c[k] for c in group]), self._runner, self.cfg.pooling))
+                if self.on_clip is not None:
+                    self.on_clip(1)
+            features = [np.concatenate(p) for p in parts]
+        if self.on_clip is not None and len(good) < len(clips):
+            self.on_clip(len(clips) - len(good))
         full = [_scatter(f, ok) for f in features]
         return {
             "row": np.asarray(batch["row"], dtype=np.int64),
@@ -110,6 +131,7 @@ class ClipEncoder(TwoStage):
             "reason": np.asarray(["" if good else c for good, c in zip(ok, clips, strict=True)]),
             "test": full[0],
             "train": full[1],
+            FACE_SHARE: np.asarray([c[2] if isinstance(c, tuple) else np.nan for c in clips], dtype=np.float64),
         }
 
 
@@ -207,7 +229,8 @@ def extract_features(
         ]
         engine = get_engine(cfg.engine)
         workers, gpus = _workers(cfg)
-        function = ClipEncoder(cfg, encoder if cfg.engine == "local" else None)
+        local = cfg.engine == "local"
+        function = ClipEncoder(cfg, encoder if local else None, progress if local else None)
         skipped: list[tuple[str, str]] = []
         batches = engine.map(
             function,
@@ -220,19 +243,35 @@ def extract_features(
             rows, ok = np.asarray(batch["row"]), np.asarray(batch["ok"], dtype=bool)
             if ok.any():
                 test, train = np.asarray(batch["test"])[ok], np.asarray(batch["train"])[ok]
-                writer.add_shard(manifest.take(rows[ok]), test, train)
+                shares = pa.array(np.asarray(batch[FACE_SHARE], dtype=np.float64)[ok])
+                writer.add_shard(_with_face_share(manifest.take(rows[ok]), shares), test, train)
             skipped += [(paths[r], str(reason)) for r, good, reason in zip(rows, ok, batch["reason"], strict=True)
                         if not good]  # fmt: skip
-            if progress is not None:
+            if progress is not None and not local:
                 progress(len(rows))
         stored = writer.done
         same_as_skipped = [i for i in reference if writer.info.clip_key(ids[i]) not in stored]
         skipped += [(paths[i], "same content as a clip that was skipped") for i in same_as_skipped]
         reference = [i for i in reference if i not in same_as_skipped]
         if reference:
-            writer.add_references(manifest.take(reference))
+            writer.add_references(_with_face_share(manifest.take(reference), _stored_shares(writer, ids, reference)))
         writer.write_skipped(skipped)
     return FeatureStore(out)
+
+
+def _with_face_share(rows: pa.Table, shares: pa.Array) -> pa.Table:
+    if FACE_SHARE in rows.column_names:
+        rows = rows.drop_columns([FACE_SHARE])
+    return rows.append_column(FACE_SHARE, shares.cast(pa.float64()))
+
+
+def _stored_shares(writer: FeatureStoreWriter, ids: list[str], rows: list[int]) -> pa.Array:
+    """The face share already stored for the clip keys of ``rows`` (null for stores made before it)."""
+    index = writer.index
+    shares: dict[str, float | None] = {}
+    if index is not None and FACE_SHARE in index.column_names:
+        shares = dict(zip(index.column("clip_key").to_pylist(), index.column(FACE_SHARE).to_pylist(), strict=True))
+    return pa.array([shares.get(writer.info.clip_key(ids[i])) for i in rows], type=pa.float64())
 
 
 def _workers(cfg: ExtractConfig) -> tuple[int, float]:

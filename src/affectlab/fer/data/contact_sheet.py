@@ -1,15 +1,24 @@
-"""Contact sheet of a clip's sampled frames (segments x frames), with the face box, for a visual check."""
+"""Contact sheet of a clip's sampled frames (segments x frames) with the face signal, for a visual check.
+
+One row per segment, labelled on the left with its segment number and frame range; one thumbnail per
+sampled frame, labelled with its frame index and face score. When a face is found the thumbnails are the
+clip's face box (so the face is large enough to read even in a 720p frame), else whole frames with the
+red centre-fallback box; with ``face_crop`` they are the centre view the encoder gets. The header names
+the file, its frames, the face share and the true label when the file name gives one.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.faces import face_box
+from affectlab.fer.data.datasets import label_from_name
+from affectlab.fer.data.faces import face_track
 from affectlab.fer.data.video import (
     SamplingConfig,
     clip_indices,
@@ -20,6 +29,7 @@ from affectlab.fer.data.video import (
 from affectlab.io import atomic_path
 
 FOUND, FALLBACK, TEXT = (0, 220, 0), (230, 30, 30), (255, 255, 0)
+LABEL_WIDTH, LINE_HEIGHT, HEADER_SCALE, ROW_SCALE = 120, 18, 0.45, 0.42
 
 
 def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float = 0.4) -> None:
@@ -27,47 +37,85 @@ def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float =
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT, 1, cv2.LINE_AA)
 
 
-def render_contact_sheet(path: str | os.PathLike[str], cfg: SamplingConfig, *, thumb_height: int = 96) -> np.ndarray:
-    """RGB image: one row per segment, one thumbnail per sampled frame, labelled with its frame index.
+def true_label_text(path: str | os.PathLike[str]) -> str:
+    """``true label happy (CREMA-D file name)``, or an empty string when the name gives none."""
+    found = label_from_name(path)
+    return f"true label {found[0]} ({found[1]} file name)" if found else ""
 
-    Without ``cfg.face_crop`` thumbnails are whole frames with the clip's face box (green: detected,
-    red: centre fallback); with it they are the centre view the encoder gets (face crop, resize, crop).
-    """
+
+def render_contact_sheet(
+    path: str | os.PathLike[str],
+    cfg: SamplingConfig,
+    *,
+    thumb_height: int = 96,
+    layout: bool = False,
+    title: str | None = None,
+) -> np.ndarray | tuple[np.ndarray, dict[str, Any]]:
+    """RGB image of the sampled frames (see the module docstring); with ``layout`` also a dict of how it
+    was laid out (header and label-column sizes, row labels, face summary, title). ``title`` replaces the
+    second header line (default: the true label from the file name)."""
     from affectlab.fer.data.video import video_info
 
     n_frames, fps, width, height = video_info(path)
     indices = clip_indices(n_frames, cfg)
     distinct, inverse = np.unique(indices, return_inverse=True)
     frames = decode_frames(path, distinct)
-    box = face_box(frames)
+    track = face_track(frames)
+    box = track.clip_box()
     if cfg.face_crop:
         view = spatial_views(resize_short_side(box.crop(frames), cfg.resolution), cfg.resolution, 1)[0]
         thumbs = _resize_all(view, thumb_height, thumb_height)
+    elif box.found:
+        thumbs = _resize_all(box.crop(frames), thumb_height, thumb_height)
     else:
         thumbs = _resize_all(frames, round(width * thumb_height / height), thumb_height)
         scale = thumb_height / height
-        colour = FOUND if box.found else FALLBACK
         x0, y0, side = (round(v * scale) for v in (box.left, box.top, box.size))
         for thumb in thumbs:
-            cv2.rectangle(thumb, (x0, y0), (x0 + side - 1, y0 + side - 1), colour, 2)
+            cv2.rectangle(thumb, (x0, y0), (x0 + side - 1, y0 + side - 1), FALLBACK, 2)
+    for thumb, found, score in zip(thumbs, track.found, track.scores, strict=True):
+        if box.found and not found:  # this frame has no face of its own: a red frame around it
+            cv2.rectangle(thumb, (0, 0), (thumb.shape[1] - 1, thumb.shape[0] - 1), FALLBACK, 2)
+        _label(thumb, f"{score:.2f}", (3, thumb.shape[0] - 5), 0.35)
     thumbs = thumbs[inverse.ravel()]
     for thumb, index in zip(thumbs, indices.ravel().tolist(), strict=True):
         _label(thumb, str(index), (3, 14))
-    rows = [
-        np.concatenate(list(row), axis=1)
-        for row in thumbs.reshape(cfg.num_segments, cfg.frames_per_clip, *thumbs.shape[1:])
+    row_labels = [
+        f"seg {k + 1}: frames {int(indices[k].min())}-{int(indices[k].max())}" for k in range(cfg.num_segments)
     ]
+    label_width = max(LABEL_WIDTH, max(_text_width(t, ROW_SCALE) for t in row_labels) + 12)
+    rows = []
+    for text, row in zip(row_labels, thumbs.reshape(cfg.num_segments, cfg.frames_per_clip, *thumbs.shape[1:]),
+                         strict=True):  # fmt: skip
+        cell = np.zeros((thumb_height, label_width, 3), np.uint8)
+        _label(cell, text, (6, thumb_height // 2 + 4), ROW_SCALE)
+        rows.append(np.concatenate([cell, *row], axis=1))
     grid = np.concatenate(rows, axis=0)
-    header = np.zeros((28, grid.shape[1], 3), np.uint8)
-    found = "found" if box.found else "NOT found (centre crop)"
-    face = f"face {found} at x={box.left} y={box.top} size={box.size}"
-    _label(
-        header,
-        f"{Path(path).name}  {n_frames} frames @ {fps:.2f} fps  {width}x{height}  {face}",
-        (6, 19),
-        0.5,
-    )
-    return np.concatenate([header, grid], axis=0)
+    summary = track.summary()
+    where = f"face box x={box.left} y={box.top} size={box.size}" if box.found else "NO face (centre crop)"
+    lines = [
+        f"{Path(path).name}  {n_frames} frames @ {fps:.2f} fps  {width}x{height}",
+        f"faces on {summary['frames_with_face']}/{summary['frames']} sampled frames, {where}",
+        true_label_text(path) if title is None else title,
+    ]
+    lines = [line for line in lines if line]
+    header = np.zeros((LINE_HEIGHT * len(lines) + 8, grid.shape[1], 3), np.uint8)
+    for i, line in enumerate(lines):
+        _label(header, line, (6, LINE_HEIGHT * (i + 1)), HEADER_SCALE)
+    image = np.concatenate([header, grid], axis=0)
+    if not layout:
+        return image
+    return image, {
+        "header": header.shape[0],
+        "label_width": label_width,
+        "rows": row_labels,
+        "face": {"found": box.found, **summary},
+        "title": " | ".join(lines),
+    }
+
+
+def _text_width(text: str, scale: float) -> int:
+    return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 3)[0][0]
 
 
 def _resize_all(frames: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -282,3 +282,15 @@ def _scan_label_csv(csv_path: Path) -> Scan:
         subject = (row.get("subject") or "").strip() or f"{label}/{path.stem}"
         records.append(_folder_record(path, label, subject))
     return records, skipped, tuple(sorted({r["label"] for r in records}))
+
+
+def label_from_name(path: str | os.PathLike[str]) -> tuple[str, str] | None:
+    """``(label, dataset)`` when a file name follows the RAVDESS or CREMA-D scheme (the true label of a clip
+    from those datasets), else None: ``01-01-03-...-01.mp4`` -> ``("happy", "RAVDESS")``."""
+    stem = Path(path).stem
+    for parse, dataset in ((parse_ravdess_name, "RAVDESS"), (parse_crema_name, "CREMA-D")):
+        try:
+            return parse(stem)["label"], dataset
+        except ValueError:
+            continue
+    return None

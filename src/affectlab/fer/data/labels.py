@@ -11,7 +11,9 @@
 | 6     | disgust (07)    |                |
 | 7     | surprised (08)  |                |
 
-Canonical vocabulary (:data:`CANONICAL`): neutral, calm, happy, sad, anger, fear, disgust, surprise.
+Canonical vocabulary (:data:`CANONICAL`): neutral, calm, happy, sad, anger, fear, disgust, surprise,
+contempt. Every plot colours an emotion by its canonical name (:func:`emotion_colour`), so ``angry``
+(RAVDESS, FER2013) and ``anger`` (CREMA-D) are the same colour in every label set.
 Cross-dataset policy: labels meet by canonical name; ``calm`` is dropped or merged into ``neutral``;
 labels the other dataset lacks (``surprise`` for CREMA-D) are dropped (``None``).
 """
@@ -28,7 +30,26 @@ LABELS: dict[str, tuple[str, ...]] = {
     "crema-d": ("anger", "disgust", "fear", "happy", "neutral", "sad"),
 }
 
-CANONICAL: tuple[str, ...] = ("neutral", "calm", "happy", "sad", "anger", "fear", "disgust", "surprise")
+CANONICAL: tuple[str, ...] = (
+    "neutral", "calm", "happy", "sad", "anger", "fear", "disgust", "surprise", "contempt",
+)  # fmt: skip
+
+# One colour per canonical emotion, the same in every plot and label set (Okabe-Ito where it has a fitting
+# hue, colour-blind safe; grey for neutral, brown for contempt).
+EMOTION_COLOURS: dict[str, str] = {
+    "neutral": "#8C8C8C",
+    "calm": "#56B4E9",
+    "happy": "#E69F00",
+    "sad": "#0072B2",
+    "anger": "#D55E00",
+    "fear": "#CC79A7",
+    "disgust": "#009E73",
+    "surprise": "#C8B400",  # Okabe-Ito yellow, darkened to read as a line on white
+    "contempt": "#8B4513",
+}
+# Labels outside the canonical emotions (folder datasets) take these, in the order first asked for.
+_OTHER_COLOURS = ("#000000", "#7B3294", "#1B7837", "#B2182B", "#2166AC", "#E08214", "#4D4D4D", "#80CDC1")
+_other_assigned: dict[str, str] = {}
 
 _SYNONYMS: dict[str, str] = {
     "neu": "neutral",
@@ -45,6 +66,7 @@ _SYNONYMS: dict[str, str] = {
     "dis": "disgust",
     "surprised": "surprise",
     "sur": "surprise",
+    "contemptuous": "contempt",
 }
 
 
@@ -56,6 +78,17 @@ def canonical(name: str) -> str:
     """
     key = name.strip().lower()
     return _SYNONYMS.get(key, key)
+
+
+def emotion_colour(name: str) -> str:
+    """The fixed colour of an emotion label, by its canonical name (``angry``, ``anger`` and ``ANG`` share
+    one); a label outside the canonical emotions gets a colour of its own, stable for the process."""
+    key = canonical(name)
+    if key in EMOTION_COLOURS:
+        return EMOTION_COLOURS[key]
+    if key not in _other_assigned:
+        _other_assigned[key] = _OTHER_COLOURS[len(_other_assigned) % len(_OTHER_COLOURS)]
+    return _other_assigned[key]
 
 
 def label_table(dataset: str | Sequence[str]) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """Index a dataset into a manifest (Parquet): labels, actors, metadata, actor-disjoint folds, content hashes.
 
-Unreadable videos, zero-frame videos and names that don't fit the scheme are not fatal: they come back
-as ``(path, reason)`` rows for the skipped report (``<manifest>.skipped.csv``).
+Unreadable videos, zero-frame videos, names that don't fit the scheme and (with ``check_faces``) clips
+without a face are not fatal: they come back as ``(path, reason)`` rows for the skipped report
+(``<manifest>.skipped.csv``). ``folds=None`` indexes a test-only set: the ``fold`` column is null.
 """
 
 from __future__ import annotations
@@ -84,6 +85,23 @@ def probe_video(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+FACE_CHECK_FRAMES = 8
+
+
+def face_check(path: str | os.PathLike[str], frames: int = FACE_CHECK_FRAMES) -> str | None:
+    """Why a clip has no usable face (none on any of ``frames`` frames spread over it), or None."""
+    from affectlab.fer.data.faces import face_track, probe_frames
+
+    n_frames = video_info(path)[0]
+    track = face_track(decode_frames(path, probe_frames(n_frames, frames)))
+    if track.found.any():
+        return None
+    return (
+        f"no face found on any of {len(track.scores)} frames spread over the clip "
+        f"(best face score {track.scores.max():.2f}, a face needs 0.5)"
+    )
+
+
 def _scan(root: Path, dataset: str, **options) -> datasets.Scan:
     if dataset == "ravdess":
         return datasets.scan_ravdess(root, **options)
@@ -98,7 +116,7 @@ def index_dataset(
     root: str | os.PathLike[str],
     dataset: DatasetName,
     *,
-    folds: int = 5,
+    folds: int | None = 5,
     seed: int = 0,
     folds_file: str | os.PathLike[str] | None = None,
     modality: Literal["av", "video", "both"] = "av",
@@ -108,6 +126,7 @@ def index_dataset(
     demographics: str | os.PathLike[str] | None = None,
     check_videos: bool = True,
     hash_files: bool = True,
+    check_faces: bool = False,
     progress: bool = False,
 ) -> tuple[pa.Table, list[tuple[str, str]]]:
     """Index ``root`` into a manifest table and a list of skipped ``(path, reason)``.
@@ -115,7 +134,8 @@ def index_dataset(
     RAVDESS filters: ``modality`` (default audio-visual only, so the two copies of a recording are never
     counted twice), ``channel``, ``intensity``. CREMA-D: ``file_list`` indexes the official
     SentenceFilenames.csv without videos (no checks, ``content_hash`` null). Folds come from
-    ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``.
+    ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``; ``folds=None`` leaves them null (a
+    test-only set). ``check_faces`` skips clips without a face (:func:`face_check`).
     """
     root = Path(root)
     if not root.exists():
@@ -134,6 +154,8 @@ def index_dataset(
     with progress_bar("checking and hashing videos", len(records), "clips", progress and reads_files) as advance:
         for record in records:
             reason = probe_video(record["path"]) if check_videos and reads_files else None
+            if reason is None and check_faces and reads_files:
+                reason = face_check(record["path"])
             advance(1)
             if reason is not None:
                 skipped.append((record["path"], reason))
@@ -152,10 +174,10 @@ def index_dataset(
 
 
 def _fold_assignment(
-    actors: Sequence[str], folds: int, seed: int, folds_file: str | os.PathLike[str] | None
-) -> dict[str, int]:
+    actors: Sequence[str], folds: int | None, seed: int, folds_file: str | os.PathLike[str] | None
+) -> dict[str, int | None]:
     if folds_file is None:
-        return assign_folds(actors, folds, seed)
+        return {actor: None for actor in actors} if folds is None else dict(assign_folds(actors, folds, seed))
     assignment = read_fold_file(folds_file)
     missing = sorted(set(actors) - set(assignment))
     if missing:
@@ -179,8 +201,11 @@ def label_names(table: pa.Table) -> tuple[str, ...]:
 
 
 def fold_assignment(table: pa.Table) -> dict[str, int]:
-    """Actor -> fold of a manifest (for ``--export-folds``)."""
-    return dict(zip(table["actor"].to_pylist(), table["fold"].to_pylist(), strict=True))
+    """Actor -> fold of a manifest (for ``--export-folds``); a test-only manifest has none to export."""
+    folds = table["fold"].to_pylist()
+    if any(f is None for f in folds):
+        raise AffectlabError("the manifest has no folds (indexed with --folds none): there are none to export")
+    return dict(zip(table["actor"].to_pylist(), folds, strict=True))
 
 
 def write_manifest(table: pa.Table, path: str | os.PathLike[str]) -> None:
@@ -254,8 +279,10 @@ class Manifest:
         return self.table.to_pandas()
 
     def fold_summary(self):
-        """Clips per fold and class, with the number of actors per fold (a pandas DataFrame)."""
+        """Clips per fold and class, with the number of actors per fold (a pandas DataFrame; a test-only
+        manifest has the one row ``none``)."""
         frame = self.df
+        frame["fold"] = ["none" if f is None or f != f else int(f) for f in frame["fold"]]
         counts = frame.pivot_table(index="fold", columns="label", values="path", aggfunc="count", fill_value=0)
         counts = counts.reindex(columns=[c for c in self.labels if c in counts.columns])
         counts.insert(0, "actors", frame.groupby("fold")["actor"].nunique())
@@ -274,11 +301,12 @@ class Manifest:
         return self.table.num_rows
 
     def __repr__(self) -> str:
-        folds = len(set(self.table.column("fold").to_pylist()))
+        folds = set(self.table.column("fold").to_pylist())
         actors = len(set(self.table.column("actor").to_pylist()))
         where = f" ({self.path})" if self.path else ""
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
-        return f"Manifest{where}: {self.dataset}, {len(self)} clips, {actors} actors, {folds} folds{skipped}"
+        split = "no folds (test-only)" if None in folds else f"{len(folds)} folds"
+        return f"Manifest{where}: {self.dataset}, {len(self)} clips, {actors} actors, {split}{skipped}"
 
     def _repr_html_(self) -> str:
         import html

@@ -27,6 +27,7 @@ import torch
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
+from affectlab.fer.data.faces import FaceBox, FaceTrack, face_track
 
 
 class TruncatedVideoWarning(UserWarning):
@@ -288,33 +289,61 @@ def normalize(views: np.ndarray, cfg: SamplingConfig) -> torch.Tensor:
 
 
 def _distinct_frames(
-    path: str | os.PathLike[str], cfg: SamplingConfig, train: bool, seed: int | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(indices [S, T], distinct frames [U, H, W, 3], position of each index among them [S*T])``."""
+    path: str | os.PathLike[str], cfg: SamplingConfig, train: bool, seed: int | None, face: FaceBox | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, FaceTrack | None]:
+    """``(indices [S, T], distinct frames [U, H, W, 3], position of each index among them [S*T], face track)``.
+
+    With ``face_crop`` the frames are cropped to ``face``, or else to the median face over all the distinct
+    sampled frames (whose track is returned).
+    """
     n_frames = video_info(path)[0]
     indices = clip_indices(n_frames, cfg, rng=np.random.default_rng(seed) if train else None)
     distinct, inverse = np.unique(indices, return_inverse=True)
     frames = decode_frames(path, distinct)
+    track = None
     if cfg.face_crop:
-        from affectlab.fer.data.faces import crop_to_face
+        if face is None:
+            track = face_track(frames)
+            face = track.clip_box()
+        frames = face.crop(frames)
+    return indices, frames, inverse.ravel(), track
 
-        frames = crop_to_face(frames)
-    return indices, frames, inverse.ravel()
 
-
-def sample_clip(
-    path: str | os.PathLike[str], cfg: SamplingConfig, *, train: bool = False, seed: int | None = None
-) -> torch.Tensor:
-    """One clip as ``float32 [views, segments, C, T, H, W]``, ready for a frozen video encoder.
-
-    Test: short side resized to ``resolution``, ``num_views`` crops along the long side. Train:
-    ``train_views`` random-resized crops (one box for all frames of a view) with horizontal flips; the
-    same ``seed`` gives the same tensor. Frames repeated across segments are transformed once.
-    """
-    rng = np.random.default_rng(seed)
-    _, frames, inverse = _distinct_frames(path, cfg, train, int(rng.integers(2**31)))
+def _views(frames: np.ndarray, inverse: np.ndarray, cfg: SamplingConfig, train: bool, rng: np.random.Generator):
     if train:
         views = np.stack([random_resized_crop(frames, cfg, rng) for _ in range(cfg.train_views)])
     else:
         views = spatial_views(resize_short_side(frames, cfg.resolution), cfg.resolution, cfg.num_views)
     return normalize(views[:, inverse], cfg)
+
+
+def sample_clip(
+    path: str | os.PathLike[str],
+    cfg: SamplingConfig,
+    *,
+    train: bool = False,
+    seed: int | None = None,
+    face: FaceBox | None = None,
+) -> torch.Tensor:
+    """One clip as ``float32 [views, segments, C, T, H, W]``, ready for a frozen video encoder.
+
+    Test: short side resized to ``resolution``, ``num_views`` crops along the long side. Train:
+    ``train_views`` random-resized crops (one box for all frames of a view) with horizontal flips; the
+    same ``seed`` gives the same tensor. Frames repeated across segments are transformed once. With
+    ``face_crop``, ``face`` is the crop box (default: the median face of the clip's sampled frames).
+    """
+    rng = np.random.default_rng(seed)
+    _, frames, inverse, _ = _distinct_frames(path, cfg, train, int(rng.integers(2**31)), face)
+    return _views(frames, inverse, cfg, train, rng)
+
+
+def sample_clip_with_faces(path: str | os.PathLike[str], cfg: SamplingConfig) -> tuple[torch.Tensor, FaceTrack]:
+    """The test clip of :func:`sample_clip` and the face track of its distinct sampled frames."""
+    rng = np.random.default_rng(None)
+    if cfg.face_crop:
+        _, frames, inverse, track = _distinct_frames(path, cfg, False, None)
+        assert track is not None
+    else:
+        _, frames, inverse, _ = _distinct_frames(path, cfg, False, None)
+        track = face_track(frames)
+    return _views(frames, inverse, cfg, False, rng), track

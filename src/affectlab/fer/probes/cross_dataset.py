@@ -27,7 +27,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureInfo, FeatureStore
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.probes.evaluate import probe_inputs, run_labels
-from affectlab.fer.probes.metrics import score, summarize
+from affectlab.fer.probes.metrics import FoldScores, score, summarize
 from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table, write_table_files
 from affectlab.fer.probes.train import deterministic, predict_proba
 from affectlab.io import (
@@ -54,6 +54,12 @@ def reachable(mapping: dict[int, int | None], n_target: int) -> np.ndarray:
     mask = np.zeros(n_target, dtype=bool)
     mask[[d for d in mapping.values() if d is not None]] = True
     return mask
+
+
+def mean_confusion(scores: list[FoldScores]) -> np.ndarray:
+    """The confusion matrix of one fold probe on average: every probe sees the same clips, so summing
+    would count each clip once per probe."""
+    return np.mean([np.asarray(s.confusion, dtype=float) for s in scores], axis=0)
 
 
 def _check_same_features(run: Path, store: FeatureStore) -> None:
@@ -125,12 +131,11 @@ def cross_evaluate(
     title = f"{src_dataset} probes -> {dst_dataset} (calm {calm}; {payload['clips_left_out']} clips left out)"
     with atomic_folder(out, overwrite=overwrite) as tmp:
         write_table_files(tmp, "cross_metrics", payload, metrics_table(scores, n_total=int(keep.sum())), title)
-        pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
         confusion_png(
-            pooled,
+            mean_confusion(scores),
             dst_labels,
             tmp / "confusion_cross.png",
-            f"{src_dataset} -> {dst_dataset}, all fold probes",
+            f"{src_dataset} -> {dst_dataset}, mean over {len(scores)} fold probes (clips per probe)",
         )
         write_json(
             tmp / "config.json",

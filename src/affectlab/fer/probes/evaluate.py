@@ -9,6 +9,7 @@ averaged over the cached test views.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -39,6 +40,11 @@ class FoldResult(BaseModel):
     rows: list[int]
     probs: list[list[float]]
     probe: nn.Module
+    absent_from_training: list[str] = []  # classes of the test fold no training clip has
+
+
+class UnseenClassWarning(UserWarning):
+    """A test fold holds classes its training folds lack: the probe cannot predict them."""
 
 
 def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str, ...]]:
@@ -159,6 +165,14 @@ def cross_validate(
             best, val_scores = _choose_head(heads, test_x[val], y[val], len(labels), cfg.device)
             probs = predict_proba(heads[best], test_x[test], device=cfg.device)
             lr, wd = sweep[best]
+            absent = [labels[c] for c in sorted(set(y[test].tolist()) - set(y[fit].tolist()))]
+            if absent:
+                warnings.warn(
+                    f"{what}: the test fold holds {', '.join(absent)} clips but no training clip has "
+                    "that class; the probe cannot predict it",
+                    UnseenClassWarning,
+                    stacklevel=2,
+                )
             results.append(
                 FoldResult(
                     fold=int(k),
@@ -170,6 +184,7 @@ def cross_validate(
                     rows=test.tolist(),
                     probs=probs.tolist(),
                     probe=heads[best],
+                    absent_from_training=absent,
                 )
             )
     return results, labels, dataset

