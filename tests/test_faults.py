@@ -113,10 +113,11 @@ def test_profile_killed_then_rerun_is_whole(corpus, tmp_path, signum):
         if signum == signal.SIGTERM and code is not None:
             # 143: the handler ran and cleaned up on the way out; -15: it came during start-up, before any work;
             # 0: it came as the finished process was exiting
-            assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM)
+            assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM), f"exit {code} after SIGTERM at {delay} s"
             if code == 0:
                 assert pq.read_table(out).equals(expected)
-            assert code == -signal.SIGTERM or not (out.parent.exists() and temporaries(out.parent))
+            left = temporaries(out.parent) if out.parent.exists() else []
+            assert code == -signal.SIGTERM or not left, f"SIGTERM at {delay} s, exit {code}, left {left}"
         done = run([*args, "--overwrite"])
         assert done.returncode == 0, done.stderr
         assert not temporaries(out.parent), f"temporaries left after the rerun: {temporaries(out.parent)}"

@@ -6,7 +6,7 @@
   (``index``, ``extract``, ``train``, ``cross``, ``predict``).
 
 >>> import affectlab as al
->>> al.text.score("a photo of a dog on a red sofa")["vader_compound"].iloc[0]
+>>> float(al.text.score("a photo of a dog on a red sofa")["vader_compound"].iloc[0])
 0.0
 """
 

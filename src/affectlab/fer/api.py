@@ -130,8 +130,8 @@ def extract(
     index records each clip's ``face_share`` (sampled frames with a face).
 
     >>> import affectlab as al
-    >>> m = al.fer.index(SHARED / "face_video/crema_d", dataset="crema-d", folds=2, progress=False)
-    >>> store = al.fer.extract(m, TMP / "features", face_crop=True, resolution=64, num_segments=2, progress=False)
+    >>> m = al.fer.index(SHARED / "face_video/crema_d", dataset="crema-d", folds="none", progress=False)
+    >>> store = al.fer.extract(m, TMP / "features", num_segments=2, device="cpu", progress=False)
     >>> len(store), store.info.embed_dim
     (6, 128)
     """

@@ -69,6 +69,9 @@ class SamplingConfig(BaseModel):
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     face_crop: bool = False
+    face_detector: Literal["blazeface-short-range"] = Field(
+        "blazeface-short-range", description="detector of the face crop and face signal (keys the cache)"
+    )
     train_scale: tuple[float, float] = (0.3, 1.0)
     train_ratio: tuple[float, float] = (3 / 4, 4 / 3)
     train_flip: bool = True

@@ -117,6 +117,8 @@ class Prediction(BaseModel):
             f"over {what}, faces on {sum(self.face_found)}, {self.source})"
         )
 
+    __str__ = __repr__  # print() shows the summary too (pydantic's __str__ lists every field)
+
 
 def _window_faces(track: FaceTrack, rows: np.ndarray) -> tuple[list[bool], list[float]]:
     """Per window (rows of positions into ``track``): a face on at least half its frames; mean score."""

@@ -65,8 +65,8 @@ def score(
 
     >>> import affectlab as al
     >>> row = al.text.score("a haunting, melancholic dreamscape").iloc[0]
-    >>> row["vader_compound"] < 0, round(row["concreteness"], 2)
-    (True, 2.52)
+    >>> float(row["vader_compound"]), round(float(row["concreteness"]), 2)
+    (-0.34, 1.79)
     """
     items = _texts(texts)
     config = MeasureConfig(norms=norms, affect_norms=affect_norms)

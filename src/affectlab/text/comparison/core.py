@@ -171,7 +171,7 @@ class ParquetScores:
         return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity, not value: holds a table
 class FrameScores:
     """Scores held in memory (a DataFrame or Arrow table): every row belongs to corpus ``name``."""
 
