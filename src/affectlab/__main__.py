@@ -1,3 +1,5 @@
+"""``python -m affectlab``: the command line."""
+
 from affectlab.cli import main
 
 main()

@@ -1,0 +1,1 @@
+"""Probes on frozen features: models, checkpoints, training, k-fold evaluation, cross-dataset, metrics, runs."""
