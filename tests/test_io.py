@@ -36,3 +36,88 @@ def test_write_text_writes_utf8_whole(tmp_path):
     target = write_text(tmp_path / "deep" / "note.md", "café ✓\n")
     assert target.read_bytes() == "café ✓\n".encode()
     assert [p.name for p in target.parent.iterdir()] == ["note.md"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket", "char device"])
+def test_special_files_are_never_replaced(kind, tmp_path):
+    import socket
+
+    from affectlab.errors import AffectlabError
+    from affectlab.io import atomic_folder
+
+    target = tmp_path / "x"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(target))
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("mknod of a character device needs root")
+        os.mknod(target, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # a /dev/null
+    mode = os.lstat(target).st_mode
+    with pytest.raises(AffectlabError, match="affectlab writes regular files only"), atomic_path(target) as tmp:
+        tmp.write_text("x")
+    with pytest.raises(AffectlabError, match="regular files only"), atomic_folder(target):
+        pass
+    assert os.lstat(target).st_mode == mode  # still the same special file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x"]
+
+
+def test_stale_temporaries_of_dead_processes_are_removed_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from affectlab.io import remove_stale_temps
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".scores.parquet.{dead.pid}.abcd.tmp"
+    stale.write_text("half")
+    stale_folder = tmp_path / f".report.{dead.pid}.efgh.tmp"
+    stale_folder.mkdir()
+    live = tmp_path / f".scores.parquet.{os.getpid()}.ijkl.tmp"
+    live.write_text("in use")
+    users = tmp_path / ".notes.tmp"  # not one of ours: no pid in the name
+    users.write_text("mine")
+    removed = remove_stale_temps(tmp_path)
+    assert sorted(removed) == sorted([stale, stale_folder])
+    assert live.exists() and users.exists() and not stale.exists() and not stale_folder.exists()
+    with atomic_path(tmp_path / "scores.parquet") as tmp:  # a new write cleans its target's stale temps
+        assert str(os.getpid()) in tmp.name
+        tmp.write_text("whole")
+
+
+def test_lock_names_the_holder_and_is_released_by_death(tmp_path):
+    import subprocess
+    import sys
+
+    from affectlab.errors import AffectlabError
+    from affectlab.io import exclusive_lock
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from affectlab.io import exclusive_lock\n"
+         f"with exclusive_lock({str(tmp_path)!r}):\n    print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(AffectlabError, match=rf"being written by another process \(pid {holder.pid}\)"):
+        with exclusive_lock(tmp_path, "feature store"):
+            pass
+    holder.kill()
+    holder.wait()
+    with exclusive_lock(tmp_path):  # the kernel released the dead holder's lock
+        pass
+
+
+def test_output_inside_or_around_an_input_is_refused(tmp_path):
+    from affectlab.errors import AffectlabError
+    from affectlab.io import check_not_input
+
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "info.json").write_text("{}")
+    for bad in (store, store / "run", tmp_path):
+        with pytest.raises(AffectlabError, match="would overwrite an input or lie inside one"):
+            check_not_input(bad, [store])
+    check_not_input(tmp_path / "run", [store])  # beside it is fine

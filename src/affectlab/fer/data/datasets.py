@@ -77,7 +77,10 @@ def video_files(root: Path, skipped: Skipped | None = None) -> list[Path]:
         if skipped is not None:
             skipped.append((str(err.filename or root), f"cannot read folder ({err.strerror})"))
 
-    for folder, _, names in os.walk(root, onerror=unreadable):
+    for folder, subfolders, names in os.walk(root, onerror=unreadable):
+        if skipped is not None:  # a folder named like a video is no clip (its contents are still walked)
+            skipped += [(str(Path(folder) / d), "not a regular file (a folder)") for d in subfolders
+                        if Path(d).suffix.lower() in VIDEO_EXTENSIONS]  # fmt: skip
         for name in names:
             path = Path(folder) / name
             if path.suffix.lower() not in VIDEO_EXTENSIONS:
