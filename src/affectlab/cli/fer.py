@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from affectlab.cli.options import default, one_of
-from affectlab.fer.config import PROBE_KINDS, ExtractConfig, IndexConfig, SamplingConfig, TrainConfig
+from affectlab.fer.config import POOLINGS, PROBE_KINDS, ExtractConfig, IndexConfig, SamplingConfig, TrainConfig
 from affectlab.fer.data.datasets import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
 
@@ -24,8 +24,23 @@ def _echo(text: str) -> None:
     typer.echo(text, err=True)
 
 
+PRESET_HELP = "Reference recipe: vjepa-fer or vjepa2 (any option given here overrides it)."
+
+
+def _options(ctx: typer.Context, **names: str) -> dict[str, object]:
+    """The options the user typed, renamed ``cli_name=api_name``, so that a preset fills in the others."""
+    from click.core import ParameterSource
+
+    return {
+        api: ctx.params[cli]
+        for cli, api in names.items()
+        if ctx.get_parameter_source(cli) is not ParameterSource.DEFAULT
+    }
+
+
 @app.command("index")
 def index(
+    ctx: typer.Context,
     root: Path = typer.Argument(..., help="Dataset folder (or, for --dataset folder, a CSV path,label[,subject])."),
     dataset: str = typer.Option(..., "--dataset", help=f"{one_of(IndexConfig, 'dataset')} (any case)."),
     out: Path = typer.Option(Path("manifest.parquet"), "--out", help="Manifest to write (Parquet)."),
@@ -50,6 +65,7 @@ def index(
         default(IndexConfig, "check"), "--check/--no-check", help="Open and decode every video."
     ),
     hash_files: bool = typer.Option(default(IndexConfig, "hash"), "--hash/--no-hash", help="sha256 of every file."),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
 ) -> None:
     """Index a dataset into a manifest with labels, actors and actor-disjoint folds.
 
@@ -68,13 +84,17 @@ def index(
         export_folds=export_folds,
         file_list=file_list,
         demographics=demographics,
-        folds=folds,
-        seed=seed,
-        modality=modality,
-        channel=channel,
-        intensity=intensity,
-        check=check,
-        hash=hash_files,
+        preset=preset,
+        **_options(
+            ctx,
+            folds="folds",
+            seed="seed",
+            modality="modality",
+            channel="channel",
+            intensity="intensity",
+            check="check",
+            hash_files="hash",
+        ),  # fmt: skip
     )
     summary = manifest.fold_summary()
     folds_text = ", ".join(f"{f}: {r.clips} clips/{r.actors} actors" for f, r in summary.iterrows())
@@ -104,6 +124,7 @@ def show(
 
 @app.command("extract")
 def extract(
+    ctx: typer.Context,
     manifest: Path = typer.Option(..., "--manifest", help="Manifest (Parquet) from `affectlab fer index`."),
     encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
     checkpoint: Path | None = typer.Option(
@@ -113,7 +134,7 @@ def extract(
     pool: str = typer.Option(
         default(ExtractConfig, "pooling"),
         "--pool",
-        help=f"{one_of(ExtractConfig, 'pooling')}: all tokens, t x 2 x 2 per segment, or one per segment.",
+        help=f"{', '.join(POOLINGS)}: all tokens, t x 2 x 2 (t x N x N) per segment, or one per segment.",
     ),
     engine: str = typer.Option(
         default(ExtractConfig, "engine"),
@@ -145,6 +166,17 @@ def extract(
     shard_size: int = typer.Option(
         default(ExtractConfig, "shard_size"), "--shard-size", help="Clips per shard (unit of commit and resume)."
     ),
+    store_dtype: str = typer.Option(
+        default(ExtractConfig, "store_dtype"),
+        "--store-dtype",
+        help=f"{one_of(ExtractConfig, 'store_dtype')}: dtype of the stored tokens (half types: half the size).",
+    ),
+    augment: str = typer.Option(
+        default(SamplingConfig, "train_augment"),
+        "--augment",
+        help=f"Train-view augmentation: {one_of(SamplingConfig, 'train_augment')}.",
+    ),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
 ) -> None:
     """Extract frozen-encoder tokens for every clip (test views and augmented train views).
 
@@ -156,25 +188,12 @@ def extract(
     """
     from affectlab.fer.api import extract as run
 
-    store = run(
-        manifest,
-        out,
-        encoder=encoder,
-        checkpoint=checkpoint,
-        pool=pool,
-        engine=engine,
-        device=device,
-        batch_size=batch_size,
-        compile=compile,
-        shard_size=shard_size,
-        frames_per_clip=frames,
-        frame_step=frame_step,
-        num_segments=segments,
-        num_views=test_views,
-        train_views=train_views,
-        resolution=resolution,
-        face_crop=face_crop,
-    )
+    given = _options(ctx, encoder="encoder", pool="pool", engine="engine", device="device", compile="compile",
+                     shard_size="shard_size", store_dtype="store_dtype")  # fmt: skip
+    sampling = _options(ctx, frames="frames_per_clip", frame_step="frame_step", segments="num_segments",
+                        test_views="num_views", train_views="train_views", resolution="resolution",
+                        face_crop="face_crop", augment="train_augment")  # fmt: skip
+    store = run(manifest, out, checkpoint=checkpoint, batch_size=batch_size, sampling=sampling, preset=preset, **given)
     info = store.info
     typer.echo(
         f"{out}: {len(store)} clips, {info.encoder}, {info.test_views}+{info.train_views} views x "
@@ -200,7 +219,8 @@ def _csv(values: list[float]) -> str:
 
 @app.command("train")
 def train(
-    features: Path = typer.Option(..., "--features", help="Feature store from `affectlab fer extract`."),
+    ctx: typer.Context,
+    features: Path | None = typer.Option(None, "--features", help="Feature store from `affectlab fer extract`."),
     probe: str = typer.Option(default(TrainConfig, "probe"), "--probe", help=", ".join(PROBE_KINDS) + "."),
     out: Path = typer.Option(..., "--out", help="Run folder to write (probes, metrics, plots, config)."),
     folds: str = typer.Option(
@@ -231,38 +251,75 @@ def train(
     device: str = typer.Option(
         default(TrainConfig, "device"), "--device", help="auto (CUDA when available), cpu or cuda."
     ),
+    evaluate: str = typer.Option(
+        default(TrainConfig, "eval"),
+        "--eval",
+        help=f"{one_of(TrainConfig, 'eval')}: test views, every clip position of the whole video (needs "
+        "--checkpoint), or both side by side.",
+    ),
+    online: bool = typer.Option(False, "--online", help="Encoder inside the loop (exact protocol): needs --manifest."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="Manifest of the clips (with --online)."),
+    encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (--online, --eval full-video)."),
+    pool: str = typer.Option(default(ExtractConfig, "pooling"), "--pool", help=f"Online: {', '.join(POOLINGS)}."),
+    resolution: int = typer.Option(default(SamplingConfig, "resolution"), "--resolution", help="Online: input size."),
+    segments: int = typer.Option(default(SamplingConfig, "num_segments"), "--segments", help="Online: segments."),
+    frames: int = typer.Option(default(SamplingConfig, "frames_per_clip"), "--frames", help="Online: frames."),
+    augment: str = typer.Option(
+        default(SamplingConfig, "train_augment"),
+        "--augment",
+        help=f"Online: {one_of(SamplingConfig, 'train_augment')}.",
+    ),
+    decode_workers: int = typer.Option(
+        default(ExtractConfig, "decode_workers"), "--decode-workers", help="Processes decoding clips ahead."
+    ),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
 ) -> None:
-    """Train one probe per fold from cached features; print UAR/WAR mean ± std.
+    """Train one probe per fold (cached features, or the encoder in the loop); print UAR/WAR mean ± std.
 
     Example: affectlab fer train --features features/ravdess-vith --probe attentive --out runs/ravdess
+
+    Exact protocol: affectlab fer train --online --preset vjepa-fer --manifest ravdess.parquet
+    --checkpoint vith16-384.pth.tar --out runs/ravdess-online (a stopped run continues when run again).
     """
     from affectlab.fer.api import train as run
 
+    given = _options(ctx, probe="probe", folds="folds", epochs="epochs", batch_size="batch_size",
+                     warmup="warmup_epochs", heads="num_heads", val_fraction="val_fraction", seed="seed",
+                     device="device", evaluate="eval")  # fmt: skip
+    if "lr" in _options(ctx, lr="lr"):
+        given["lrs"] = _floats(lr, "--lr")
+    if "wd" in _options(ctx, wd="wd"):
+        given["weight_decays"] = _floats(wd, "--wd")
+    encoder_options = _options(ctx, pool="pooling", decode_workers="decode_workers", device="device")
+    sampling = _options(ctx, resolution="resolution", segments="num_segments", frames="frames_per_clip",
+                        augment="train_augment")  # fmt: skip
+    if sampling:
+        encoder_options["sampling"] = sampling
     result = run(
         features,
         out,
-        probe=probe,
+        preset=preset,
+        online=online,
+        manifest=manifest,
+        encoder=_options(ctx, encoder="encoder").get("encoder"),
+        checkpoint=checkpoint,
+        encoder_options=encoder_options,
         overwrite=overwrite,
-        folds=folds,
-        epochs=epochs,
-        lrs=_floats(lr, "--lr"),
-        weight_decays=_floats(wd, "--wd"),
-        batch_size=batch_size,
-        warmup_epochs=warmup,
-        num_heads=heads,
-        val_fraction=val_fraction,
-        seed=seed,
-        device=device,
+        **given,
     )
     s = result.summary
     if s is None:
-        typer.echo(f"{result.dataset} {probe}: one probe on every clip (--folds all) -> {out}/probes")
+        typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
         return
-    typer.echo(
-        f"{result.dataset} {probe}: UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, "
-        f"WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} over {len(result.metrics)} folds -> {out}/metrics.md"
-    )
+    lines = [("", s)] + ([(" full-video", result.full_video_summary)] if result.full_video_summary else [])
+    for name, summary in lines:
+        typer.echo(
+            f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
+            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds "
+            f"-> {out}/metrics.md"
+        )
 
 
 @app.command("cross")

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    field_validator,
+)
 
 from affectlab.engines import EngineName
 
@@ -20,8 +29,23 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 Device = Literal["auto", "cpu", "cuda"]
-Pooling = Literal["none", "grid", "mean"]
-POOLINGS: tuple[Pooling, ...] = ("none", "grid", "mean")
+POOLINGS: tuple[str, ...] = ("none", "grid", "grid:N", "mean")
+
+
+def _pooling(value: str) -> str:
+    """``none``, ``mean``, ``grid`` (= ``grid:2``) or ``grid:N``; ``grid:2`` is stored as ``grid``."""
+    match = re.fullmatch(r"grid:(\d+)", value)
+    if value in ("none", "grid", "mean") or (match and int(match.group(1)) >= 1):
+        return "grid" if value == "grid:2" else value
+    raise ValueError(f"pooling {value!r}: expected none, grid, grid:N (N >= 1) or mean")
+
+
+Pooling = Annotated[str, AfterValidator(_pooling)]
+TrainAugment = Literal["crop-flip", "vjepa", "none"]
+StoreDtype = Literal["float32", "float16", "bfloat16"]
+Schedule = Literal["warmup-cosine", "jepa", "vjepa2"]
+EvalKind = Literal["protocol", "full-video", "both"]
+RANDAUGMENT = "rand-m7-n4-mstd0.5-inc1"  # the V-JEPA frozen evaluations' RandAugment (timm config string)
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 FoldScheme = Literal["manifest", "loao", "all"]
@@ -66,6 +90,18 @@ class SamplingConfig(BaseModel):
     train_scale: tuple[float, float] = (0.3, 1.0)
     train_ratio: tuple[float, float] = (3 / 4, 4 / 3)
     train_flip: bool = True
+    train_augment: TrainAugment = Field(
+        "crop-flip",
+        description="crop-flip: one random-resized crop (+ flip) per view; vjepa: the reference's RandAugment, "
+        "random-resized crop, flip and random erasing drawn per segment; none: the centre view, no randomness",
+    )
+    randaugment: str = Field(RANDAUGMENT, description="timm RandAugment config of train_augment=vjepa")
+    erase_prob: float = Field(0.25, ge=0, le=1, description="random-erasing probability of train_augment=vjepa")
+    eval_transform: Literal["affectlab", "jepa"] = Field(
+        "affectlab",
+        description="full-video window view: affectlab (short side to resolution, centre crop) or jepa "
+        "(short side to resolution * 256/224, centre crop, as the reference's single-view eval)",
+    )
 
 
 class ExtractConfig(BaseModel):
@@ -83,6 +119,7 @@ class ExtractConfig(BaseModel):
     shard_size: int = Field(8, ge=1, description="clips per shard (the unit of commit and resume)")
     compile: bool = Field(False, description="torch.compile the encoder (GPU: +16-26% throughput, ViT-L/H)")
     decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
+    store_dtype: StoreDtype = Field("float32", description="dtype of the stored tokens (half types: half the size)")
 
 
 class TrainConfig(BaseModel):
@@ -105,6 +142,15 @@ class TrainConfig(BaseModel):
     folds: FoldScheme = "manifest"
     seed: int = 0
     device: Device = Field("auto", description="auto: CUDA when torch sees one")
+    schedule: Schedule = Field(
+        "warmup-cosine",
+        description="warmup-cosine: affectlab's; jepa: the V-JEPA FER fork's scheduler calls (lr at step i+2, wd "
+        "at i+1 of T); vjepa2: V-JEPA 2's (lr and wd at step i+1)",
+    )
+    final_weight_decay: NonNegativeFloat | None = Field(None, description="cosine wd target; None: constant")
+    exclude_bias_decay: bool = Field(True, description="biases and 1-D parameters without weight decay")
+    eval: EvalKind = Field("protocol", description="protocol (test views), full-video (every clip position) or both")
+    resume: bool = Field(True, description="save latest.pt after every epoch so a stopped run continues")
 
     def sweep(self) -> list[tuple[float, float]]:
         """Every (lr, weight decay) pair, in a fixed order."""

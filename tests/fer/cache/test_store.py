@@ -275,4 +275,6 @@ def test_cli_bad_option_is_one_line_error(tmp_path):
     ]
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, AffectlabError)
-    assert "invalid extract options: pooling: Input should be 'none', 'grid' or 'mean'" in str(result.exception)
+    assert "invalid extract options: pooling: Value error, pooling 'max': expected none, grid, grid:N (N >= 1) or mean" in str(
+        result.exception
+    )

@@ -55,17 +55,25 @@ def extract_batch(clips: torch.Tensor, runner: SegmentRunner, pooling: Pooling =
     return tokens.reshape(n, v, s, *tokens.shape[1:]).numpy()
 
 
-def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor] | str:
-    """The test views and seeded train views of one clip, or why it cannot be used (content changed since
-    it was indexed, unreadable)."""
+def read_checked(path: str, content_id: str, read: Callable[[], Any]) -> Any:
+    """``read()`` of a video whose content still matches the manifest, or why it cannot be used (content
+    changed since it was indexed, unreadable)."""
     try:
         if file_sha256(path) != content_id:
             return "content differs from the manifest's content_hash (file changed since indexing)"
-        return sample_clip(path, cfg), sample_clip(path, cfg, train=True, seed=clip_seed(content_id))
+        return read()
     except FileNotFoundError:
         return "file not found"
     except (AffectlabError, OSError) as err:
         return str(err).removeprefix(f"{path}: ")
+
+
+def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor] | str:
+    """The test views and seeded train views of one clip, or why it cannot be used (content changed since
+    it was indexed, unreadable)."""
+    seed = clip_seed(content_id)
+    both = lambda: (sample_clip(path, cfg), sample_clip(path, cfg, train=True, seed=seed))  # noqa: E731
+    return read_checked(path, content_id, both)
 
 
 class ClipEncoder(TwoStage):
@@ -137,6 +145,7 @@ def feature_info(encoder: Encoder, cfg: ExtractConfig) -> FeatureInfo:
         test_views=s.num_views,
         train_views=s.train_views,
         pooling=cfg.pooling,
+        store_dtype=cfg.store_dtype,
     )
 
 
