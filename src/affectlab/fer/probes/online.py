@@ -29,7 +29,7 @@ from affectlab.fer.config import ExtractConfig
 from affectlab.fer.data.full_video import full_video_frames
 from affectlab.fer.data.video import normalize, sample_clip
 from affectlab.fer.encoders.runner import SegmentRunner
-from affectlab.fer.probes.train import Plan
+from affectlab.fer.probes.train import Plan, encoder_defaults
 
 PREFETCH = 4  # batches read ahead per worker
 
@@ -118,7 +118,8 @@ class OnlineClips:
         """``[b, V, S, C, T, H, W]`` -> tokens ``[b, V, S * P, D]`` on the encoder's device."""
         b, v, s = clips.shape[:3]
         start = time.perf_counter()
-        tokens = self.runner(clips.flatten(0, 2), self.cfg.pooling, to_cpu=False)
+        with encoder_defaults():
+            tokens = self.runner(clips.flatten(0, 2), self.cfg.pooling, to_cpu=False)
         if self.runner.device.type == "cuda":
             torch.cuda.synchronize(self.runner.device)
         if timing is not None:
@@ -170,7 +171,8 @@ class OnlineClips:
                 w = len(windows)
                 segments = one.model_copy(update={"num_segments": w})
                 clips = normalize(windows.reshape(1, -1, *windows.shape[2:]), segments)
-                tokens = self.runner(clips[0], self.cfg.pooling, to_cpu=False)
+                with encoder_defaults():
+                    tokens = self.runner(clips[0], self.cfg.pooling, to_cpu=False)
                 for i, probe in enumerate(probes):
                     sums[i] = sums[i] + probe(tokens).float().softmax(-1).sum(0).cpu()
             out.append(torch.stack(sums).numpy())

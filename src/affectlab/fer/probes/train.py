@@ -52,6 +52,24 @@ def deterministic() -> Iterator[None]:
             os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
 
 
+ALL_BACKENDS = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION,
+                SDPBackend.MATH, SDPBackend.OVERRIDEABLE]  # fmt: skip
+
+
+@contextlib.contextmanager
+def encoder_defaults() -> Iterator[None]:
+    """Inside :func:`deterministic`, the default kernels again (every attention backend, non-deterministic
+    algorithms allowed): what extraction runs the encoder under, so tokens encoded inside the training loop
+    are the cached tokens, bit for bit."""
+    previous = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(False)
+    try:
+        with sdpa_kernel(ALL_BACKENDS):
+            yield
+    finally:
+        torch.use_deterministic_algorithms(previous)
+
+
 def param_groups(model: nn.Module, lr: float, weight_decay: float, exclude_bias: bool = True) -> list[dict]:
     """AdamW groups: weights with decay; biases, norms and other 1-D parameters without (``exclude_bias``;
     otherwise one group, as V-JEPA 2's probes)."""
