@@ -275,5 +275,7 @@ def test_cli_bad_option_is_one_line_error(tmp_path):
     ]
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, AffectlabError)
-    expected = "invalid extract options: pooling: Value error, pooling 'max': expected none, grid, grid:N (N >= 1) or mean"
+    expected = (
+        "invalid extract options: pooling: Value error, pooling 'max': expected none, grid, grid:N (N >= 1) or mean"
+    )
     assert expected in str(result.exception)
