@@ -1,5 +1,5 @@
 """``affectlab fer``: thin wrappers over :mod:`affectlab.fer` (index, show, extract, train, cross, predict,
-embed-plot)."""
+embed-plot, reproduce)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from affectlab.cli.options import default, one_of
-from affectlab.fer.config import POOLINGS, PROBE_KINDS, ExtractConfig, IndexConfig, SamplingConfig, TrainConfig
+from affectlab.fer.config import (
+    POOLINGS,
+    PROBE_KINDS,
+    ExtractConfig,
+    IndexConfig,
+    ReproduceConfig,
+    SamplingConfig,
+    TrainConfig,
+)
 from affectlab.fer.data.datasets import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
 
@@ -325,9 +333,15 @@ def train(
 @app.command("cross")
 def cross(
     train_run: Path = typer.Option(..., "--train", help="Run folder from `affectlab fer train`."),
-    test: Path = typer.Option(..., "--test", help="Feature store of the other dataset (same encoder)."),
+    test: Path = typer.Option(
+        ..., "--test", help="Feature store of the other dataset (same encoder), or its manifest for an online run."
+    ),
     calm: str = typer.Option("drop", "--calm", help="drop or merge (RAVDESS calm -> neutral)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default RUN/cross-DATASET-calm-POLICY)."),
+    evaluate: str = typer.Option(
+        default(TrainConfig, "eval"), "--eval", help=f"{one_of(TrainConfig, 'eval')} (full-video runs the encoder)."
+    ),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (for --eval full-video)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
     """Apply every fold probe of a run to a whole other dataset through the label map.
@@ -336,7 +350,7 @@ def cross(
     """
     from affectlab.fer.api import cross as run
 
-    result = run(train_run, test, calm=calm, out=out, overwrite=overwrite)
+    result = run(train_run, test, calm=calm, out=out, eval=evaluate, checkpoint=checkpoint, overwrite=overwrite)
     typer.echo(repr(result).removeprefix("CrossResult(").removesuffix(")"))
 
 
@@ -377,3 +391,40 @@ def embed_plot(
 
     info = run(features, out, seed=seed)
     typer.echo(f"{info['clips']} clips, {' + '.join(info['methods'])} -> {out}")
+
+
+@app.command("reproduce")
+def reproduce(
+    ctx: typer.Context,
+    ravdess: Path | None = typer.Option(None, "--ravdess", help="Your RAVDESS folder (Actor_01/ ... Actor_24/)."),
+    crema_d: Path | None = typer.Option(None, "--crema-d", help="Your CREMA-D folder (VideoFlash/*.flv or *.flv)."),
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar."),
+    out: Path = typer.Option(..., "--out", help="Folder for everything (resumed when it exists)."),
+    mode: str = typer.Option(default(ReproduceConfig, "mode"), "--mode", help=one_of(ReproduceConfig, "mode") + "."),
+    preset: str = typer.Option(default(ReproduceConfig, "preset"), "--preset", help="vjepa-fer or vjepa2."),
+    encoder: str | None = typer.Option(None, "--encoder", help="Encoder name (default: the preset's)."),
+    pool: str = typer.Option(default(ReproduceConfig, "pool"), "--pool", help="Cached mode: " + ", ".join(POOLINGS)),
+    store_dtype: str = typer.Option(default(ReproduceConfig, "store_dtype"), "--store-dtype", help="Cached mode."),
+    folds: int = typer.Option(default(ReproduceConfig, "folds"), "--folds", help="Actor-disjoint folds."),
+    seed: int = typer.Option(default(ReproduceConfig, "seed"), "--seed", help="Seed of folds and training."),
+    device: str = typer.Option(default(ReproduceConfig, "device"), "--device", help="auto, cpu or cuda."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default: the preset's 20)."),
+    ravdess_folds: Path | None = typer.Option(None, "--ravdess-folds", help="RAVDESS fold file (actor,fold)."),
+    crema_d_folds: Path | None = typer.Option(None, "--crema-d-folds", help="CREMA-D fold file (actor,fold)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo stages made with other settings."),
+) -> None:
+    """Reproduce the V-JEPA FER paper's table (needs your datasets and the official checkpoint).
+
+    Example: affectlab fer reproduce --ravdess RAVDESS/ --crema-d CREMA-D/ --checkpoint vith16-384.pth.tar
+    --out paper/ --mode online
+    """
+    from affectlab.fer.api import reproduce as run
+
+    options = _options(ctx, mode="mode", preset="preset", encoder="encoder", pool="pool", store_dtype="store_dtype",
+                       folds="folds", seed="seed", device="device")  # fmt: skip
+    if epochs is not None:
+        options["train"] = {"epochs": epochs}
+    rows = run(ravdess, crema_d, checkpoint=checkpoint, out=out, ravdess_folds=ravdess_folds,
+               crema_d_folds=crema_d_folds, overwrite=overwrite, **options)  # fmt: skip
+    typer.echo(rows.to_string(index=False))
+    typer.echo(f"-> {out / 'table.md'}, {out / 'report.html'}")

@@ -233,17 +233,57 @@ def cross(
     *,
     calm: str = "drop",
     out: PathLike | None = None,
+    eval: str = "protocol",
+    checkpoint: PathLike | None = None,
     overwrite: bool = False,
 ) -> CrossResult:
     """Every fold probe of ``run`` applied to a whole other dataset through the label map (``calm``:
-    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``)."""
+    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``).
+
+    ``features`` is a feature store, or (for a run trained online) a manifest; ``eval`` protocol, full-video
+    or both (full-video runs the run's encoder: ``checkpoint`` when the run does not record it)."""
+    from affectlab.fer.config import ExtractConfig
     from affectlab.fer.probes.cross_dataset import CrossResult, cross_evaluate
     from affectlab.fer.probes.run import Run
 
     run_path = run.path if isinstance(run, Run) else Path(run)
-    store_root = _store(features).root
-    payload = cross_evaluate(run_path, store_root, calm, out, overwrite=overwrite)  # type: ignore[arg-type]
+    target = _store(features).root if not isinstance(features, str | os.PathLike) else Path(features)
+    extract = None if checkpoint is None else ExtractConfig(checkpoint=str(checkpoint))
+    payload = cross_evaluate(run_path, target, calm, out, overwrite=overwrite, eval=eval, extract=extract)  # type: ignore[arg-type]
     return CrossResult(Path(payload["out"]))
+
+
+def reproduce(
+    ravdess: PathLike | None = None,
+    crema_d: PathLike | None = None,
+    *,
+    checkpoint: PathLike,
+    out: PathLike,
+    ravdess_folds: PathLike | None = None,
+    crema_d_folds: PathLike | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    **options: Any,
+):
+    """The V-JEPA FER paper's table from your RAVDESS and CREMA-D folders and the official checkpoint: index,
+    extract (cached mode), 5-fold training per dataset, cross-dataset both ways under both calm policies, and
+    ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
+    table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
+    (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
+    Stages whose outputs exist with the same settings are skipped, so a stopped reproduction resumes."""
+    import pandas as pd
+
+    from affectlab.fer.config import ReproduceConfig
+    from affectlab.fer.reproduction import reproduce as run_reproduction
+
+    cfg = validated(ReproduceConfig, options, "reproduce options")
+    roots = {k: v for k, v in (("ravdess", ravdess), ("crema-d", crema_d)) if v is not None}
+    if not roots:
+        raise AffectlabError(f"{out}: give --ravdess and/or --crema-d (your copies of the datasets)")
+    folds_files = {k: v for k, v in (("ravdess", ravdess_folds), ("crema-d", crema_d_folds)) if v is not None}
+    table = run_reproduction(roots, checkpoint, out, cfg, folds_files=folds_files, overwrite=overwrite,
+                             progress=progress)  # fmt: skip
+    return pd.DataFrame(table["rows"])
 
 
 def predict(

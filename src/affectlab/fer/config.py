@@ -172,3 +172,21 @@ class PredictConfig(BaseModel):
     stride: int | None = Field(None, ge=1, description="frames between window starts; None: half a window")
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
+
+
+class ReproduceConfig(BaseModel):
+    """``affectlab fer reproduce``: which protocol, preset and knobs; ``sampling``/``train`` override the preset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["cached", "online"] = Field("cached", description="cached features or the encoder in the loop")
+    preset: Literal["vjepa-fer", "vjepa2"] = "vjepa-fer"
+    encoder: str | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
+    pool: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
+    store_dtype: StoreDtype = "float32"
+    folds: int = Field(5, ge=2)
+    seed: int = 0
+    device: Device = "auto"
+    decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
+    sampling: dict = Field(default_factory=dict, description="SamplingConfig values over the preset's")
+    train: dict = Field(default_factory=dict, description="TrainConfig values over the preset's")

@@ -187,12 +187,6 @@ def load_run_probes(run: str | Path) -> list[tuple[int, nn.Module, ProbeMeta]]:
     return [(int(p.stem.removeprefix("fold")), *load_probe(p)) for p in files]
 
 
-def write_table_files(folder: Path, stem: str, payload: dict[str, Any], rows: list[dict], title: str) -> None:
-    """``{stem}.json`` (payload + table rows) and ``{stem}.md`` (title + table)."""
-    write_json(folder / f"{stem}.json", {**payload, "table": rows})
-    write_text(folder / f"{stem}.md", f"# {title}\n\n{markdown_table(rows)}")
-
-
 def state_folder(out: Path) -> Path:
     """Where a run keeps its finished folds and last epoch until it is complete: ``.NAME.resume`` beside it."""
     return out.parent / f".{out.name}.resume"
