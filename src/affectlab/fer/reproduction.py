@@ -15,10 +15,11 @@ Stages (each skipped when its output exists and was made with the same settings,
    numbers and the strongest visual-only peers.
 
 Reference numbers (:data:`REFERENCE`) are recomputed from the 5-fold averaged confusion matrices hard-coded in
-the fork's ``scripts/cms.py`` (lennarteingunia/vjepa-for-fer @702cd62) with its ``scripts/metrics.py``: they are
-metrics of the fold-*averaged* matrix, and its "UAR" comes out of the matrix transposed, i.e. it is the
-macro-average of per-class *precision* (rows = ground truth). :func:`reference_arithmetic` computes ours the
-same way so the two columns compare like with like.
+the fork's ``scripts/cms.py`` (lennarteingunia/vjepa-for-fer @702cd62; rows = ground truth, their row sums are
+the class counts): they are WAR and UAR (true macro-recall) of the fold-*averaged* matrix, not means of per-fold
+metrics. (The fork's ``scripts/metrics.py`` names precision "recall": it gives the reported UAR only when fed
+the transposed matrix.) :func:`reference_arithmetic` computes ours the same way, so that column compares like
+with like.
 """
 
 from __future__ import annotations
@@ -59,13 +60,12 @@ CHECKPOINTS = {
 
 
 def reference_arithmetic(confusion: np.ndarray) -> tuple[float, float]:
-    """(WAR, "UAR") of a fold-summed confusion matrix (rows = truth) as the fork's scripts compute them: accuracy,
-    and the mean over predicted classes of ``M[c, c] / column sum`` (macro-precision; classes never predicted
-    are left out)."""
+    """(WAR, UAR) of a fold-summed (or averaged) confusion matrix (rows = truth), as the reference numbers are:
+    accuracy and the mean recall over the classes present, of the pooled matrix."""
     m = np.asarray(confusion, dtype=np.float64)
-    cols = m.sum(axis=0)
-    used = cols > 0
-    return float(np.trace(m) / m.sum()), float((np.diag(m)[used] / cols[used]).mean())
+    rows = m.sum(axis=1)
+    present = rows > 0
+    return float(np.trace(m) / m.sum()), float((np.diag(m)[present] / rows[present]).mean())
 
 
 def _digest(value: Any) -> str:
@@ -218,9 +218,7 @@ def paper_table(runs: dict[str, Path], cfg: ReproduceConfig) -> dict[str, Any]:
                 continue
             for calm in CALMS:
                 cross = read_json(run / f"cross-{dst}-calm-{calm}" / "cross_metrics.json")
-                what = "calm and surprised dropped" if calm == "drop" else "calm -> neutral"
-                if dst == "crema-d":
-                    what = "calm, surprised predictions dropped" if calm == "drop" else "calm predicted -> neutral"
+                what = "calm dropped" if calm == "drop" else "calm merged into neutral"
                 row = _row(f"{NAMES[src]} -> {NAMES[dst]} ({what})", cross, f"{src}->{dst}/{calm}")
                 rows.append(row)
     peers = [{"dataset": NAMES[d], "peer": p[0], "WAR": f"{p[1]:.2f}", "UAR": f"{p[2]:.2f}"}
@@ -230,8 +228,8 @@ def paper_table(runs: dict[str, Path], cfg: ReproduceConfig) -> dict[str, Any]:
 
 NOTES = [
     "Ours: mean ± std over fold probes, UAR = mean per-class recall, WAR = accuracy, in %.",
-    "'As the reference computes': metrics of the fold-summed confusion matrix, its UAR taken from the transposed "
-    "matrix (macro-precision), as the fork's scripts/cms.py + scripts/metrics.py give the reference numbers.",
+    "'Pooled matrix': WAR and UAR of the confusion matrix summed over folds, which is how the reference numbers "
+    "are computed (from the fork's 5-fold averaged matrices in scripts/cms.py), not the mean of per-fold values.",
     "Reference: V-JEPA ViT-H/16-384 + attentive probe (lennarteingunia/vjepa-for-fer), numbers recomputed from "
     "its averaged confusion matrices; full-video evaluation.",
     "Cross-dataset: every fold probe of one dataset on every clip of the other; affectlab predicts only classes "
