@@ -37,13 +37,8 @@ PRESET_HELP = "Reference recipe: vjepa-fer or vjepa2 (any option given here over
 
 def _options(ctx: typer.Context, **names: str) -> dict[str, object]:
     """The options the user typed, renamed ``cli_name=api_name``, so that a preset fills in the others."""
-    from click.core import ParameterSource
-
-    return {
-        api: ctx.params[cli]
-        for cli, api in names.items()
-        if ctx.get_parameter_source(cli) is not ParameterSource.DEFAULT
-    }
+    typed = {cli for cli in names if getattr(ctx.get_parameter_source(cli), "name", "DEFAULT") != "DEFAULT"}
+    return {api: ctx.params[cli] for cli, api in names.items() if cli in typed}
 
 
 @app.command("index")
