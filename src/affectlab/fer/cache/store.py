@@ -96,6 +96,28 @@ class FeatureInfo(BaseModel):
         return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
 
 
+DATASET_CLIPS = {"RAVDESS (2,880 clips)": 2880, "CREMA-D (7,442 clips)": 7442}
+
+
+def size_rows(embed_dim: int = 1280, slots: int = 8, side: int = 24, segments: int = 8) -> list[dict[str, str]]:
+    """The size of a store per clip and per dataset for each pooling, dtype and number of train views, for
+    ViT-H/16 at 384 px by default (8 temporal slots of 24 x 24 tokens per 16-frame segment, 3 test views):
+    the table of docs/reproduce.md."""
+    rows = []
+    for pooling, cells in (("none", side), ("grid:8", 8), ("grid:4", 4), ("grid", 2), ("mean", None)):
+        for dtype in ("float32", "bfloat16"):
+            for views in (1, 4):
+                tokens = 1 if cells is None else slots * cells * cells
+                info = FeatureInfo(encoder="vjepa-vit_huge", checkpoint_sha256="", sampling=SamplingConfig(),
+                                   embed_dim=embed_dim, tokens_per_segment=tokens, num_segments=segments,
+                                   test_views=3, train_views=views, pooling=pooling, store_dtype=dtype)  # fmt: skip
+                size = info.bytes_per_clip()
+                rows.append({"--pool": pooling, "--store-dtype": dtype, "--train-views": str(views),
+                             "tokens per view": f"{segments * tokens:,}", "per clip": f"{size / 1e6:,.2f} MB",
+                             **{name: f"{n * size / 1e9:,.1f} GB" for name, n in DATASET_CLIPS.items()}})  # fmt: skip
+    return rows
+
+
 def clip_content_ids(manifest: pa.Table) -> list[str]:
     """Per-row content identity: the ``content_hash`` column, hashing the file where it is empty."""
     if "content_hash" not in manifest.column_names:
