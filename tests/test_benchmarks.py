@@ -14,6 +14,7 @@ RATIO_LINES = {
     "video_sampling.py": "ratio",
     "probe_training.py": "x fewer",
     "extract_throughput.py": "own/peer speed",
+    "online_vs_cached.py": "x the cached epoch",
 }
 
 

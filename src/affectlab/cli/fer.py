@@ -1,5 +1,5 @@
 """``affectlab fer``: thin wrappers over :mod:`affectlab.fer` (index, show, extract, train, cross, report,
-predict, embed-plot)."""
+predict, embed-plot, reproduce)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from affectlab.cli.options import default, one_of
-from affectlab.fer.config import PROBE_KINDS, ExtractConfig, IndexConfig, SamplingConfig, TrainConfig
+from affectlab.fer.config import (
+    POOLINGS,
+    PROBE_KINDS,
+    ExtractConfig,
+    IndexConfig,
+    ReproduceConfig,
+    SamplingConfig,
+    TrainConfig,
+)
 from affectlab.fer.data.datasets import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
 
@@ -24,8 +32,18 @@ def _echo(text: str) -> None:
     typer.echo(text, err=True)
 
 
+PRESET_HELP = "Reference recipe: vjepa-fer or vjepa2 (any option given here overrides it)."
+
+
+def _options(ctx: typer.Context, **names: str) -> dict[str, object]:
+    """The options the user typed, renamed ``cli_name=api_name``, so that a preset fills in the others."""
+    typed = {cli for cli in names if getattr(ctx.get_parameter_source(cli), "name", "DEFAULT") != "DEFAULT"}
+    return {api: ctx.params[cli] for cli, api in names.items() if cli in typed}
+
+
 @app.command("index")
 def index(
+    ctx: typer.Context,
     root: Path = typer.Argument(..., help="Dataset folder (or, for --dataset folder, a CSV path,label[,subject])."),
     dataset: str = typer.Option(..., "--dataset", help=f"{one_of(IndexConfig, 'dataset')} (any case)."),
     out: Path = typer.Option(Path("manifest.parquet"), "--out", help="Manifest to write (Parquet)."),
@@ -59,6 +77,7 @@ def index(
         "--check-faces/--no-check-faces",
         help="Skip clips without a face on any of a few frames (listed in the skipped report).",
     ),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
 ) -> None:
     """Index a dataset into a manifest with labels, actors and actor-disjoint folds.
 
@@ -78,14 +97,18 @@ def index(
         export_folds=export_folds,
         file_list=file_list,
         demographics=demographics,
-        folds=folds,
-        seed=seed,
-        modality=modality,
-        channel=channel,
-        intensity=intensity,
-        check=check,
-        hash=hash_files,
-        check_faces=check_faces,
+        preset=preset,
+        **_options(
+            ctx,
+            folds="folds",
+            seed="seed",
+            modality="modality",
+            channel="channel",
+            intensity="intensity",
+            check="check",
+            hash_files="hash",
+            check_faces="check_faces",
+        ),  # fmt: skip
     )
     summary = manifest.fold_summary()
     folds_text = ", ".join(f"{f}: {r.clips} clips/{r.actors} actors" for f, r in summary.iterrows())
@@ -127,6 +150,7 @@ def _encoder_default(name: str) -> str:
 
 @app.command("extract")
 def extract(
+    ctx: typer.Context,
     manifest: Path = typer.Option(..., "--manifest", help="Manifest (Parquet) from `affectlab fer index`."),
     encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
     checkpoint: Path | None = typer.Option(
@@ -136,7 +160,7 @@ def extract(
     pool: str = typer.Option(
         default(ExtractConfig, "pooling"),
         "--pool",
-        help=f"{one_of(ExtractConfig, 'pooling')}: all tokens, t x 2 x 2 per segment, or one per segment.",
+        help=f"{', '.join(POOLINGS)}: all tokens, t x 2 x 2 (t x N x N) per segment, or one per segment.",
     ),
     engine: str = typer.Option(
         default(ExtractConfig, "engine"),
@@ -172,6 +196,17 @@ def extract(
     shard_size: int = typer.Option(
         default(ExtractConfig, "shard_size"), "--shard-size", help="Clips per shard (unit of commit and resume)."
     ),
+    store_dtype: str = typer.Option(
+        default(ExtractConfig, "store_dtype"),
+        "--store-dtype",
+        help=f"{one_of(ExtractConfig, 'store_dtype')}: dtype of the stored tokens (half types: half the size).",
+    ),
+    augment: str = typer.Option(
+        default(SamplingConfig, "train_augment"),
+        "--augment",
+        help=f"Train-view augmentation: {one_of(SamplingConfig, 'train_augment')}.",
+    ),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
 ) -> None:
     """Extract frozen-encoder tokens for every clip (test views and augmented train views).
 
@@ -183,25 +218,12 @@ def extract(
     """
     from affectlab.fer.api import extract as run
 
-    store = run(
-        manifest,
-        out,
-        encoder=encoder,
-        checkpoint=checkpoint,
-        pool=pool,
-        engine=engine,
-        device=device,
-        batch_size=batch_size,
-        compile=compile,
-        shard_size=shard_size,
-        frames_per_clip=frames,
-        frame_step=frame_step,
-        num_segments=segments,
-        num_views=test_views,
-        train_views=train_views,
-        resolution=resolution,
-        face_crop=face_crop,
-    )
+    given = _options(ctx, encoder="encoder", pool="pool", engine="engine", device="device", compile="compile",
+                     shard_size="shard_size", store_dtype="store_dtype")  # fmt: skip
+    sampling = _options(ctx, frames="frames_per_clip", frame_step="frame_step", segments="num_segments",
+                        test_views="num_views", train_views="train_views", resolution="resolution",
+                        face_crop="face_crop", augment="train_augment")  # fmt: skip
+    store = run(manifest, out, checkpoint=checkpoint, batch_size=batch_size, sampling=sampling, preset=preset, **given)
     info = store.info
     typer.echo(
         f"{out}: {len(store)} clips, {info.encoder}, {info.test_views}+{info.train_views} views x "
@@ -227,7 +249,8 @@ def _csv(values: list[float]) -> str:
 
 @app.command("train")
 def train(
-    features: Path = typer.Option(..., "--features", help="Feature store from `affectlab fer extract`."),
+    ctx: typer.Context,
+    features: Path | None = typer.Option(None, "--features", help="Feature store from `affectlab fer extract`."),
     probe: str = typer.Option(default(TrainConfig, "probe"), "--probe", help=", ".join(PROBE_KINDS) + "."),
     out: Path = typer.Option(..., "--out", help="Run folder to write (probes, metrics, plots, config)."),
     folds: str = typer.Option(
@@ -258,39 +281,76 @@ def train(
     device: str = typer.Option(
         default(TrainConfig, "device"), "--device", help="auto (CUDA when available), cpu or cuda."
     ),
+    evaluate: str = typer.Option(
+        default(TrainConfig, "eval"),
+        "--eval",
+        help=f"{one_of(TrainConfig, 'eval')}: test views, every clip position of the whole video (needs "
+        "--checkpoint), or both side by side.",
+    ),
+    online: bool = typer.Option(False, "--online", help="Encoder inside the loop (exact protocol): needs --manifest."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="Manifest of the clips (with --online)."),
+    encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (--online, --eval full-video)."),
+    pool: str = typer.Option(default(ExtractConfig, "pooling"), "--pool", help=f"Online: {', '.join(POOLINGS)}."),
+    resolution: int = typer.Option(default(SamplingConfig, "resolution"), "--resolution", help="Online: input size."),
+    segments: int = typer.Option(default(SamplingConfig, "num_segments"), "--segments", help="Online: segments."),
+    frames: int = typer.Option(default(SamplingConfig, "frames_per_clip"), "--frames", help="Online: frames."),
+    augment: str = typer.Option(
+        default(SamplingConfig, "train_augment"),
+        "--augment",
+        help=f"Online: {one_of(SamplingConfig, 'train_augment')}.",
+    ),
+    decode_workers: int = typer.Option(
+        default(ExtractConfig, "decode_workers"), "--decode-workers", help="Processes decoding clips ahead."
+    ),
+    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
 ) -> None:
-    """Train one probe per fold from cached features; print UAR/WAR mean ± std.
+    """Train one probe per fold (cached features, or the encoder in the loop); print UAR/WAR mean ± std.
 
     Example: affectlab fer train --features features/ravdess-vith --probe attentive --out runs/ravdess
+
+    Exact protocol: affectlab fer train --online --preset vjepa-fer --manifest ravdess.parquet
+    --checkpoint vith16-384.pth.tar --out runs/ravdess-online (a stopped run continues when run again).
     """
     from affectlab.fer.api import train as run
 
+    given = _options(ctx, probe="probe", folds="folds", epochs="epochs", batch_size="batch_size",
+                     warmup="warmup_epochs", heads="num_heads", val_fraction="val_fraction", seed="seed",
+                     device="device", evaluate="eval")  # fmt: skip
+    if "lr" in _options(ctx, lr="lr"):
+        given["lrs"] = _floats(lr, "--lr")
+    if "wd" in _options(ctx, wd="wd"):
+        given["weight_decays"] = _floats(wd, "--wd")
+    encoder_options = _options(ctx, pool="pooling", decode_workers="decode_workers", device="device")
+    sampling = _options(ctx, resolution="resolution", segments="num_segments", frames="frames_per_clip",
+                        augment="train_augment")  # fmt: skip
+    if sampling:
+        encoder_options["sampling"] = sampling
     result = run(
         features,
         out,
-        probe=probe,
+        preset=preset,
+        online=online,
+        manifest=manifest,
+        encoder=_options(ctx, encoder="encoder").get("encoder"),
+        checkpoint=checkpoint,
+        encoder_options=encoder_options,
         overwrite=overwrite,
-        folds=folds,
-        epochs=epochs,
-        lrs=_floats(lr, "--lr"),
-        weight_decays=_floats(wd, "--wd"),
-        batch_size=batch_size,
-        warmup_epochs=warmup,
-        num_heads=heads,
-        val_fraction=val_fraction,
-        seed=seed,
-        device=device,
+        **given,
     )
     for warning in result.warnings:
         _echo(f"warning: {warning}")
     s = result.summary
     if s is None:
-        typer.echo(f"{result.dataset} {probe}: one probe on every clip (--folds all) -> {out}/probes")
-    else:
+        typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
+        return
+    lines = [("", s)] + ([(" full-video", result.full_video_summary)] if result.full_video_summary else [])
+    for name, summary in lines:
         typer.echo(
-            f"{result.dataset} {probe}: UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, "
-            f"WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} over {len(result.metrics)} folds -> {out}/metrics.md"
+            f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
+            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds "
+            f"-> {out}/metrics.md"
         )
     typer.echo(f"report: {out / 'report.html'}")
 
@@ -298,9 +358,15 @@ def train(
 @app.command("cross")
 def cross(
     train_run: Path = typer.Option(..., "--train", help="Run folder from `affectlab fer train`."),
-    test: Path = typer.Option(..., "--test", help="Feature store of the other dataset (same encoder)."),
+    test: Path = typer.Option(
+        ..., "--test", help="Feature store of the other dataset (same encoder), or its manifest for an online run."
+    ),
     calm: str = typer.Option("drop", "--calm", help="drop or merge (RAVDESS calm -> neutral)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default RUN/cross-DATASET-calm-POLICY)."),
+    evaluate: str = typer.Option(
+        default(TrainConfig, "eval"), "--eval", help=f"{one_of(TrainConfig, 'eval')} (full-video runs the encoder)."
+    ),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (for --eval full-video)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
     """Apply every fold probe of a run to a whole other dataset through the label map.
@@ -309,7 +375,7 @@ def cross(
     """
     from affectlab.fer.api import cross as run
 
-    result = run(train_run, test, calm=calm, out=out, overwrite=overwrite)
+    result = run(train_run, test, calm=calm, out=out, eval=evaluate, checkpoint=checkpoint, overwrite=overwrite)
     typer.echo(repr(result).removeprefix("CrossResult(").removesuffix(")"))
     typer.echo(f"report: {train_run / 'report.html'}")
 
@@ -385,3 +451,40 @@ def embed_plot(
 
     info = run(features, out, seed=seed)
     typer.echo(f"{info['clips']} clips, {' + '.join(info['methods'])} -> {out}")
+
+
+@app.command("reproduce")
+def reproduce(
+    ctx: typer.Context,
+    ravdess: Path | None = typer.Option(None, "--ravdess", help="Your RAVDESS folder (Actor_01/ ... Actor_24/)."),
+    crema_d: Path | None = typer.Option(None, "--crema-d", help="Your CREMA-D folder (VideoFlash/*.flv or *.flv)."),
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar."),
+    out: Path = typer.Option(..., "--out", help="Folder for everything (resumed when it exists)."),
+    mode: str = typer.Option(default(ReproduceConfig, "mode"), "--mode", help=one_of(ReproduceConfig, "mode") + "."),
+    preset: str = typer.Option(default(ReproduceConfig, "preset"), "--preset", help="vjepa-fer or vjepa2."),
+    encoder: str | None = typer.Option(None, "--encoder", help="Encoder name (default: the preset's)."),
+    pool: str = typer.Option(default(ReproduceConfig, "pool"), "--pool", help="Cached mode: " + ", ".join(POOLINGS)),
+    store_dtype: str = typer.Option(default(ReproduceConfig, "store_dtype"), "--store-dtype", help="Cached mode."),
+    folds: int = typer.Option(default(ReproduceConfig, "folds"), "--folds", help="Actor-disjoint folds."),
+    seed: int = typer.Option(default(ReproduceConfig, "seed"), "--seed", help="Seed of folds and training."),
+    device: str = typer.Option(default(ReproduceConfig, "device"), "--device", help="auto, cpu or cuda."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default: the preset's 20)."),
+    ravdess_folds: Path | None = typer.Option(None, "--ravdess-folds", help="RAVDESS fold file (actor,fold)."),
+    crema_d_folds: Path | None = typer.Option(None, "--crema-d-folds", help="CREMA-D fold file (actor,fold)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo stages made with other settings."),
+) -> None:
+    """Reproduce the V-JEPA FER paper's table (needs your datasets and the official checkpoint).
+
+    Example: affectlab fer reproduce --ravdess RAVDESS/ --crema-d CREMA-D/ --checkpoint vith16-384.pth.tar
+    --out paper/ --mode online
+    """
+    from affectlab.fer.api import reproduce as run
+
+    options = _options(ctx, mode="mode", preset="preset", encoder="encoder", pool="pool", store_dtype="store_dtype",
+                       folds="folds", seed="seed", device="device")  # fmt: skip
+    if epochs is not None:
+        options["train"] = {"epochs": epochs}
+    rows = run(ravdess, crema_d, checkpoint=checkpoint, out=out, ravdess_folds=ravdess_folds,
+               crema_d_folds=crema_d_folds, overwrite=overwrite, **options)  # fmt: skip
+    typer.echo(rows.to_string(index=False))
+    typer.echo(f"-> {out / 'table.md'}, {out / 'report.html'}")

@@ -21,6 +21,7 @@ from affectlab.progress import progress_bar
 if TYPE_CHECKING:
     from affectlab.fer.cache.store import FeatureStore
     from affectlab.fer.data.manifest import Manifest
+    from affectlab.fer.encoders import Encoder
     from affectlab.fer.prediction import Prediction
     from affectlab.fer.probes.cross_dataset import CrossResult
     from affectlab.fer.probes.run import Run
@@ -42,6 +43,7 @@ def index(
     export_folds: PathLike | None = None,
     file_list: PathLike | None = None,
     demographics: PathLike | None = None,
+    preset: str | None = None,
     progress: bool = True,
     **options: Any,
 ) -> Manifest:
@@ -51,7 +53,7 @@ def index(
 
     ``options`` are :class:`~affectlab.fer.config.IndexConfig` fields: ``folds`` (``"none"``: a test-only
     set), ``seed``, ``modality``, ``channel``, ``intensity``, ``check``, ``hash``, ``check_faces`` (clips
-    without a face go to the skipped report).
+    without a face go to the skipped report); they override ``preset`` (:mod:`affectlab.fer.presets`).
 
     >>> import affectlab as al
     >>> m = al.fer.index(SHARED / "face_video/ravdess", dataset="ravdess", folds=3, progress=False)
@@ -61,9 +63,11 @@ def index(
     from affectlab.fer.config import IndexConfig
     from affectlab.fer.data.folds import write_fold_file
     from affectlab.fer.data.manifest import Manifest, fold_assignment, index_dataset
+    from affectlab.fer.presets import with_preset
     from affectlab.io import check_not_input, check_writable
 
-    cfg = validated(IndexConfig, {"dataset": dataset, **options}, "index options")
+    name = dataset.strip().lower() if isinstance(dataset, str) else dataset
+    cfg = with_preset(IndexConfig, preset, "index", {"dataset": dataset, **options}, "index options", name)
     if cfg.folds is None and folds_file is None and export_folds is not None:
         raise AffectlabError(f"{export_folds}: --folds none makes no folds to export")
     inputs = [p for p in (root, folds_file, file_list, demographics) if p is not None]
@@ -109,15 +113,17 @@ def extract(
     manifest: Manifest | pa.Table | PathLike,
     out: PathLike,
     *,
-    encoder: str = "frame-baseline",
+    encoder: str | None = None,
     checkpoint: PathLike | None = None,
-    pool: str = "none",
-    engine: str = "local",
-    device: str = "auto",
+    pool: str | None = None,
+    engine: str | None = None,
+    device: str | None = None,
     batch_size: int | None = None,
-    compile: bool = False,
+    compile: bool | None = None,
     shard_size: int | None = None,
+    store_dtype: str | None = None,
     sampling: dict[str, Any] | None = None,
+    preset: str | None = None,
     progress: bool = True,
     **sampling_options: Any,
 ) -> FeatureStore:
@@ -126,8 +132,10 @@ def extract(
     ``sampling`` (or keyword options such as ``resolution=384``, ``face_crop=True``, ``num_segments=8``)
     sets :class:`~affectlab.fer.data.video.SamplingConfig` (options left out or None take the encoder's
     defaults: the frame baseline face-crops at 64 px); ``encoder`` is one of
-    :data:`~affectlab.fer.encoders.ENCODERS`. Running it again continues a stopped extraction. The store
-    index records each clip's ``face_share`` (sampled frames with a face).
+    :data:`~affectlab.fer.encoders.ENCODERS`; ``pool`` none, grid, grid:N or mean; ``store_dtype`` float32,
+    float16 or bfloat16. Options not given come from ``preset`` (:mod:`affectlab.fer.presets`), then the
+    config defaults. Running it again continues a stopped extraction. The store index records each clip's
+    ``face_share`` (sampled frames with a face).
 
     >>> import affectlab as al
     >>> m = al.fer.index(SHARED / "face_video/crema_d", dataset="crema-d", folds="none", progress=False)
@@ -137,6 +145,7 @@ def extract(
     """
     from affectlab.fer.cache.extract import extract_features
     from affectlab.fer.config import ExtractConfig
+    from affectlab.fer.presets import with_preset
 
     options = _given(
         encoder=encoder,
@@ -148,8 +157,9 @@ def extract(
         batch_size=batch_size,
         compile=compile,
         shard_size=shard_size,
+        store_dtype=store_dtype,
     )
-    cfg = validated(ExtractConfig, options, "extract options")
+    cfg = with_preset(ExtractConfig, preset, "extract", options, "extract options")
     table = _manifest_table(manifest)
     with progress_bar("extract", table.num_rows, "clips", progress) as advance:
         return extract_features(table, out, cfg, progress=advance)
@@ -162,32 +172,67 @@ def _store(features: FeatureStore | PathLike) -> FeatureStore:
 
 
 def train(
-    features: FeatureStore | PathLike,
+    features: FeatureStore | PathLike | None,
     out: PathLike,
     *,
-    probe: str = "attentive",
+    probe: str | None = None,
+    preset: str | None = None,
+    online: bool = False,
+    manifest: Manifest | pa.Table | PathLike | None = None,
+    encoder: str | Encoder | None = None,
+    checkpoint: PathLike | None = None,
+    encoder_options: dict[str, Any] | None = None,
     overwrite: bool = False,
     progress: bool = True,
     write_report: bool = True,
     **options: Any,
 ) -> Run:
-    """Train one probe per fold from cached features and score it (subject-independent CV); writes the
-    run folder ``out`` and returns the :class:`Run` (``metrics`` per fold, ``summary``, ``predictions``).
+    """Train one probe per fold and score it (subject-independent CV); writes the run folder ``out`` and
+    returns the :class:`Run` (``metrics`` per fold, ``summary``, ``predictions``).
 
-    ``options`` are :class:`~affectlab.fer.probes.train.TrainConfig` fields (``epochs``, ``lrs``,
-    ``weight_decays``, ``batch_size``, ``folds`` = manifest | loao | all, ``seed``, ``device``, ...).
+    Cached: from the feature store ``features``. ``online=True``: from the clips of ``manifest``, with the frozen
+    ``encoder`` (a name of :data:`~affectlab.fer.encoders.ENCODERS`, or an encoder object) and ``checkpoint``
+    inside the training loop, a fresh augmentation per clip and epoch (``features`` is None). ``options`` are
+    :class:`~affectlab.fer.config.TrainConfig` fields (``epochs``, ``lrs``, ``weight_decays``, ``batch_size``,
+    ``folds`` = manifest | loao | all, ``seed``, ``device``, ``eval`` = protocol | full-video | both, ...);
+    ``encoder_options`` are :class:`~affectlab.fer.config.ExtractConfig` fields for the encoder (``sampling``,
+    ``pooling``, ``batch_size``, ``decode_workers``, ``device``). Given options override ``preset``. A stopped
+    run continues when called again with the same arguments.
     ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names test folds
     holding classes their training folds lack.
     """
-    from affectlab.fer.config import TrainConfig
+    from affectlab.fer.config import ExtractConfig, TrainConfig
+    from affectlab.fer.presets import with_preset
     from affectlab.fer.probes.evaluate import fold_ids
     from affectlab.fer.probes.run import Run, train_run
 
-    cfg = validated(TrainConfig, {"probe": probe, **options}, "training options")
-    store = _store(features)
-    n_folds = len(set(fold_ids(store.manifest, cfg.folds, str(store.root)).tolist()))
+    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options")
+    if online and manifest is None:
+        raise AffectlabError(f"{out}: online training needs --manifest (the clips) instead of --features")
+    if not online and features is None:
+        raise AffectlabError(f"{out}: training needs --features (a feature store) or --online with --manifest")
+    encoder_object = None if encoder is None or isinstance(encoder, str) else encoder
+    extract_cfg = None
+    if online or cfg.eval != "protocol":
+        path = None if checkpoint is None else str(checkpoint)
+        given = _given(encoder=getattr(encoder_object, "name", encoder), checkpoint=path, **(encoder_options or {}))
+        extract_cfg = with_preset(ExtractConfig, preset, "extract", given, "encoder options")
+    table = _manifest_table(manifest) if online else _store(features).manifest
+    n_folds = len(set(fold_ids(table, cfg.folds, str(manifest if online else features)).tolist()))
+    sources = {"manifest": str(manifest)} if online and isinstance(manifest, str | os.PathLike) else None
     with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
-        train_run(store.root, cfg, out, overwrite=overwrite, progress=advance)
+        train_run(
+            None if online else _store(features).root,
+            cfg,
+            out,
+            overwrite=overwrite,
+            progress=advance,
+            manifest=table if online else None,
+            extract=extract_cfg,
+            encoder=encoder_object,
+            preset=preset,
+            sources=sources,
+        )
     if write_report:
         report(out)
     return Run(Path(out))
@@ -199,18 +244,25 @@ def cross(
     *,
     calm: str = "drop",
     out: PathLike | None = None,
+    eval: str = "protocol",
+    checkpoint: PathLike | None = None,
     overwrite: bool = False,
     write_report: bool = True,
 ) -> CrossResult:
     """Every fold probe of ``run`` applied to a whole other dataset through the label map (``calm``:
     ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``).
-    ``write_report`` rewrites the run's report, which shows every ``RUN/cross-*`` result."""
+    ``write_report`` rewrites the run's report, which shows every ``RUN/cross-*`` result.
+
+    ``features`` is a feature store, or (for a run trained online) a manifest; ``eval`` protocol, full-video
+    or both (full-video runs the run's encoder: ``checkpoint`` when the run does not record it)."""
+    from affectlab.fer.config import ExtractConfig
     from affectlab.fer.probes.cross_dataset import CrossResult, cross_evaluate
     from affectlab.fer.probes.run import Run
 
     run_path = run.path if isinstance(run, Run) else Path(run)
-    store_root = _store(features).root
-    payload = cross_evaluate(run_path, store_root, calm, out, overwrite=overwrite)  # type: ignore[arg-type]
+    target = _store(features).root if not isinstance(features, str | os.PathLike) else Path(features)
+    extract = None if checkpoint is None else ExtractConfig(checkpoint=str(checkpoint))
+    payload = cross_evaluate(run_path, target, calm, out, overwrite=overwrite, eval=eval, extract=extract)  # type: ignore[arg-type]
     if write_report:
         report(run_path)
     return CrossResult(Path(payload["out"]))
@@ -225,6 +277,39 @@ def report(run: Run | PathLike) -> Path:
     from affectlab.fer.report import write_report as write
 
     return write(run.path if isinstance(run, Run) else Path(run))
+
+
+def reproduce(
+    ravdess: PathLike | None = None,
+    crema_d: PathLike | None = None,
+    *,
+    checkpoint: PathLike,
+    out: PathLike,
+    ravdess_folds: PathLike | None = None,
+    crema_d_folds: PathLike | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    **options: Any,
+):
+    """The V-JEPA FER paper's table from your RAVDESS and CREMA-D folders and the official checkpoint: index,
+    extract (cached mode), 5-fold training per dataset, cross-dataset both ways under both calm policies, and
+    ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
+    table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
+    (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
+    Stages whose outputs exist with the same settings are skipped, so a stopped reproduction resumes."""
+    import pandas as pd
+
+    from affectlab.fer.config import ReproduceConfig
+    from affectlab.fer.reproduction import reproduce as run_reproduction
+
+    cfg = validated(ReproduceConfig, options, "reproduce options")
+    roots = {k: v for k, v in (("ravdess", ravdess), ("crema-d", crema_d)) if v is not None}
+    if not roots:
+        raise AffectlabError(f"{out}: give --ravdess and/or --crema-d (your copies of the datasets)")
+    folds_files = {k: v for k, v in (("ravdess", ravdess_folds), ("crema-d", crema_d_folds)) if v is not None}
+    table = run_reproduction(roots, checkpoint, out, cfg, folds_files=folds_files, overwrite=overwrite,
+                             progress=progress)  # fmt: skip
+    return pd.DataFrame(table["rows"])
 
 
 def predict(

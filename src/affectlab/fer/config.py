@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    field_validator,
+    model_validator,
+)
 
 from affectlab.engines import EngineName
 
@@ -20,8 +30,23 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 Device = Literal["auto", "cpu", "cuda"]
-Pooling = Literal["none", "grid", "mean"]
-POOLINGS: tuple[Pooling, ...] = ("none", "grid", "mean")
+POOLINGS: tuple[str, ...] = ("none", "grid", "grid:N", "mean")
+
+
+def _pooling(value: str) -> str:
+    """``none``, ``mean``, ``grid`` (= ``grid:2``) or ``grid:N``; ``grid:2`` is stored as ``grid``."""
+    match = re.fullmatch(r"grid:(\d+)", value)
+    if value in ("none", "grid", "mean") or (match and int(match.group(1)) >= 1):
+        return "grid" if value == "grid:2" else value
+    raise ValueError(f"pooling {value!r}: expected none, grid, grid:N (N >= 1) or mean")
+
+
+Pooling = Annotated[str, AfterValidator(_pooling)]
+TrainAugment = Literal["crop-flip", "vjepa", "none"]
+StoreDtype = Literal["float32", "float16", "bfloat16"]
+Schedule = Literal["warmup-cosine", "jepa", "vjepa2"]
+EvalKind = Literal["protocol", "full-video", "both"]
+RANDAUGMENT = "rand-m7-n4-mstd0.5-inc1"  # the V-JEPA frozen evaluations' RandAugment (timm config string)
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 FoldScheme = Literal["manifest", "loao", "all"]
@@ -75,6 +100,18 @@ class SamplingConfig(BaseModel):
     train_scale: tuple[float, float] = (0.3, 1.0)
     train_ratio: tuple[float, float] = (3 / 4, 4 / 3)
     train_flip: bool = True
+    train_augment: TrainAugment = Field(
+        "crop-flip",
+        description="crop-flip: one random-resized crop (+ flip) per view; vjepa: the reference's RandAugment, "
+        "random-resized crop, flip and random erasing drawn per segment; none: the centre view, no randomness",
+    )
+    randaugment: str = Field(RANDAUGMENT, description="timm RandAugment config of train_augment=vjepa")
+    erase_prob: float = Field(0.25, ge=0, le=1, description="random-erasing probability of train_augment=vjepa")
+    eval_transform: Literal["affectlab", "jepa"] = Field(
+        "affectlab",
+        description="full-video window view: affectlab (short side to resolution, centre crop) or jepa "
+        "(short side to resolution * 256/224, centre crop, as the reference's single-view eval)",
+    )
 
 
 # Sampling an encoder needs unless the user says otherwise: the FER2013 frame baseline is a per-frame
@@ -113,6 +150,7 @@ class ExtractConfig(BaseModel):
     shard_size: int = Field(8, ge=1, description="clips per shard (the unit of commit and resume)")
     compile: bool = Field(False, description="torch.compile the encoder (GPU: +16-26% throughput, ViT-L/H)")
     decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
+    store_dtype: StoreDtype = Field("float32", description="dtype of the stored tokens (half types: half the size)")
 
 
 class TrainConfig(BaseModel):
@@ -135,6 +173,15 @@ class TrainConfig(BaseModel):
     folds: FoldScheme = "manifest"
     seed: int = 0
     device: Device = Field("auto", description="auto: CUDA when torch sees one")
+    schedule: Schedule = Field(
+        "warmup-cosine",
+        description="warmup-cosine: affectlab's; jepa: the V-JEPA FER fork's scheduler calls (lr at step i+2, wd "
+        "at i+1 of T); vjepa2: V-JEPA 2's (lr and wd at step i+1)",
+    )
+    final_weight_decay: NonNegativeFloat | None = Field(None, description="cosine wd target; None: constant")
+    exclude_bias_decay: bool = Field(True, description="biases and 1-D parameters without weight decay")
+    eval: EvalKind = Field("protocol", description="protocol (test views), full-video (every clip position) or both")
+    resume: bool = Field(True, description="save latest.pt after every epoch so a stopped run continues")
 
     def sweep(self) -> list[tuple[float, float]]:
         """Every (lr, weight decay) pair, in a fixed order."""
@@ -162,3 +209,21 @@ class PredictConfig(BaseModel):
     smooth: float = Field(0.0, ge=0, description="seconds of centred moving average drawn on per-frame timelines")
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
+
+
+class ReproduceConfig(BaseModel):
+    """``affectlab fer reproduce``: which protocol, preset and knobs; ``sampling``/``train`` override the preset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["cached", "online"] = Field("cached", description="cached features or the encoder in the loop")
+    preset: Literal["vjepa-fer", "vjepa2"] = "vjepa-fer"
+    encoder: str | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
+    pool: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
+    store_dtype: StoreDtype = "float32"
+    folds: int = Field(5, ge=2)
+    seed: int = 0
+    device: Device = "auto"
+    decode_workers: int = Field(default_factory=lambda: min(8, os.cpu_count() or 1), ge=1)
+    sampling: dict = Field(default_factory=dict, description="SamplingConfig values over the preset's")
+    train: dict = Field(default_factory=dict, description="TrainConfig values over the preset's")

@@ -276,7 +276,10 @@ def test_cli_bad_option_is_one_line_error(tmp_path):
     ]
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, AffectlabError)
-    assert "invalid extract options: pooling: Input should be 'none', 'grid' or 'mean'" in str(result.exception)
+    expected = (
+        "invalid extract options: pooling: Value error, pooling 'max': expected none, grid, grid:N (N >= 1) or mean"
+    )
+    assert expected in str(result.exception)
 
 
 def test_refusal_names_the_settings_that_differ(tmp_path):

@@ -62,20 +62,30 @@ def extract_batch(clips: torch.Tensor, runner: SegmentRunner, pooling: Pooling =
 FACE_SHARE = "face_share"
 
 
-def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor, float] | str:
-    """The test views, seeded train views and face share of one clip, or why it cannot be used (content
-    changed since it was indexed, unreadable). The train views are cropped to the test views' face box."""
+def read_checked(path: str, content_id: str, read: Callable[[], Any]) -> Any:
+    """``read()`` of a video whose content still matches the manifest, or why it cannot be used (content
+    changed since it was indexed, unreadable)."""
     try:
         if file_sha256(path) != content_id:
             return "content differs from the manifest's content_hash (file changed since indexing)"
-        test, track = sample_clip_with_faces(path, cfg)
-        face = track.clip_box() if cfg.face_crop else None
-        train = sample_clip(path, cfg, train=True, seed=clip_seed(content_id), face=face)
-        return test, train, track.share
+        return read()
     except FileNotFoundError:
         return "file not found"
     except (AffectlabError, OSError) as err:
         return str(err).removeprefix(f"{path}: ")
+
+
+def load_clip(path: str, content_id: str, cfg: SamplingConfig) -> tuple[torch.Tensor, torch.Tensor, float] | str:
+    """The test views, seeded train views and face share of one clip, or why it cannot be used (content
+    changed since it was indexed, unreadable). The train views are cropped to the test views' face box."""
+
+    def read() -> tuple[torch.Tensor, torch.Tensor, float]:
+        test, track = sample_clip_with_faces(path, cfg)
+        face = track.clip_box() if cfg.face_crop else None
+        train = sample_clip(path, cfg, train=True, seed=clip_seed(content_id), face=face)
+        return test, train, track.share
+
+    return read_checked(path, content_id, read)
 
 
 class ClipEncoder(TwoStage):
@@ -159,6 +169,7 @@ def feature_info(encoder: Encoder, cfg: ExtractConfig) -> FeatureInfo:
         test_views=s.num_views,
         train_views=s.train_views,
         pooling=cfg.pooling,
+        store_dtype=cfg.store_dtype,
     )
 
 

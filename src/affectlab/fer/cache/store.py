@@ -5,12 +5,15 @@ Layout of a store folder::
     info.json               FeatureInfo (encoder, checkpoint hash, sampling, pooling, shapes) + cache key
     index.parquet           one row per clip: the manifest columns + clip_key, shard, shard_row
     skipped.csv             clips that could not be extracted (path, reason), when there were any
-    shards/00000.test.npy   float32 [n, test_views, segments, tokens_per_segment, D]
-    shards/00000.train.npy  float32 [n, train_views, segments, tokens_per_segment, D]
+    shards/00000.test.npy   [n, test_views, segments, tokens_per_segment, D] in the store dtype
+    shards/00000.train.npy  [n, train_views, segments, tokens_per_segment, D] in the store dtype
     .affectlab.lock         held by the one process writing the store
 
 A clip's key is ``sha256(cache_key, content_hash)`` where the cache key hashes the encoder name, its
-checkpoint sha256, the sampling config, the pooling and the view counts. Shards are written first and the
+checkpoint sha256, the sampling config, the pooling, the view counts and the store dtype (settings added
+later are left out of the key while at their defaults, so older stores keep their keys and resume). The
+store dtype is float32, float16 or bfloat16 (kept as its raw 16 bits in uint16 arrays, since numpy has no
+bfloat16); reads always return float32. Shards are written first and the
 index is replaced atomically after each shard, so a killed run leaves only complete shards that the index
 names (an orphan shard from the very moment of the kill is overwritten on resume) and resumes where it
 stopped.
@@ -29,10 +32,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.config import Pooling, SamplingConfig
+from affectlab.fer.config import Pooling, SamplingConfig, StoreDtype
 from affectlab.io import atomic_path, file_sha256, read_json, remove_stale_temps, write_json
 
 Split = Literal["test", "train"]
@@ -41,6 +45,10 @@ INDEX_FILE = "index.parquet"
 SKIPPED_FILE = "skipped.csv"
 SHARD_DIR = "shards"
 STORE_COLUMNS = ("clip_key", "shard", "shard_row")
+# settings added after the first stores were written: out of the cache key while at these defaults
+LATER_SAMPLING_DEFAULTS = {"train_augment": "crop-flip", "randaugment": "rand-m7-n4-mstd0.5-inc1",
+                           "erase_prob": 0.25, "eval_transform": "affectlab"}  # fmt: skip
+NUMPY_DTYPES = {"float32": np.dtype(np.float32), "float16": np.dtype(np.float16), "bfloat16": np.dtype(np.uint16)}
 
 
 class FeatureInfo(BaseModel):
@@ -57,13 +65,24 @@ class FeatureInfo(BaseModel):
     test_views: int
     train_views: int
     pooling: Pooling = "none"
+    store_dtype: StoreDtype = "float32"
 
     @property
     def cache_key(self) -> str:
         """sha256 of everything that changes the features (not of the shapes derived from it)."""
         keyed = self.model_dump(mode="json", include={"encoder", "checkpoint_sha256", "sampling", "pooling"})
+        for name, value in LATER_SAMPLING_DEFAULTS.items():
+            if keyed["sampling"].get(name) == value:
+                del keyed["sampling"][name]
         keyed["views"] = [self.test_views, self.train_views]
+        if self.store_dtype != "float32":
+            keyed["store_dtype"] = self.store_dtype
         return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
+
+    def bytes_per_clip(self) -> int:
+        """Size of one clip's stored tokens (test and train views)."""
+        tokens = (self.test_views + self.train_views) * self.num_segments * self.tokens_per_segment
+        return tokens * self.embed_dim * NUMPY_DTYPES[self.store_dtype].itemsize
 
     def clip_key(self, content_hash: str) -> str:
         """Key of one clip's features: the cache key combined with the video's content hash."""
@@ -75,6 +94,28 @@ class FeatureInfo(BaseModel):
         flat = lambda d: {**{k: v for k, v in d.items() if k != "sampling"}, **d["sampling"]}  # noqa: E731
         a, b = flat(mine), flat(theirs)
         return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+
+
+DATASET_CLIPS = {"RAVDESS (2,880 clips)": 2880, "CREMA-D (7,442 clips)": 7442}
+
+
+def size_rows(embed_dim: int = 1280, slots: int = 8, side: int = 24, segments: int = 8) -> list[dict[str, str]]:
+    """The size of a store per clip and per dataset for each pooling, dtype and number of train views, for
+    ViT-H/16 at 384 px by default (8 temporal slots of 24 x 24 tokens per 16-frame segment, 3 test views):
+    the table of docs/fer/reproduce.md."""
+    rows = []
+    for pooling, cells in (("none", side), ("grid:8", 8), ("grid:4", 4), ("grid", 2), ("mean", None)):
+        for dtype in ("float32", "bfloat16"):
+            for views in (1, 4):
+                tokens = 1 if cells is None else slots * cells * cells
+                info = FeatureInfo(encoder="vjepa-vit_huge", checkpoint_sha256="", sampling=SamplingConfig(),
+                                   embed_dim=embed_dim, tokens_per_segment=tokens, num_segments=segments,
+                                   test_views=3, train_views=views, pooling=pooling, store_dtype=dtype)  # fmt: skip
+                size = info.bytes_per_clip()
+                rows.append({"--pool": pooling, "--store-dtype": dtype, "--train-views": str(views),
+                             "tokens per view": f"{segments * tokens:,}", "per clip": f"{size / 1e6:,.2f} MB",
+                             **{name: f"{n * size / 1e9:,.1f} GB" for name, n in DATASET_CLIPS.items()}})  # fmt: skip
+    return rows
 
 
 def clip_content_ids(manifest: pa.Table) -> list[str]:
@@ -89,9 +130,24 @@ def clip_content_ids(manifest: pa.Table) -> list[str]:
     return [h or file_sha256(p) for h, p in zip(hashes, manifest.column("path").to_pylist(), strict=True)]
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
+def to_store_dtype(array: np.ndarray, dtype: StoreDtype) -> np.ndarray:
+    """float32 tokens in the store's on-disk dtype (bfloat16: round to nearest even, raw bits as uint16)."""
+    if dtype != "bfloat16":
+        return np.ascontiguousarray(array, dtype=NUMPY_DTYPES[dtype])
+    bits = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(torch.bfloat16).view(torch.int16)
+    return bits.numpy().view(np.uint16)
+
+
+def from_store_dtype(array: np.ndarray, dtype: StoreDtype) -> np.ndarray:
+    """Stored tokens back to float32 (exact: every half value is a float32 value)."""
+    if dtype != "bfloat16":
+        return np.asarray(array, dtype=np.float32)
+    return (np.asarray(array, dtype=np.uint32) << 16).view(np.float32)
+
+
+def _save_npy(path: Path, array: np.ndarray, dtype: StoreDtype = "float32") -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, np.ascontiguousarray(array, dtype=np.float32))
+        np.save(fh, to_store_dtype(array, dtype))
 
 
 def read_info(root: Path) -> FeatureInfo:
@@ -171,16 +227,17 @@ class FeatureStore:
             i = self.info
             views = i.test_views if split == "test" else i.train_views
             expected = (views, i.num_segments, i.tokens_per_segment, i.embed_dim)
-            if array.ndim != 5 or array.shape[1:] != expected or array.dtype != np.float32:
+            if array.ndim != 5 or array.shape[1:] != expected or array.dtype != NUMPY_DTYPES[i.store_dtype]:
                 raise AffectlabError(
                     f"{path}: feature shard has shape {array.shape} {array.dtype}, expected "
-                    f"[n, {', '.join(map(str, expected))}] float32 from {self.root / INFO_FILE}"
+                    f"[n, {', '.join(map(str, expected))}] {i.store_dtype} from {self.root / INFO_FILE}"
                 )
             self._shards[key] = array
         return self._shards[key]
 
     def tokens(self, split: Split, rows: Sequence[int] | None = None) -> np.ndarray:
-        """float32 ``[n, views, segments, tokens_per_segment, D]`` for ``rows`` (all rows when None)."""
+        """float32 ``[n, views, segments, tokens_per_segment, D]`` for ``rows`` (all rows when None), whatever
+        the store dtype."""
         if split not in ("test", "train"):
             raise AffectlabError(f"split must be 'test' or 'train', got {split!r}")
         idx = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -197,7 +254,7 @@ class FeatureStore:
                     f"{self.root / SHARD_DIR}/{int(shard):05d}.{split}.npy: holds {len(array)} clips, the index "
                     f"names row {int(offsets[where].max())}; the store is damaged, extract it again"
                 )
-            out[where] = array[offsets[where]]
+            out[where] = from_store_dtype(array[offsets[where]], self.info.store_dtype)
         return out
 
     def pooled(self, split: Split, rows: Sequence[int] | None = None) -> np.ndarray:
@@ -268,8 +325,8 @@ class FeatureStoreWriter:
         self._check("test", test_tokens, self.info.test_views, n)
         self._check("train", train_tokens, self.info.train_views, n)
         shard = self._next_shard()
-        _save_npy(self.root / SHARD_DIR / f"{shard:05d}.test.npy", test_tokens)
-        _save_npy(self.root / SHARD_DIR / f"{shard:05d}.train.npy", train_tokens)
+        _save_npy(self.root / SHARD_DIR / f"{shard:05d}.test.npy", test_tokens, self.info.store_dtype)
+        _save_npy(self.root / SHARD_DIR / f"{shard:05d}.train.npy", train_tokens, self.info.store_dtype)
         keys = [self.info.clip_key(c) for c in clip_content_ids(rows)]
         extra = {"clip_key": keys, "shard": [shard] * n, "shard_row": list(range(n))}
         self._append_index(_with_store_columns(rows, extra))

@@ -309,9 +309,36 @@ def _distinct_frames(
     return indices, frames, inverse.ravel(), track
 
 
-def _views(frames: np.ndarray, inverse: np.ndarray, cfg: SamplingConfig, train: bool, rng: np.random.Generator):
-    if train:
+def centre_view(frames: np.ndarray, cfg: SamplingConfig) -> np.ndarray:
+    """One un-augmented view ``[1, N, size, size, 3]``: short side to ``resolution``, centre crop."""
+    return spatial_views(resize_short_side(frames, cfg.resolution), cfg.resolution, 1)
+
+
+def _vjepa_views(frames: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) -> torch.Tensor:
+    """``train_views`` views ``[V, S, C, T, H, W]`` of frames ``[S*T, H, W, 3]``, every segment augmented on its
+    own (:func:`affectlab.fer.data.augment.vjepa_segment`)."""
+    from affectlab.fer.data.augment import RandAugment, vjepa_segment
+
+    randaugment = RandAugment(cfg.randaugment) if cfg.randaugment else None
+    segments = frames.reshape(cfg.num_segments, cfg.frames_per_clip, *frames.shape[1:])
+    options = {"randaugment": randaugment, "scale": cfg.train_scale, "ratio": cfg.train_ratio,
+               "flip": cfg.train_flip, "erase_prob": cfg.erase_prob, "mean": cfg.mean, "std": cfg.std}  # fmt: skip
+    views = [
+        torch.stack([vjepa_segment(seg, cfg.resolution, rng, **options) for seg in segments])
+        for _ in range(cfg.train_views)
+    ]
+    return torch.stack(views)
+
+
+def _views(
+    frames: np.ndarray, inverse: np.ndarray, cfg: SamplingConfig, train: bool, rng: np.random.Generator
+) -> torch.Tensor:
+    if train and cfg.train_augment == "vjepa":
+        return _vjepa_views(frames[inverse], cfg, rng)
+    if train and cfg.train_augment == "crop-flip":
         views = np.stack([random_resized_crop(frames, cfg, rng) for _ in range(cfg.train_views)])
+    elif train:
+        views = np.repeat(centre_view(frames, cfg), cfg.train_views, axis=0)
     else:
         views = spatial_views(resize_short_side(frames, cfg.resolution), cfg.resolution, cfg.num_views)
     return normalize(views[:, inverse], cfg)
@@ -327,13 +354,16 @@ def sample_clip(
 ) -> torch.Tensor:
     """One clip as ``float32 [views, segments, C, T, H, W]``, ready for a frozen video encoder.
 
-    Test: short side resized to ``resolution``, ``num_views`` crops along the long side. Train:
-    ``train_views`` random-resized crops (one box for all frames of a view) with horizontal flips; the
-    same ``seed`` gives the same tensor. Frames repeated across segments are transformed once. With
+    Test: short side resized to ``resolution``, ``num_views`` crops along the long side. Train
+    (``train_views`` views, by ``cfg.train_augment``): ``crop-flip`` random-resized crops (one box for all frames
+    of a view) with horizontal flips; ``vjepa`` the reference augmentation drawn per segment; ``none`` the
+    centre view with the test-time temporal sampling (no randomness). The same ``seed`` gives the same tensor.
+    Frames repeated across segments are decoded (and, except for ``vjepa``, transformed) once. With
     ``face_crop``, ``face`` is the crop box (default: the median face of the clip's sampled frames).
     """
     rng = np.random.default_rng(seed)
-    _, frames, inverse, _ = _distinct_frames(path, cfg, train, int(rng.integers(2**31)), face)
+    random = train and cfg.train_augment != "none"
+    _, frames, inverse, _ = _distinct_frames(path, cfg, random, int(rng.integers(2**31)), face)
     return _views(frames, inverse, cfg, train, rng)
 
 

@@ -1,5 +1,6 @@
-"""Pool encoder tokens before caching: ``none`` (all tokens), ``grid`` (per temporal slot, a small spatial
-grid) or ``mean`` (one token per segment). Sizes are derived from the encoder's (t, h, w) token grid."""
+"""Pool encoder tokens before caching: ``none`` (all tokens), ``grid`` / ``grid:N`` (per temporal slot, an
+N x N spatial grid; ``grid`` is 2 x 2) or ``mean`` (one token per segment). Sizes are derived from the
+encoder's (t, h, w) token grid."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from affectlab.fer.config import POOLINGS, Pooling
 GRID_CELLS = 2  # grid pooling keeps up to 2 x 2 spatial cells per temporal slot
 
 
+def grid_cells(pooling: Pooling, cells: int = GRID_CELLS) -> int:
+    """N of ``grid:N`` (``cells`` for plain ``grid``)."""
+    return int(pooling.split(":")[1]) if pooling.startswith("grid:") else cells
+
+
 def pooled_grid(grid: tuple[int, int, int], pooling: Pooling, cells: int = GRID_CELLS) -> tuple[int, int, int]:
     """The (t, h, w) grid of the tokens stored per segment."""
     t, h, w = grid
     if pooling == "none":
         return grid
-    if pooling == "grid":
-        return t, min(cells, h), min(cells, w)
+    if pooling.startswith("grid"):
+        n = grid_cells(pooling, cells)
+        return t, min(n, h), min(n, w)
     if pooling == "mean":
         return 1, 1, 1
     raise AffectlabError(f"pooling must be one of {POOLINGS}, got {pooling!r}")

@@ -39,8 +39,9 @@ class SegmentRunner:
         ):
             return self.encoder(x.to(self.device, non_blocking=True))
 
-    def __call__(self, segments: torch.Tensor, pooling: Pooling) -> torch.Tensor:
-        """``[M, C, T, H, W]`` -> pooled float32 tokens ``[M, P, D]`` on the CPU."""
+    def __call__(self, segments: torch.Tensor, pooling: Pooling, *, to_cpu: bool = True) -> torch.Tensor:
+        """``[M, C, T, H, W]`` -> pooled float32 tokens ``[M, P, D]`` on the CPU (``to_cpu=False``: left on
+        the encoder's device, for training inside the loop)."""
         grid = self.encoder.token_grid(*segments.shape[2:])
         out, start = [], 0
         while start < len(segments):
@@ -54,6 +55,7 @@ class SegmentRunner:
                     torch.cuda.empty_cache()
                 self.batch_size = size // 2
                 continue
-            out.append(pool_tokens(tokens.float(), grid, pooling).cpu())
+            pooled = pool_tokens(tokens.float(), grid, pooling)
+            out.append(pooled.cpu() if to_cpu else pooled)
             start += size
         return torch.cat(out)

@@ -13,23 +13,27 @@ Label policy (``affectlab.fer.data.labels.cross_dataset_map``, calm ``drop`` or 
   the scores, and their number is reported.
 
 Scores are computed in the target's label space (UAR over the classes present); mean ± std over fold probes.
+The test clips come from a feature store (cached) or, for a run trained online, from a manifest (encoded with
+the run's encoder settings); ``eval`` full-video (or both) also scores every clip position of the whole videos.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import pyarrow as pa
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore, is_store
+from affectlab.fer.config import ExtractConfig
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.probes.evaluate import probe_inputs, run_labels
 from affectlab.fer.probes.metrics import FoldScores, score, summarize
-from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table, write_table_files
-from affectlab.fer.probes.train import deterministic, predict_proba
+from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table
+from affectlab.fer.probes.train import array_batches, deterministic, score_batches
 from affectlab.io import (
     atomic_folder,
     check_folder_target,
@@ -37,7 +41,12 @@ from affectlab.io import (
     check_writable,
     read_json,
     write_json,
+    write_text,
 )
+from affectlab.report.html import markdown_table
+
+if TYPE_CHECKING:
+    from affectlab.fer.encoders import Encoder
 
 
 def map_probabilities(probs: np.ndarray, mapping: dict[int, int | None], n_target: int) -> np.ndarray:
@@ -82,6 +91,30 @@ def _check_output(out: Path, run: Path, features: Path, overwrite: bool) -> None
     check_folder_target(out, overwrite)
 
 
+def run_clips(run: Path, manifest: pa.Table, extract: ExtractConfig | None = None, encoder: Encoder | None = None):
+    """Clips of ``manifest`` encoded as the run's features were: the run's encoder, sampling and pooling;
+    ``extract`` may give the checkpoint (and device, batch size, workers) when the run does not record them."""
+    from affectlab.fer.encoders import load_encoder
+    from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
+    from affectlab.fer.probes.online import OnlineClips
+
+    config = read_json(run / "config.json")
+    info = FeatureInfo.model_validate(config["feature_info"])
+    base = extract.model_dump() if extract is not None else (config.get("extract") or {})
+    if extract is not None and extract.checkpoint is None and config.get("extract"):
+        base["checkpoint"] = config["extract"].get("checkpoint")
+    cfg = ExtractConfig.model_validate(
+        {**base, "encoder": info.encoder, "sampling": info.sampling.model_dump(), "pooling": info.pooling}
+    )
+    if cfg.checkpoint is None and encoder is None and info.encoder != "frame-baseline":
+        raise AffectlabError(f"{run}: the encoder's checkpoint is needed; give --checkpoint")
+    model = encoder or load_encoder(cfg.encoder, cfg.checkpoint, cfg.sampling)
+    if model.checkpoint_sha256 != info.checkpoint_sha256:
+        raise AffectlabError(f"{cfg.checkpoint}: not the checkpoint {run} was trained on; give the same --checkpoint")
+    runner = SegmentRunner(model, resolve_device(cfg.device), cfg.batch_size, cfg.compile)
+    return OnlineClips(manifest, cfg, runner)
+
+
 def cross_evaluate(
     run: str | Path,
     test_features: str | Path,
@@ -89,30 +122,53 @@ def cross_evaluate(
     out: str | Path | None = None,
     *,
     overwrite: bool = False,
+    eval: Literal["protocol", "full-video", "both"] = "protocol",
+    extract: ExtractConfig | None = None,
+    encoder: Encoder | None = None,
 ) -> dict[str, Any]:
-    """Score every fold probe of ``run`` on every clip of ``test_features``; write tables + PNG to ``out``
-    (default ``RUN/cross-DATASET-calm-POLICY``), as a whole."""
+    """Score every fold probe of ``run`` on every clip of ``test_features`` (a feature store, or a manifest
+    for a run trained online); write tables + PNG to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``), as a
+    whole. ``eval`` full-video or both also runs the encoder over the whole videos (``extract`` gives the
+    checkpoint when the run does not record it)."""
+    from affectlab.fer.data.manifest import read_manifest
+
     run = Path(run)
-    store = FeatureStore(test_features)
-    _check_same_features(run, store)
+    cached = is_store(test_features)
+    store = FeatureStore(test_features) if cached else None
+    if store is not None:
+        _check_same_features(run, store)
+    manifest = store.manifest if store is not None else read_manifest(test_features)
     probes = load_run_probes(run)
     src_dataset, src_labels = probes[0][2].dataset, probes[0][2].labels
-    dst_dataset, dst_labels = run_labels(store.manifest, str(store.root))
+    dst_dataset, dst_labels = run_labels(manifest, str(test_features))
     out = Path(out) if out is not None else run / f"cross-{dst_dataset}-calm-{calm}"
     _check_output(out, run, Path(test_features), overwrite)
     mapping = cross_dataset_map(src_labels, dst_labels, calm)
     can_predict = reachable(mapping, len(dst_labels))
-    y = np.asarray(store.manifest.column("label_index").to_pylist(), dtype=np.int64)
+    y = np.asarray(manifest.column("label_index").to_pylist(), dtype=np.int64)
     keep = can_predict[y]
     if not keep.any():
         raise AffectlabError(f"{test_features}: no clip has a class the {src_dataset} probes can predict")
-    x = probe_inputs(store, "test", probes[0][2].kind, np.nonzero(keep)[0])
-    scores = []
+    rows = np.nonzero(keep)[0]
+    models = [probe for _, probe, _ in probes]
+    clips = None if cached and eval == "protocol" else run_clips(run, manifest, extract, encoder)
+    probs: dict[str, list[np.ndarray]] = {}
     with deterministic():
-        for fold, probe, _ in probes:
-            mapped = map_probabilities(predict_proba(probe, x, device="auto"), mapping, len(dst_labels))
+        if eval in ("protocol", "both"):
+            batches = array_batches(probe_inputs(store, "test", probes[0][2].kind, rows)) if cached else None
+            probs["protocol"] = score_batches(models, batches or clips.test_batches(rows), "auto")
+        if eval in ("full-video", "both"):
+            summed = clips.full_video_probs(rows, models)
+            probs["full_video"] = [summed[:, i] for i in range(len(models))]
+    results = {}
+    for kind, per_probe in probs.items():
+        scores = []
+        for (fold, _, _), p in zip(probes, per_probe, strict=True):
+            mapped = map_probabilities(p, mapping, len(dst_labels))
             mapped[:, ~can_predict] = -np.inf
             scores.append(score(f"fold {fold} probe", y[keep], mapped.argmax(1), len(dst_labels)))
+        results[kind] = scores
+    primary = "protocol" if "protocol" in results else "full_video"
     payload = {
         "train_run": str(run.resolve()),
         "source": {"dataset": src_dataset, "labels": src_labels},
@@ -122,24 +178,44 @@ def cross_evaluate(
             "features": str(Path(test_features).resolve()),
         },
         "calm": calm,
+        "eval": eval,
         "label_map": {src_labels[s]: (None if d is None else dst_labels[d]) for s, d in mapping.items()},
         "clips_scored": int(keep.sum()),
         "clips_left_out": int((~keep).sum()),
-        "folds": [s.model_dump() for s in scores],
-        "summary": summarize(scores),
+        "folds": [s.model_dump() for s in results[primary]],
+        "summary": summarize(results[primary]),
+        **(
+            {
+                "full_video": {
+                    "folds": [s.model_dump() for s in results["full_video"]],
+                    "summary": summarize(results["full_video"]),
+                }
+            }  # fmt: skip
+            if primary == "protocol" and "full_video" in results
+            else {}
+        ),
     }
     title = f"{src_dataset} probes -> {dst_dataset} (calm {calm}; {payload['clips_left_out']} clips left out)"
     with atomic_folder(out, overwrite=overwrite) as tmp:
-        write_table_files(tmp, "cross_metrics", payload, metrics_table(scores, n_total=int(keep.sum())), title)
-        confusion_png(
-            mean_confusion(scores),
-            dst_labels,
-            tmp / "confusion_cross.png",
-            f"{src_dataset} -> {dst_dataset}, mean over {len(scores)} fold probes (clips per probe)",
+        tables = [f"## {kind.replace('_', ' ')}\n\n{markdown_table(metrics_table(s, n_total=int(keep.sum())))}"
+                  for kind, s in results.items()]  # fmt: skip
+        write_json(
+            tmp / "cross_metrics.json", {**payload, "table": metrics_table(results[primary], n_total=int(keep.sum()))}
         )
+        write_text(tmp / "cross_metrics.md", f"# {title}\n\n" + "\n".join(tables))
+        for kind, scores in results.items():
+            suffix = "" if kind == primary else "_full_video"
+            confusion_png(mean_confusion(scores), dst_labels, tmp / f"confusion_cross{suffix}.png",
+                          f"{src_dataset} -> {dst_dataset}, mean over {len(scores)} fold probes (clips per probe, "
+                          f"{kind})")  # fmt: skip
         write_json(
             tmp / "config.json",
-            {"run": str(run.resolve()), "test_features": str(Path(test_features).resolve()), "calm": calm},
+            {
+                "run": str(run.resolve()),
+                "test_features": str(Path(test_features).resolve()),
+                "calm": calm,
+                "eval": eval,
+            },  # fmt: skip
         )
     payload["out"] = str(out)
     return payload
@@ -158,6 +234,11 @@ class CrossResult:
     @property
     def summary(self) -> dict[str, dict[str, float]]:
         return self._metrics["summary"]
+
+    @property
+    def full_video_summary(self) -> dict[str, dict[str, float]] | None:
+        """The full-video evaluation's mean ± std over fold probes (None when it was not run)."""
+        return self._metrics.get("full_video", {}).get("summary")
 
     @property
     def clips_scored(self) -> int:

@@ -1,19 +1,25 @@
-"""Subject-independent cross-validation of probes from a feature store.
+"""Subject-independent cross-validation of probes, from a feature store or with the encoder in the loop.
 
 Per fold: train every (lr, wd) head on the other folds' clips; when the sweep has more than one head, a
 validation split of whole *training* actors is carved out first and the head with the best validation UAR
 is kept (the test fold never picks a head); the kept head is scored on the test fold with the softmax
-averaged over the cached test views.
+averaged over the test views (``protocol``) and/or summed over every clip position of the whole video
+(``full-video``, the reference's final evaluation). Finished folds and the running fold's last epoch are kept
+in a state folder, so a stopped cross-validation resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import torch
 from pydantic import BaseModel, ConfigDict
 from torch import nn
 
@@ -22,8 +28,19 @@ from affectlab.fer.cache.store import FeatureStore, Split
 from affectlab.fer.config import TrainConfig
 from affectlab.fer.data.labels import LABELS
 from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
-from affectlab.fer.probes.models import uses_tokens
-from affectlab.fer.probes.train import deterministic, fit_heads, predict_proba
+from affectlab.fer.probes.models import build_probe, uses_tokens
+from affectlab.fer.probes.train import (
+    ArrayBatches,
+    array_batches,
+    check_heads,
+    check_trainable,
+    deterministic,
+    fit_heads_from,
+    score_batches,
+)
+
+if TYPE_CHECKING:
+    from affectlab.fer.probes.online import OnlineClips
 
 
 class FoldResult(BaseModel):
@@ -41,6 +58,8 @@ class FoldResult(BaseModel):
     probs: list[list[float]]
     probe: nn.Module
     absent_from_training: list[str] = []  # classes of the test fold no training clip has
+    full_video: FoldScores | None = None
+    full_video_probs: list[list[float]] = []
 
 
 class UnseenClassWarning(UserWarning):
@@ -124,46 +143,123 @@ def probe_inputs(store: FeatureStore, split: Split, kind: str, rows: np.ndarray 
     return store.pooled(split, rows)[:, :, None, :]
 
 
+class StoreInputs:
+    """Probe inputs from a feature store: every clip's train and test tokens loaded once."""
+
+    def __init__(self, store: FeatureStore, kind: str) -> None:
+        self.store, self.manifest, self.where = store, store.manifest, str(store.root)
+        self.train_x = probe_inputs(store, "train", kind)
+        self.test_x = probe_inputs(store, "test", kind)
+        self.embed_dim = store.info.embed_dim
+
+    def train_source(self, rows: np.ndarray, y: np.ndarray, cfg: TrainConfig, what: str):
+        """(batch source, standardisation features) for training on ``rows``."""
+        check_trainable(self.train_x[rows], y, cfg, what)
+        source = ArrayBatches(self.train_x[rows])
+        return source, source.x
+
+    def test_batches(self, rows: np.ndarray) -> Iterator[torch.Tensor]:
+        return array_batches(self.test_x[rows])
+
+
+class OnlineInputs:
+    """Probe inputs encoded inside the loop (:class:`~affectlab.fer.probes.online.OnlineClips`)."""
+
+    def __init__(self, clips: OnlineClips, where: str) -> None:
+        self.clips, self.manifest, self.where, self.embed_dim = clips, clips.manifest, where, clips.embed_dim
+
+    def train_source(self, rows: np.ndarray, y: np.ndarray, cfg: TrainConfig, what: str):
+        check_heads(self.embed_dim, cfg, what)
+        return self.clips.train_source(rows), None
+
+    def test_batches(self, rows: np.ndarray) -> Iterator[torch.Tensor]:
+        return self.clips.test_batches(rows)
+
+
+Inputs = StoreInputs | OnlineInputs
+
+
 def _choose_head(
-    heads: list[nn.Module], x_val: np.ndarray, y_val: np.ndarray, n_classes: int, device: str
+    heads: list[nn.Module], inputs: Inputs, val: np.ndarray, y_val: np.ndarray, n_classes: int, device: str
 ) -> tuple[int, list[float]]:
     if len(heads) == 1 or len(y_val) == 0:
         return 0, []
-    probs = [predict_proba(h, x_val, device=device) for h in heads]
+    probs = score_batches(heads, inputs.test_batches(val), device)
     scores = [uar(confusion_matrix(y_val, p.argmax(1), n_classes)) for p in probs]
     return int(np.argmax(scores)), scores
 
 
+def _save_fold(path: Path, result: FoldResult, fingerprint: str) -> None:
+    from affectlab.fer.probes.train import _save_state
+
+    data = result.model_dump(exclude={"probe"}, mode="json")
+    _save_state(path, {"fingerprint": fingerprint, "result": json.dumps(data), "probe": result.probe.state_dict()})
+
+
+def _load_fold(path: Path, fingerprint: str, cfg: TrainConfig, embed_dim: int, n_classes: int) -> FoldResult | None:
+    if not path.is_file():
+        return None
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    if saved.get("fingerprint") != fingerprint:
+        return None
+    probe = build_probe(cfg.probe, embed_dim, n_classes, cfg.num_heads, cfg.mlp_hidden)
+    probe.load_state_dict(saved["probe"])
+    return FoldResult(**json.loads(saved["result"]), probe=probe.eval())
+
+
 def cross_validate(
-    store: FeatureStore, cfg: TrainConfig, progress: Callable[[int], None] | None = None
+    store: FeatureStore | Inputs,
+    cfg: TrainConfig,
+    progress: Callable[[int], None] | None = None,
+    *,
+    full_video: OnlineClips | None = None,
+    state_dir: Path | None = None,
+    fingerprint: str = "",
 ) -> tuple[list[FoldResult], tuple[str, ...], str]:
-    """Train and score one probe per fold; returns fold results, label names and dataset name."""
-    manifest = store.manifest
-    dataset, labels = run_labels(manifest, str(store.root))
+    """Train and score one probe per fold; returns fold results, label names and dataset name.
+
+    ``store`` is a feature store (cached) or :class:`OnlineInputs`. ``cfg.eval`` picks the protocol score
+    (test views), the full-video score (needs ``full_video``: clips read and encoded over the whole video) or
+    both. With ``state_dir``, finished folds (``fold{k}.done.pt``) and the running fold's last epoch
+    (``fold{k}.latest.pt``) are kept there and resumed when their ``fingerprint`` matches."""
+    inputs = StoreInputs(store, cfg.probe) if isinstance(store, FeatureStore) else store
+    manifest = inputs.manifest
+    dataset, labels = run_labels(manifest, inputs.where)
     y = np.asarray(manifest.column("label_index").to_pylist(), dtype=np.int64)
     actors = np.asarray([str(a) for a in manifest.column("actor").to_pylist()])
-    folds = fold_ids(manifest, cfg.folds, str(store.root))
-    train_x = probe_inputs(store, "train", cfg.probe)
-    test_x = probe_inputs(store, "test", cfg.probe)
+    folds = fold_ids(manifest, cfg.folds, inputs.where)
+    protocol, whole = cfg.eval in ("protocol", "both"), cfg.eval in ("full-video", "both")
+    if whole and full_video is None:
+        raise AffectlabError(f"{inputs.where}: --eval {cfg.eval} needs the encoder (give --checkpoint)")
     sweep = cfg.sweep()
     results = []
     with deterministic():
         for k in np.unique(folds):
+            done = None if state_dir is None else state_dir / f"fold{int(k)}.done.pt"
+            saved = _load_fold(done, fingerprint, cfg, inputs.embed_dim, len(labels)) if done else None
+            if saved is not None:
+                results.append(saved)
+                if progress is not None:
+                    progress(cfg.epochs)
+                continue
             seed = cfg.seed * 1000 + int(k)
             test = np.nonzero(folds == k)[0] if cfg.folds != "all" else np.zeros(0, dtype=np.int64)
             train = np.nonzero(folds != k)[0] if cfg.folds != "all" else np.arange(len(folds))
             if len(np.unique(actors[train])) == 0:
-                raise AffectlabError(f"{store.root}: fold {int(k)} leaves no clip to train on; use --folds all")
+                raise AffectlabError(f"{inputs.where}: fold {int(k)} leaves no clip to train on; use --folds all")
             val_mask = (
                 carve_validation(actors[train], cfg.val_fraction, seed)
                 if len(sweep) > 1
                 else np.zeros(len(train), bool)
             )
             fit, val = train[~val_mask], train[val_mask]
-            what = f"{store.root}: fold {int(k)}"
-            heads = fit_heads(train_x[fit], y[fit], len(labels), cfg, seed, progress, what=what)
-            best, val_scores = _choose_head(heads, test_x[val], y[val], len(labels), cfg.device)
-            probs = predict_proba(heads[best], test_x[test], device=cfg.device)
+            what = f"{inputs.where}: fold {int(k)}"
+            source, standardize = inputs.train_source(fit, y[fit], cfg, what)
+            state = None if state_dir is None else state_dir / f"fold{int(k)}.latest.pt"
+            heads = fit_heads_from(source, y[fit], len(labels), cfg, seed, progress, what,
+                                   standardize=standardize, state_path=state, fingerprint=fingerprint)  # fmt: skip
+            best, val_scores = _choose_head(heads, inputs, val, y[val], len(labels), cfg.device)
+            probs = score_batches([heads[best]], inputs.test_batches(test), cfg.device)[0] if protocol else None
             lr, wd = sweep[best]
             absent = [labels[c] for c in sorted(set(y[test].tolist()) - set(y[fit].tolist()))]
             if absent:
@@ -173,18 +269,26 @@ def cross_validate(
                     UnseenClassWarning,
                     stacklevel=2,
                 )
-            results.append(
-                FoldResult(
-                    fold=int(k),
-                    test_actors=sorted(set(actors[test])),
-                    val_actors=sorted(set(actors[val])),
-                    head={"lr": lr, "weight_decay": wd},
-                    val_uar=val_scores,
-                    scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels)) if len(test) else None,
-                    rows=test.tolist(),
-                    probs=probs.tolist(),
-                    probe=heads[best],
-                    absent_from_training=absent,
-                )
+            result = FoldResult(
+                fold=int(k),
+                test_actors=sorted(set(actors[test])),
+                val_actors=sorted(set(actors[val])),
+                head={"lr": lr, "weight_decay": wd},
+                val_uar=val_scores,
+                scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels))
+                if protocol and len(test)
+                else None,
+                rows=test.tolist(),
+                probs=probs.tolist() if protocol else [],
+                probe=heads[best],
+                absent_from_training=absent,
             )
+            if whole and len(test):
+                summed = full_video.full_video_probs(test, [heads[best]])[:, 0]
+                result.full_video = score(f"fold {int(k)}", y[test], summed.argmax(1), len(labels))
+                result.full_video_probs = (summed / summed.sum(1, keepdims=True)).tolist()
+            if done is not None:
+                _save_fold(done, result, fingerprint)
+                state.unlink(missing_ok=True)
+            results.append(result)
     return results, labels, dataset

@@ -2,24 +2,34 @@
 
 Layout of ``RUN/``::
 
-    config.json          resolved TrainConfig, feature store path and its info
+    config.json          mode (cached | online), preset, resolved TrainConfig (and ExtractConfig when the encoder
+                         ran), feature store or manifest path, feature info
     environment.json     seeds, deterministic flag, Python and package versions
-    metrics.json         per-fold UAR/WAR/macro-F1 + confusion matrices, chosen heads, mean ± std
-    metrics.md           the same as a Markdown table
+    metrics.json         per-fold UAR/WAR/macro-F1 + confusion matrices, chosen heads, mean ± std; with
+                         --eval both also "full_video" (per fold and summary) beside "protocol"
+    metrics.md           the same as Markdown tables (one per evaluation)
     predictions.csv      per clip: fold, actor, true and predicted label, class probabilities
+    predictions_full_video.csv   the same for the full-video evaluation (with --eval both)
     confusion_all.png    confusion matrix summed over folds (row-normalised, counts printed)
+    confusion_all_full_video.png
+    timing.json          online runs: per epoch wall time, data wait, encoder busy time and passes
     confusion_fold{k}.png
     probes/fold{k}.pt    the kept head of every fold (V-JEPA ``classifier`` layout + ``probe`` metadata)
 
-The folder is assembled under a temporary name and renamed into place, so a crash leaves no half run.
+The folder is assembled under a temporary name and renamed into place, so a crash leaves no half run;
+until then finished folds and the running fold's ``latest.pt`` (probe, optimiser, step, generator states)
+are kept in ``.RUN.resume`` beside it, and the same command continues a stopped run with the same numbers.
 :func:`train_run` is ``affectlab fer train`` as a function: cross-validate a probe, write its run folder.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.metadata
+import json
 import platform
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,18 +40,22 @@ import pyarrow as pa
 from torch import nn
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.cache.store import FeatureStore
-from affectlab.fer.config import TrainConfig
-from affectlab.fer.encoders.runner import resolve_device
+from affectlab.fer.cache.extract import feature_info
+from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.encoders import Encoder, load_encoder
+from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, save_probe
-from affectlab.fer.probes.evaluate import FoldResult, cross_validate
+from affectlab.fer.probes.evaluate import FoldResult, OnlineInputs, StoreInputs, cross_validate
 from affectlab.fer.probes.metrics import FoldScores, summarize
 from affectlab.io import (
+    LOCK_FILE,
     atomic_folder,
     atomic_path,
     check_folder_target,
     check_not_input,
     check_writable,
+    exclusive_lock,
     read_json,
     write_json,
     write_text,
@@ -130,7 +144,13 @@ def metrics_table(
     return rows
 
 
-def write_predictions(path: Path, manifest: pa.Table, folds: Sequence[FoldResult], labels: Sequence[str]) -> None:
+def write_predictions(
+    path: Path,
+    manifest: pa.Table,
+    folds: Sequence[FoldResult],
+    labels: Sequence[str],
+    probs_of: Callable[[FoldResult], list[list[float]]] = lambda f: f.probs,
+) -> None:
     """One CSV row per test clip with its fold, truth, prediction and class probabilities."""
     paths = manifest.column("path").to_pylist() if "path" in manifest.column_names else [""] * manifest.num_rows
     actors = manifest.column("actor").to_pylist()
@@ -139,7 +159,7 @@ def write_predictions(path: Path, manifest: pa.Table, folds: Sequence[FoldResult
         writer = csv.writer(fh)
         writer.writerow(["path", "actor", "fold", "true", "predicted", *[f"p_{n}" for n in labels]])
         for fold in folds:
-            for row, probs in zip(fold.rows, fold.probs, strict=True):
+            for row, probs in zip(fold.rows, probs_of(fold), strict=True):
                 pred = int(np.argmax(probs))
                 writer.writerow(
                     [
@@ -169,103 +189,180 @@ def load_run_probes(run: str | Path) -> list[tuple[int, nn.Module, ProbeMeta]]:
     return [(int(p.stem.removeprefix("fold")), *load_probe(p)) for p in files]
 
 
-def write_table_files(folder: Path, stem: str, payload: dict[str, Any], rows: list[dict], title: str) -> None:
-    """``{stem}.json`` (payload + table rows) and ``{stem}.md`` (title + table)."""
-    write_json(folder / f"{stem}.json", {**payload, "table": rows})
-    write_text(folder / f"{stem}.md", f"# {title}\n\n{markdown_table(rows)}")
+def state_folder(out: Path) -> Path:
+    """Where a run keeps its finished folds and last epoch until it is complete: ``.NAME.resume`` beside it."""
+    return out.parent / f".{out.name}.resume"
+
+
+def _fingerprint(cfg: TrainConfig, info: FeatureInfo, manifest: pa.Table, mode: str) -> str:
+    """What must match for a stopped run to be continued: the settings, the features and the clips."""
+    columns = [c for c in ("path", "content_hash", "label_index", "fold", "actor") if c in manifest.column_names]
+    text = json.dumps([cfg.model_dump(mode="json"), info.cache_key, mode, manifest.select(columns).to_pylist()],
+                      sort_keys=True, default=str)  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _open_state(folder: Path, fingerprint: str, overwrite: bool) -> None:
+    """Keep the state of a stopped run with the same fingerprint; refuse (or, with overwrite, clear) another."""
+    marker = folder / "fingerprint.txt"
+    if marker.is_file() and marker.read_text().strip() != fingerprint:
+        if not overwrite:
+            raise AffectlabError(
+                f"{folder}: holds a stopped run with other settings; pass --overwrite to discard it, or run the "
+                "same command again to continue it"
+            )
+        for item in folder.iterdir():
+            if item.name != LOCK_FILE:
+                item.unlink()
+    write_text(marker, fingerprint)
 
 
 def train_run(
-    features: str | Path,
+    features: str | Path | None,
     cfg: TrainConfig,
     out: str | Path,
     *,
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
+    manifest: pa.Table | None = None,
+    extract: ExtractConfig | None = None,
+    encoder: Encoder | None = None,
+    preset: str | None = None,
+    sources: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Train one probe per fold, score it, write the run folder ``out`` (layout: the module docstring)."""
+    """Train one probe per fold, score it, write the run folder ``out`` (layout: the module docstring).
+
+    Cached (``features``: a store) or online (``manifest`` + ``extract``: the encoder inside the training loop).
+    Full-video evaluation (``cfg.eval``) needs the encoder: ``extract`` (its checkpoint) or ``encoder``.
+    ``sources`` names input files recorded in config.json (e.g. the manifest). A stopped run keeps its state
+    in :func:`state_folder` and the same call continues it."""
+    from affectlab.fer.probes.online import OnlineClips
+
     out = Path(out)
-    check_not_input(out, [features], "run folder")
+    online = features is None
+    check_not_input(out, [p for p in (features, *(sources or {}).values()) if p], "run folder")
     check_writable(out, folder=True)
     check_folder_target(out, overwrite)
-    store = FeatureStore(features)
-    with atomic_folder(out, overwrite=overwrite) as tmp:
-        folds, labels, dataset = cross_validate(store, cfg, progress)
-        scored = [f for f in folds if f.scores is not None]
-        payload = {
-            "dataset": dataset,
-            "labels": list(labels),
-            "probe": cfg.probe,
-            "folds": [
-                {
-                    **(f.scores.model_dump() if f.scores else {}),
-                    "fold": f.fold,
-                    "test_actors": f.test_actors,
-                    "val_actors": f.val_actors,
-                    "head": f.head,
-                    "val_uar_per_head": f.val_uar,
-                    "classes_absent_from_training": f.absent_from_training,
-                }
-                for f in folds
-            ],
-            "summary": summarize([f.scores for f in scored]) if scored else None,
-            "warnings": [
-                f"fold {f.fold}: test clips of {', '.join(f.absent_from_training)} but no training clip of "
-                "that class (the probe cannot predict it; recall 0 there)"
-                for f in folds
-                if f.absent_from_training
-            ],
-        }
-        if scored:
-            _write_scores(tmp, payload, scored, labels, f"{dataset}, {cfg.probe} probe")
-            write_predictions(tmp / "predictions.csv", store.manifest, scored, labels)
-        else:
-            write_json(
-                tmp / "metrics.json",
-                {**payload, "note": "--folds all: one probe on every clip, no test fold"},
+    store = None if online else FeatureStore(features)
+    clips = None
+    info = None if store is None else store.info
+    if online or cfg.eval != "protocol":
+        if extract is None:
+            raise AffectlabError(f"{out}: training online or --eval {cfg.eval} needs the encoder (--checkpoint)")
+        if store is not None:
+            extract = extract.model_copy(update={"encoder": store.info.encoder, "sampling": store.info.sampling,
+                                                 "pooling": store.info.pooling})  # fmt: skip
+        enc = encoder or load_encoder(extract.encoder, extract.checkpoint, extract.sampling)
+        if store is not None and enc.checkpoint_sha256 != store.info.checkpoint_sha256:
+            raise AffectlabError(
+                f"{extract.checkpoint}: not the checkpoint {features} was extracted with (sha256 "
+                f"{store.info.checkpoint_sha256[:12]}...); give the same --checkpoint"
             )
-        meta = ProbeMeta(
-            kind=cfg.probe,
-            embed_dim=store.info.embed_dim,
-            num_classes=len(labels),
-            num_heads=cfg.num_heads,
-            mlp_hidden=cfg.mlp_hidden,
-            dataset=dataset,
-            labels=list(labels),
+        runner = SegmentRunner(enc, resolve_device(extract.device), extract.batch_size, extract.compile)
+        clips = OnlineClips(manifest if online else store.manifest, extract, runner, seed=cfg.seed)
+        info = info or feature_info(enc, extract)
+    where = str((sources or {}).get("manifest", out))
+    inputs = OnlineInputs(clips, where) if online else StoreInputs(store, cfg.probe)
+    folder = state_folder(out)
+    fingerprint = _fingerprint(cfg, info, inputs.manifest, "online" if online else "cached")
+    with exclusive_lock(folder, "training state"):
+        _open_state(folder, fingerprint, overwrite)
+        folds, labels, dataset = cross_validate(
+            inputs, cfg, progress, full_video=clips, state_dir=folder if cfg.resume else None, fingerprint=fingerprint
         )
-        save_fold_probes(tmp, folds, meta)
-        write_json(
-            tmp / "config.json",
-            {
-                "train": cfg.model_dump(),
-                "features": str(Path(features).resolve()),
-                "feature_info": store.info.model_dump(),
-            },
-        )
-        write_json(
-            tmp / "environment.json",
-            environment([cfg.seed * 1000 + f.fold for f in folds], str(resolve_device(cfg.device))),
-        )
+        with atomic_folder(out, overwrite=overwrite) as tmp:
+            payload = _write_run(tmp, cfg, folds, labels, dataset, inputs.manifest)
+            meta = ProbeMeta(kind=cfg.probe, embed_dim=info.embed_dim, num_classes=len(labels),
+                             num_heads=cfg.num_heads, mlp_hidden=cfg.mlp_hidden, dataset=dataset,
+                             labels=list(labels))  # fmt: skip
+            save_fold_probes(tmp, folds, meta)
+            write_json(
+                tmp / "config.json",
+                {
+                    "mode": "online" if online else "cached",
+                    "preset": preset,
+                    "train": cfg.model_dump(),
+                    "features": None if online else str(Path(features).resolve()),
+                    **{k: str(Path(v).resolve()) for k, v in (sources or {}).items()},
+                    "extract": None if extract is None else extract.model_dump(),
+                    "feature_info": info.model_dump(),
+                },
+            )
+            write_json(
+                tmp / "environment.json",
+                environment([cfg.seed * 1000 + f.fold for f in folds], str(resolve_device(cfg.device))),
+            )
+            if clips is not None and clips.timing:
+                write_json(tmp / "timing.json", [{**vars(t), "encoder_share": t.encoder_share} for t in clips.timing])
+        shutil.rmtree(folder, ignore_errors=True)
     return payload
 
 
-def _write_scores(
-    folder: Path, payload: dict[str, Any], folds: list[FoldResult], labels: tuple[str, ...], what: str
-) -> None:
-    """metrics.json/.md (per fold + mean ± std) and the confusion PNGs (all folds summed, and per fold)."""
-    scores = [f.scores for f in folds]
-    extra = [{"test actors": " ".join(f.test_actors), "lr": f.head["lr"], "wd": f.head["weight_decay"]} for f in folds]
-    pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
-    payload["confusion_all"] = pooled.tolist()
-    write_table_files(folder, "metrics", payload, metrics_table(scores, extra), f"{what}: {len(folds)} folds")
-    confusion_png(pooled, labels, folder / "confusion_all.png", f"{what}, all folds")
-    for f in folds:
-        confusion_png(
-            np.asarray(f.scores.confusion),
-            labels,
-            folder / f"confusion_fold{f.fold}.png",
-            f"{what}, fold {f.fold}",
-        )
+EVAL_TITLES = {
+    "protocol": "protocol: all segments x test views, softmax averaged over views",
+    "full_video": "full video: every clip position, softmax summed",
+}
+
+
+def _write_run(
+    tmp: Path, cfg: TrainConfig, folds: list[FoldResult], labels: tuple[str, ...], dataset: str, manifest: pa.Table
+) -> dict[str, Any]:
+    """metrics.json/.md, predictions and confusion PNGs of the evaluations that were run."""
+    scores_of = {"protocol": lambda f: f.scores, "full_video": lambda f: f.full_video}
+    kinds = {kind: [f for f in folds if get(f) is not None] for kind, get in scores_of.items()}
+    primary = "protocol" if kinds["protocol"] else "full_video"
+    payload: dict[str, Any] = {
+        "dataset": dataset,
+        "labels": list(labels),
+        "probe": cfg.probe,
+        "eval": cfg.eval,
+        "folds": [
+            {
+                **(scores_of[primary](f).model_dump() if scores_of[primary](f) else {}),
+                "fold": f.fold,
+                "test_actors": f.test_actors,
+                "val_actors": f.val_actors,
+                "head": f.head,
+                "val_uar_per_head": f.val_uar,
+                "classes_absent_from_training": f.absent_from_training,
+                **({"full_video": f.full_video.model_dump()} if primary == "protocol" and f.full_video else {}),
+            }
+            for f in folds
+        ],
+        "summary": summarize([scores_of[primary](f) for f in kinds[primary]]) if kinds[primary] else None,
+        "warnings": [
+            f"fold {f.fold}: test clips of {', '.join(f.absent_from_training)} but no training clip of "
+            "that class (the probe cannot predict it; recall 0 there)"
+            for f in folds
+            if f.absent_from_training
+        ],
+    }
+    what = f"{dataset}, {cfg.probe} probe"
+    if not kinds[primary]:
+        write_json(tmp / "metrics.json", {**payload, "note": "--folds all: one probe on every clip, no test fold"})
+        return payload
+    sections = []
+    for kind, scored in kinds.items():
+        if not scored:
+            continue
+        scores = [scores_of[kind](f) for f in scored]
+        pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
+        payload[kind] = {"summary": summarize(scores), "confusion_all": pooled.tolist()}
+        extra = [{"test actors": " ".join(f.test_actors), "lr": f.head["lr"], "wd": f.head["weight_decay"]}
+                 for f in scored]  # fmt: skip
+        sections.append(f"## {EVAL_TITLES[kind]}\n\n{markdown_table(metrics_table(scores, extra))}")
+        suffix = "" if kind == primary else "_full_video"
+        confusion_png(pooled, labels, tmp / f"confusion_all{suffix}.png", f"{what}, all folds ({kind})")
+        if kind == primary:
+            payload["confusion_all"] = pooled.tolist()
+            for f in scored:
+                confusion_png(np.asarray(scores_of[kind](f).confusion), labels, tmp / f"confusion_fold{f.fold}.png",
+                              f"{what}, fold {f.fold}")  # fmt: skip
+        probs_of = (lambda f: f.probs) if kind == "protocol" else (lambda f: f.full_video_probs)
+        write_predictions(tmp / f"predictions{suffix}.csv", manifest, scored, labels, probs_of)
+    write_json(tmp / "metrics.json", payload)
+    write_text(tmp / "metrics.md", f"# {what}: {len(kinds[primary])} folds\n\n" + "\n".join(sections))
+    return payload
 
 
 @dataclass
@@ -298,8 +395,14 @@ class Run:
 
     @property
     def summary(self) -> dict[str, dict[str, float]] | None:
-        """``{"uar": {"mean", "std"}, "war": ..., "macro_f1": ...}`` over folds (None with ``--folds all``)."""
+        """``{"uar": {"mean", "std"}, "war": ..., "macro_f1": ...}`` over folds (None with ``--folds all``): the
+        protocol evaluation's, or the full-video one's when only that was run."""
         return self._metrics["summary"]
+
+    @property
+    def full_video_summary(self) -> dict[str, dict[str, float]] | None:
+        """The full-video evaluation's mean ± std (None when it was not run)."""
+        return self._metrics.get("full_video", {}).get("summary")
 
     @property
     def metrics(self):

@@ -1,0 +1,118 @@
+"""Online (encoder inside the training loop, fresh augmentation every epoch) against cached training (encode once,
+train from the store): encoder passes and wall time per epoch, in one run, on the real clips of ../shared/data,
+with the same training code; and in online mode the share of each epoch the encoder was busy, the time spent
+waiting for decoded clips, so one sees whether decoding is the bottleneck.
+
+The encoder is a V-JEPA ViT with random weights (timing does not depend on them): tiny on the CPU by default;
+``--arch vit_huge --resolution 384`` is the paper's ViT-H/16-384 (for a GPU machine):
+
+    .venv/bin/python benchmarks/online_vs_cached.py                       # tiny V-JEPA, CPU, all 13 clips
+    .venv/bin/python benchmarks/online_vs_cached.py --device cuda --arch vit_huge --resolution 384 \\
+        --segments 8 --frames 16 --epochs 2 --workers 16                  # ViT-H/384 on a GPU
+
+``--quick`` (run by the test suite): the 6 CREMA-D clips, 1 epoch, 2 segments of 4 frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import numpy as np
+import torch
+
+import affectlab as al
+from affectlab.fer.cache.extract import extract_features
+from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
+from affectlab.fer.encoders.vjepa import ARCHS, VisionTransformer, ViTConfig
+from affectlab.fer.probes.evaluate import probe_inputs
+from affectlab.fer.probes.online import OnlineClips
+from affectlab.fer.probes.train import ArrayBatches, fit_heads_from
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "face_video"
+TINY = ViTConfig(embed_dim=64, depth=4, num_heads=4, img_size=64, num_frames=16)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", default="tiny", help="tiny, or a V-JEPA architecture: " + ", ".join(ARCHS))
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--segments", type=int, default=8)
+    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=4, help="clips per training step (the reference's 4)")
+    parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="decoding processes")
+    parser.add_argument("--augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quick", action="store_true", help="6 clips, 1 epoch, 2 x 4 frames (the test suite's)")
+    args = parser.parse_args()
+    datasets = ["crema_d"] if args.quick else ["crema_d", "ravdess"]
+    if args.quick:
+        args.epochs, args.segments, args.frames = 1, 2, 4
+    cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
+    torch.manual_seed(0)
+    encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
+    device = resolve_device(args.device)
+    sampling = {"frames_per_clip": args.frames, "frame_step": 4, "num_segments": args.segments, "num_views": 3,
+                "train_views": 1, "resolution": args.resolution, "train_augment": args.augment,
+                "train_flip": False, "train_scale": (0.08, 1.0)}  # fmt: skip
+    ecfg = ExtractConfig(encoder=encoder.name, sampling=sampling, device=args.device, decode_workers=args.workers)
+    train = TrainConfig(probe="attentive", epochs=args.epochs, batch_size=args.batch, num_heads=cfg.num_heads,
+                        warmup_epochs=0, device=args.device)  # fmt: skip
+    with TemporaryDirectory() as tmp:
+        tables = [_manifest(SHARED / d, Path(tmp)) for d in datasets]
+        rows_total = sum(t.num_rows for t in tables)
+        print(f"{rows_total} real clips ({', '.join(datasets)}), V-JEPA {args.arch} (random weights, D={cfg.embed_dim},"
+              f" depth {cfg.depth}) at {args.resolution} px, {args.segments} segments x {args.frames} frames, "
+              f"{args.epochs} epochs of batch {args.batch}, {args.workers} decoding workers, {device}; threads "
+              f"{torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        results = {"cached": {"epoch": [], "extract": 0.0, "passes": 0}, "online": {"epoch": [], "timing": []}}
+        for t in tables:
+            y = np.asarray(t.column("label_index").to_pylist())
+            rows = np.arange(t.num_rows)
+            start = time.perf_counter()
+            store = extract_features(t, Path(tmp) / f"store{t.num_rows}", ecfg, encoder=encoder)
+            results["cached"]["extract"] += time.perf_counter() - start
+            results["cached"]["passes"] += t.num_rows * (3 + 1) * args.segments
+            x = probe_inputs(store, "train", "attentive")
+            fit_heads_from(ArrayBatches(x), y, 8, train.model_copy(update={"epochs": 1}), 0)  # warm-up, not timed
+            for _ in range(args.epochs):  # one epoch at a time: wall time per epoch, set-up included once each
+                start = time.perf_counter()
+                fit_heads_from(ArrayBatches(x), y, 8, train.model_copy(update={"epochs": 1}), 0)
+                results["cached"]["epoch"].append(time.perf_counter() - start)
+            runner = SegmentRunner(encoder, device)
+            clips = OnlineClips(t, ecfg, runner)
+            fit_heads_from(clips.train_source(rows), y, 8, train, 0)
+            results["online"]["timing"] += clips.timing
+    cached_epoch = sum(results["cached"]["epoch"]) / args.epochs
+    timing = results["online"]["timing"]
+    per_epoch = {e: [t for t in timing if t.epoch == e] for e in range(args.epochs)}
+    online_epoch = np.mean([sum(t.wall_s for t in ts) for ts in per_epoch.values()])
+    passes = np.mean([sum(t.encoder_passes for t in ts) for ts in per_epoch.values()])
+    busy = sum(t.encoder_s for t in timing) / sum(t.wall_s for t in timing)
+    wait = sum(t.data_wait_s for t in timing) / sum(t.wall_s for t in timing)
+    extract = results["cached"]["extract"]
+    print(f"cached: extraction once {extract:.1f} s ({results['cached']['passes']:,} segment passes: 3 test + 1 train "
+          f"views), then {cached_epoch:.2f} s per epoch (0 encoder passes)")  # fmt: skip
+    print(f"online: {online_epoch:.1f} s per epoch ({passes:,.0f} segment passes per epoch, a fresh view each); "
+          f"encoder busy {100 * busy:.0f}% of the epoch, waiting for decoded clips {100 * wait:.0f}% -> "
+          f"{'decoding' if wait > busy else 'the encoder'} is the bottleneck")  # fmt: skip
+    print(f"online epoch = {online_epoch / cached_epoch:.1f}x the cached epoch; {args.epochs} epochs: online "
+          f"{args.epochs * online_epoch:.1f} s vs cached {extract + args.epochs * cached_epoch:.1f} s with its "
+          f"extraction (ratio {args.epochs * online_epoch / (extract + args.epochs * cached_epoch):.1f})")  # fmt: skip
+
+
+def _manifest(root: Path, tmp: Path):
+    """The shared clips of one dataset (CREMA-D's are one actor: one fold; folds do not matter for timing)."""
+    if root.name == "ravdess":
+        return al.fer.index(root, "ravdess", folds=2, progress=False).table
+    (tmp / "folds.csv").write_text("actor,fold\n1001,0\n")
+    return al.fer.index(root, "crema-d", folds_file=tmp / "folds.csv", progress=False).table
+
+
+if __name__ == "__main__":
+    main()

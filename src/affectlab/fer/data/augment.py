@@ -1,0 +1,226 @@
+"""The V-JEPA frozen evaluations' training augmentation, ported so a seeded numpy generator drives it.
+
+The reference (facebookresearch/jepa and the FER fork lennarteingunia/vjepa-for-fer,
+``evals/video_classification_frozen/utils.py`` ``VideoTransform.__call__``) applies to each 16-frame segment
+separately, in this order:
+
+1. RandAugment ``rand-m7-n4-mstd0.5-inc1`` on the PIL frames, bicubic, grey fill (128, 128, 128): 4 ops drawn
+   with replacement from the 15 "increasing" ops, each applied with p = 0.5 at a magnitude drawn from
+   N(7, 0.5) clipped to [0, 10], with the same parameters on every frame of the segment
+   (``src/datasets/utils/video/randaugment.py``, a copy of timm's ``auto_augment.py``);
+2. ``ToTensor`` and ImageNet normalisation;
+3. a random-resized crop (scale, log-uniform ratio, 10 tries, then the centred fallback) resized with
+   ``F.interpolate(bilinear, align_corners=False)`` (``transforms.py`` ``random_resized_crop``);
+4. a horizontal flip with p = 0.5 when enabled (the frozen evaluations disable it);
+5. random erasing (``randerase.py``, mode ``pixel``, one box, ``cube``: the same box on every frame, per-pixel
+   N(0, 1) values), with probability ``erase_prob``.
+
+The reference draws its random numbers from Python's ``random`` and numpy's global state without a seed; here
+every draw comes, in the reference's order, from the ``numpy.random.Generator`` given, so one seed gives one
+view. The distributions are the reference's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageEnhance, ImageOps
+
+from affectlab.errors import AffectlabError
+
+MAX_LEVEL = 10.0
+FILL = (128, 128, 128)
+TRANSLATE_PCT = 0.45
+
+# The RandAugment op lists of the reference ("inc1" selects the increasing-severity variants).
+RAND_TRANSFORMS = ("AutoContrast", "Equalize", "Invert", "Rotate", "Posterize", "Solarize", "SolarizeAdd",
+                   "Color", "Contrast", "Brightness", "Sharpness", "ShearX", "ShearY", "TranslateXRel",
+                   "TranslateYRel")  # fmt: skip
+RAND_INCREASING_TRANSFORMS = ("AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing",
+                              "SolarizeIncreasing", "SolarizeAdd", "ColorIncreasing", "ContrastIncreasing",
+                              "BrightnessIncreasing", "SharpnessIncreasing", "ShearX", "ShearY", "TranslateXRel",
+                              "TranslateYRel")  # fmt: skip
+
+
+def _affine(img: Image.Image, matrix: tuple[float, ...]) -> Image.Image:
+    return img.transform(img.size, Image.AFFINE, matrix, resample=Image.BICUBIC, fillcolor=FILL)
+
+
+def _solarize_add(img: Image.Image, add: int, thresh: int = 128) -> Image.Image:
+    lut = [min(255, i + add) if i < thresh else i for i in range(256)]
+    return img.point(lut * 3 if img.mode == "RGB" else lut)
+
+
+def _posterize(img: Image.Image, bits: int) -> Image.Image:
+    return img if bits >= 8 else ImageOps.posterize(img, bits)
+
+
+def _enhance(enhancer: type) -> Callable[[Image.Image, float], Image.Image]:
+    return lambda img, factor: enhancer(img).enhance(factor)
+
+
+ENHANCERS = ("Color", "Contrast", "Brightness", "Sharpness")
+Op = Callable[..., Image.Image]
+OPS: dict[str, Op] = {
+    "AutoContrast": lambda img: ImageOps.autocontrast(img),
+    "Equalize": lambda img: ImageOps.equalize(img),
+    "Invert": lambda img: ImageOps.invert(img),
+    "Rotate": lambda img, deg: img.rotate(deg, resample=Image.BICUBIC, fillcolor=FILL),
+    "Posterize": _posterize,
+    "PosterizeIncreasing": _posterize,
+    "Solarize": lambda img, thresh: ImageOps.solarize(img, thresh),
+    "SolarizeIncreasing": lambda img, thresh: ImageOps.solarize(img, thresh),
+    "SolarizeAdd": _solarize_add,
+    **{f"{name}{inc}": _enhance(getattr(ImageEnhance, name)) for name in ENHANCERS for inc in ("", "Increasing")},
+    "ShearX": lambda img, f: _affine(img, (1, f, 0, 0, 1, 0)),
+    "ShearY": lambda img, f: _affine(img, (1, 0, 0, f, 1, 0)),
+    "TranslateXRel": lambda img, pct: _affine(img, (1, 0, pct * img.size[0], 0, 1, 0)),
+    "TranslateYRel": lambda img, pct: _affine(img, (1, 0, 0, 0, 1, pct * img.size[1])),
+}
+
+
+def level_args(name: str, level: float, negate: Callable[[float], float]) -> tuple[float | int, ...]:
+    """The op argument at ``level`` in [0, 10], as the reference's ``LEVEL_TO_ARG`` (``negate`` flips the sign
+    with p = 0.5 where the reference does)."""
+    base = name.removesuffix("Increasing")
+    increasing = name.endswith("Increasing")
+    if base in ("AutoContrast", "Equalize", "Invert"):
+        return ()
+    if base == "Rotate":
+        return (negate(level / MAX_LEVEL * 30.0),)
+    if base == "Posterize":
+        bits = int(level / MAX_LEVEL * 4)
+        return (4 - bits,) if increasing else (bits,)
+    if base == "Solarize":
+        thresh = int(level / MAX_LEVEL * 256)
+        return (256 - thresh,) if increasing else (thresh,)
+    if base == "SolarizeAdd":
+        return (int(level / MAX_LEVEL * 110),)
+    if base in ("Color", "Contrast", "Brightness", "Sharpness"):
+        if increasing:
+            return (1.0 + negate(level / MAX_LEVEL * 0.9),)
+        return (level / MAX_LEVEL * 1.8 + 0.1,)
+    if base in ("ShearX", "ShearY"):
+        return (negate(level / MAX_LEVEL * 0.3),)
+    if base in ("TranslateXRel", "TranslateYRel"):
+        return (negate(level / MAX_LEVEL * TRANSLATE_PCT),)
+    raise AffectlabError(f"unknown RandAugment op {name!r}")
+
+
+class RandAugment:
+    """timm-style RandAugment of a config string ``rand-mM-nN-mstdS-incI`` applied to a list of frames."""
+
+    def __init__(self, config: str) -> None:
+        parts = config.split("-")
+        if parts[0] != "rand":
+            raise AffectlabError(f"RandAugment config {config!r}: expected it to start with 'rand-'")
+        self.magnitude, self.num_ops, self.magnitude_std, increasing = MAX_LEVEL, 2, 0.0, False
+        for part in parts[1:]:
+            pieces = re.split(r"(\d.*)", part)
+            if len(pieces) < 2:  # no number: skipped, as the reference does
+                continue
+            key, value = pieces[:2]
+            if key == "m":
+                self.magnitude = int(value)
+            elif key == "n":
+                self.num_ops = int(value)
+            elif key == "mstd":
+                self.magnitude_std = float(value)
+            elif key == "inc":
+                increasing = bool(int(value))  # the reference's bool("0") is True; inc0 means off here
+            else:
+                raise AffectlabError(f"RandAugment config {config!r}: unknown part {part!r} (m, n, mstd, inc)")
+        self.ops = RAND_INCREASING_TRANSFORMS if increasing else RAND_TRANSFORMS
+
+    def draw(self, rng: np.random.Generator) -> list[tuple[str, tuple[float | int, ...]]]:
+        """The ops applied to one segment and their arguments (the reference's order of random draws:
+        choice of ops; then per op: apply?, magnitude, sign)."""
+        names = [self.ops[i] for i in rng.integers(0, len(self.ops), size=self.num_ops)]
+        chosen = []
+        for name in names:
+            if rng.random() > 0.5:
+                continue
+            level = rng.normal(self.magnitude, self.magnitude_std) if self.magnitude_std > 0 else self.magnitude
+            level = min(MAX_LEVEL, max(0.0, level))
+            chosen.append((name, level_args(name, level, lambda v: -v if rng.random() > 0.5 else v)))
+        return chosen
+
+    def __call__(self, frames: Sequence[Image.Image], rng: np.random.Generator) -> list[Image.Image]:
+        out = list(frames)
+        for name, args in self.draw(rng):
+            out = [OPS[name](img, *args) for img in out]
+        return out
+
+
+def crop_box(
+    height: int, width: int, scale: tuple[float, float], ratio: tuple[float, float], rng: np.random.Generator
+) -> tuple[int, int, int, int]:
+    """``(top, left, h, w)`` of a random-resized crop, as the reference's ``_get_param_spatial_crop``."""
+    area = height * width
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(10):
+        target = rng.uniform(*scale) * area
+        aspect = math.exp(rng.uniform(*log_ratio))
+        w, h = round(math.sqrt(target * aspect)), round(math.sqrt(target / aspect))
+        if 0 < w <= width and 0 < h <= height:
+            return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
+    in_ratio = width / height
+    if in_ratio < min(ratio):
+        w, h = width, round(width / min(ratio))
+    elif in_ratio > max(ratio):
+        w, h = round(height * max(ratio)), height
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
+
+
+def erase_box(
+    height: int, width: int, rng: np.random.Generator, area: tuple[float, float] = (0.02, 1 / 3), min_aspect=0.3
+) -> tuple[int, int, int, int] | None:
+    """``(top, left, h, w)`` of the random-erasing box (100 tries, as the reference's cube mode), or None."""
+    log_aspect = (math.log(min_aspect), math.log(1 / min_aspect))
+    for _ in range(100):
+        target = rng.uniform(*area) * height * width
+        aspect = math.exp(rng.uniform(*log_aspect))
+        h, w = round(math.sqrt(target * aspect)), round(math.sqrt(target / aspect))
+        if w < width and h < height:
+            return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
+    return None
+
+
+def vjepa_segment(
+    frames: np.ndarray,
+    size: int,
+    rng: np.random.Generator,
+    *,
+    randaugment: RandAugment | None,
+    scale: tuple[float, float],
+    ratio: tuple[float, float],
+    flip: bool,
+    erase_prob: float,
+    mean: Sequence[float],
+    std: Sequence[float],
+) -> torch.Tensor:
+    """One segment ``uint8 [T, H, W, 3]`` -> normalised ``float32 [C, T, size, size]`` (the module docstring's
+    steps 1-5)."""
+    if randaugment is not None:
+        frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
+    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)  # T H W C
+    x = (x - torch.tensor(mean)) / torch.tensor(std)
+    x = x.permute(3, 0, 1, 2)  # C T H W
+    top, left, h, w = crop_box(x.shape[2], x.shape[3], scale, ratio, rng)
+    x = F.interpolate(x[:, :, top : top + h, left : left + w], size=(size, size), mode="bilinear", align_corners=False)
+    if flip and rng.random() < 0.5:
+        x = x.flip(-1)
+    if erase_prob > 0 and not rng.random() > erase_prob:
+        box = erase_box(size, size, rng)
+        if box is not None:
+            top, left, h, w = box
+            noise = rng.standard_normal((x.shape[1], x.shape[0], h, w), dtype=np.float32)  # per frame: C h w
+            x[:, :, top : top + h, left : left + w] = torch.from_numpy(noise).permute(1, 0, 2, 3)
+    return x.contiguous()

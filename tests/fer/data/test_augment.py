@@ -1,0 +1,133 @@
+"""The ported V-JEPA training augmentation on hand-checked cases: RandAugment's op list, levels, draw order and
+ops; the random-resized crop's box and fallback; random erasing's cube box; the whole per-segment transform."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from affectlab.errors import AffectlabError
+from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
+from affectlab.fer.data.augment import (
+    OPS,
+    RAND_INCREASING_TRANSFORMS,
+    RandAugment,
+    crop_box,
+    erase_box,
+    level_args,
+    vjepa_segment,
+)
+
+
+def test_config_string_as_the_reference_parses_it() -> None:
+    ra = RandAugment("rand-m7-n4-mstd0.5-inc1")
+    assert (ra.magnitude, ra.num_ops, ra.magnitude_std) == (7, 4, 0.5)
+    assert ra.ops == RAND_INCREASING_TRANSFORMS and len(ra.ops) == 15 and ra.ops[4] == "PosterizeIncreasing"
+    assert RandAugment("rand-m9-n2").ops[4] == "Posterize"
+    with pytest.raises(AffectlabError, match="unknown part"):
+        RandAugment("rand-m7-q3")
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("Rotate", (21.0,)), ("PosterizeIncreasing", (2,)), ("SolarizeIncreasing", (77,)), ("SolarizeAdd", (77,)),
+     ("ColorIncreasing", (1.63,)), ("Brightness", (1.36,)), ("ShearX", (0.21,)), ("TranslateYRel", (0.315,)),
+     ("Equalize", ())],
+)  # fmt: skip
+def test_levels_at_magnitude_7(name: str, args: tuple) -> None:
+    # 7/10 of: 30 degrees; 4 bits kept -> 4 - int(2.8); threshold 256 - int(179.2); add int(77.0); 1 + 0.63;
+    # 0.1 + 0.7 * 1.8; 0.3; 0.45
+    assert level_args(name, 7.0, lambda v: v) == pytest.approx(args)
+    if args:
+        assert level_args(name, 7.0, lambda v: -v)[0] in (args[0], pytest.approx(-args[0]), pytest.approx(2 - args[0]))
+
+
+class Scripted:
+    """A generator that returns scripted values, to check the order and use of every random draw."""
+
+    def __init__(self, ints, uniforms, normals) -> None:
+        self.ints, self.uniforms, self.normals = ints, list(uniforms), list(normals)
+
+    def integers(self, low, high, size=None):
+        return np.asarray(self.ints)
+
+    def random(self):
+        return self.uniforms.pop(0)
+
+    def normal(self, mean, std):
+        return self.normals.pop(0)
+
+
+def test_draws_follow_the_reference_order() -> None:
+    ra = RandAugment("rand-m7-n4-mstd0.5-inc1")
+    # ops Rotate, Invert, ShearX, SolarizeAdd; per op: apply if random <= 0.5, magnitude ~ N(7, 0.5), sign
+    rng = Scripted([3, 2, 11, 6], [0.1, 0.9, 0.7, 0.2, 0.3, 0.4, 0.6], [7.5, 12.0, 6.0])
+    assert ra.draw(rng) == [("Rotate", (pytest.approx(-22.5),)), ("ShearX", (pytest.approx(0.3),)),
+                            ("SolarizeAdd", (66,))]  # fmt: skip
+    # Rotate: applied (0.1), level 7.5 -> 22.5, negated (0.9 > 0.5); Invert skipped (0.7); ShearX applied (0.2),
+    # level 12 clipped to 10 -> 0.3, kept (0.3); SolarizeAdd applied (0.4), level 6 -> int(66.0), no sign draw
+
+
+def _img(values: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.repeat(values.astype(np.uint8)[..., None], 3, axis=2))
+
+
+def test_ops_on_hand_checked_images() -> None:
+    line = np.zeros((4, 8))
+    line[:, 4] = 255
+    moved = np.asarray(OPS["TranslateXRel"](_img(line), 0.25))[..., 0]  # 0.25 x 8 = 2 px to the left
+    assert (moved[:, 2] == 255).all() and (moved[:, [0, 1, 3, 4, 5]] == 0).all() and (moved[:, 6:] == 128).all()
+    px = np.array([[60, 100, 127, 128], [190, 200, 250, 255]])
+    assert np.asarray(OPS["SolarizeAdd"](_img(px), 77))[..., 0].tolist() == [[137, 177, 204, 128], [190, 200, 250, 255]]
+    assert np.asarray(OPS["PosterizeIncreasing"](_img(px), 2))[..., 0].tolist() == [
+        [0, 64, 64, 128],
+        [128, 192, 192, 192],
+    ]
+    assert np.asarray(OPS["SolarizeIncreasing"](_img(px), 128))[..., 0].tolist() == [[60, 100, 127, 127],
+                                                                                    [65, 55, 5, 0]]  # fmt: skip
+    assert np.asarray(OPS["Invert"](_img(px)))[0, 0, 0] == 195
+    square = np.arange(9).reshape(3, 3) * 20
+    turned = np.asarray(OPS["Rotate"](_img(square), 90.0))[..., 0]  # counter-clockwise: top-right -> top-left
+    assert turned.tolist() == np.rot90(square).tolist()
+
+
+def test_crop_box_and_its_centred_fallback() -> None:
+    rng = np.random.default_rng(0)
+    # area 200 at ratio 1 needs 14 x 14: never fits a 10 x 20 frame, so the fallback: ratio clamped to 1, centred
+    assert crop_box(10, 20, (1.0, 1.0), (1.0, 1.0), rng) == (0, 5, 10, 10)
+    top, left, h, w = crop_box(8, 8, (0.25, 0.25), (1.0, 1.0), np.random.default_rng(1))
+    assert (h, w) == (4, 4) and 0 <= top <= 4 and 0 <= left <= 4
+    boxes = {crop_box(8, 8, (0.25, 0.25), (1.0, 1.0), np.random.default_rng(s))[:2] for s in range(200)}
+    assert boxes == {(t, u) for t in range(5) for u in range(5)}  # both ends of the range reached
+
+
+def test_erase_box_bounds() -> None:
+    for seed in range(100):
+        top, left, h, w = erase_box(32, 32, np.random.default_rng(seed))
+        assert 0 < h < 32 and 0 < w < 32 and top + h <= 32 and left + w <= 32
+        assert 0.02 * 1024 * 0.8 <= h * w <= 1024 / 3 * 1.2 and 0.3 * 0.7 <= h / w <= 1 / 0.3 * 1.3
+
+
+def _segment(**options) -> tuple[np.ndarray, torch.Tensor]:
+    frames = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    kwargs = {"randaugment": None, "scale": (1.0, 1.0), "ratio": (1.0, 1.0), "flip": False, "erase_prob": 0.0,
+              "mean": IMAGENET_MEAN, "std": IMAGENET_STD}  # fmt: skip
+    return frames, vjepa_segment(frames, 16, np.random.default_rng(5), **{**kwargs, **options})
+
+
+def test_segment_without_randomness_is_the_normalised_frames() -> None:
+    frames, out = _segment()
+    expected = (torch.from_numpy(frames).float() / 255 - torch.tensor(IMAGENET_MEAN)) / torch.tensor(IMAGENET_STD)
+    assert out.shape == (3, 3, 16, 16)
+    torch.testing.assert_close(out, expected.permute(3, 0, 1, 2), rtol=0, atol=1e-6)
+
+
+def test_erasing_is_one_box_on_every_frame_with_fresh_noise() -> None:
+    _, clean = _segment()
+    _, erased = _segment(erase_prob=1.0)
+    changed = (erased != clean).any(dim=0)  # [T, H, W]
+    assert changed.any() and all(torch.equal(changed[0], changed[t]) for t in range(3))  # cube: the same box
+    box = erased[:, :, changed[0]]
+    assert not torch.equal(box[:, 0], box[:, 1])  # per-frame, per-pixel N(0, 1) values
