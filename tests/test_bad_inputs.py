@@ -201,7 +201,7 @@ CASES: dict[str, Case] = {
     ),
     "extract: unknown pooling": lambda w, t: (
         ["fer", "extract", "--manifest", str(w["manifest"]), "--pool", "max", "--out", str(t / "f")],
-        "unknown pooling 'max'",
+        "pooling 'max': expected none, grid",
     ),
     # fer train
     "train: out is the features": lambda w, t: (

@@ -20,8 +20,12 @@ PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
 
 
+NOT_RUN = "# not run here:"  # first line of an example that needs the user's own data or weights
+
+
 def blocks(page: Path, language: str) -> list[str]:
-    return [code for lang, code in FENCE.findall(page.read_text(encoding="utf-8")) if lang == language]
+    found = [code for lang, code in FENCE.findall(page.read_text(encoding="utf-8")) if lang == language]
+    return [code for code in found if not code.startswith(NOT_RUN)]
 
 
 @pytest.fixture(scope="module")

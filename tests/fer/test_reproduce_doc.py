@@ -8,7 +8,7 @@ from affectlab.fer.cache.store import size_rows
 from affectlab.fer.reproduction import REFERENCE
 from affectlab.report.html import markdown_table
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "fer" / "reproduce.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "fer" / "reproduce.md"
 
 
 def test_size_table_is_generated_from_the_code() -> None:

@@ -150,10 +150,13 @@ def _cross_section(doc: _Both, run: Path, pictures: Path) -> None:
         doc.figure(png, f"{what}: confusion of one fold probe, averaged over the {len(scores)} probes")
 
 
-def _map_section(doc: _Both, features: Path, pictures: Path) -> None:
+def _map_section(doc: _Both, features: Path | None, pictures: Path) -> None:
     from affectlab.fer.embed_plot import EmbedPlotConfig, embed_plot
 
     doc.heading("Embedding map")
+    if features is None:
+        doc.paragraph("No map: the run was trained online, with no feature store to map.", note=True)
+        return
     try:
         info = embed_plot(features, pictures / "map.png", EmbedPlotConfig())
     except AffectlabError as err:
@@ -211,6 +214,11 @@ def _identity_section(doc: _Both, config: dict[str, Any]) -> None:
         f"tokens: {info.test_views}+{info.train_views} views x {info.num_segments} segments x "
         f"{info.tokens_per_segment} tokens x {info.embed_dim} ({info.pooling})",
     ]
+    if not config.get("features"):
+        identity.append(f"trained online from the clips of {config.get('manifest', 'a manifest')} (no feature store)")
+        doc.bullets(identity)
+        doc.code(json.dumps(config, indent=2))
+        return
     try:
         store = FeatureStore(config["features"])
         shares = store.index.column("face_share").to_pylist() if "face_share" in store.index.column_names else []
@@ -243,7 +251,7 @@ def write_report(run: str | Path) -> Path:
     else:
         doc.paragraph("Trained with --folds all: one probe on every clip, no test fold to score.", note=True)
     _cross_section(doc, run, pictures)
-    _map_section(doc, Path(config["features"]), pictures)
+    _map_section(doc, Path(config["features"]) if config.get("features") else None, pictures)
     _errors_section(doc, run, info["sampling"], pictures)
     _identity_section(doc, config)
     write_text(run / "report.md", "\n".join(doc.md))

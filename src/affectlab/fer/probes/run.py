@@ -265,6 +265,10 @@ def train_run(
     inputs = OnlineInputs(clips, where) if online else StoreInputs(store, cfg.probe)
     folder = state_folder(out)
     fingerprint = _fingerprint(cfg, info, inputs.manifest, "online" if online else "cached")
+    if cfg.probe.startswith("attentive") and info.embed_dim % cfg.num_heads:  # before any state is kept
+        raise AffectlabError(
+            f"{out}: --heads {cfg.num_heads} does not divide the feature width {info.embed_dim}; choose a divisor"
+        )
     with exclusive_lock(folder, "training state"):
         _open_state(folder, fingerprint, overwrite)
         folds, labels, dataset = cross_validate(
@@ -355,6 +359,7 @@ def _write_run(
         confusion_png(pooled, labels, tmp / f"confusion_all{suffix}.png", f"{what}, all folds ({kind})")
         if kind == primary:
             payload["confusion_all"] = pooled.tolist()
+            payload["table"] = metrics_table(scores, extra)
             for f in scored:
                 confusion_png(np.asarray(scores_of[kind](f).confusion), labels, tmp / f"confusion_fold{f.fold}.png",
                               f"{what}, fold {f.fold}")  # fmt: skip
