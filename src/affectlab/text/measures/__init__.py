@@ -82,6 +82,12 @@ class Scorer:
 
     def score(self, texts: Sequence[str | None]) -> pa.Table:
         """One row per text, the measures' columns side by side."""
+        columns = self.columns(texts)
+        arrays = [pa.array(columns[field.name], type=field.type) for field in self.schema]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def columns(self, texts: Sequence[str | None]) -> dict[str, list]:
+        """Every measure column as a plain list, in schema order (no Arrow arrays are built)."""
         texts = list(texts)
         found: dict[str, list] = {}
         if self.filter is not None:
@@ -89,11 +95,11 @@ class Scorer:
             wanted = self.filter.only
             texts = [t if lang in wanted else None for t, lang in zip(texts, found["lang"], strict=True)]
         tokens = self.tokenizer.batch(texts) if self.needs_tokens else [None] * len(texts)
-        arrays: list[pa.Array] = []
+        out: dict[str, list] = {}
         for measure in self.measures:
             columns = found if measure is self.filter else measure.score_batch(texts, tokens)
-            arrays += [pa.array(columns[field.name], type=field.type) for field in measure.schema]
-        return pa.Table.from_arrays(arrays, schema=self.schema)
+            out.update((field.name, columns[field.name]) for field in measure.schema)
+        return out
 
 
 def score_batch(texts: Sequence[str | None], measures: Sequence[Measure]) -> pa.Table:

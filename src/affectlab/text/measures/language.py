@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
-import scipy.sparse as sps
 
 from affectlab.text.measures.base import Column, MeasureConfig, Tokens, nulls, register, schema_of
 
@@ -77,6 +76,8 @@ class LanguageIdentifier:
             for i in rows:
                 out[i] = self.reference.classify(texts[i])[0]
             return out
+        import scipy.sparse as sps
+
         data = [self._encode(texts[i]) for i in rows]
         lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
         features, owners = self._features(b"".join(data), lengths)
