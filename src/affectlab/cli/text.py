@@ -236,7 +236,10 @@ Examples:
 
   affectlab text compare coco.parquet flickr8k.parquet art.parquet --out report/
 
-  affectlab text compare scores.parquet --group captions=coco,flickr8k --group art=tate_titles --out pooled/
+  affectlab text compare scores.parquet --group captions=coco,flickr8k --group art=tate_titles \\
+      --contrast captions:art --out pooled/
+
+  affectlab text compare parti.parquet --by Category --plots summary --out by_category/
 """,
 )
 def compare(
@@ -251,6 +254,17 @@ def compare(
     norms: Path | None = typer.Option(None, "--norms", help="Concreteness norms for raw inputs."),
     affect_norms: Path | None = typer.Option(None, "--affect-norms", help="Warriner norms for raw inputs."),
     workers: int | None = typer.Option(None, "--workers", help="Processes for raw inputs (default: all cores)."),
+    contrast: list[str] = typer.Option(
+        [], "--contrast", "-c", metavar="A:B", help="A comparison the headline answers in words (repeat)."
+    ),
+    by: str | None = typer.Option(
+        None, "--by", help="Compare by the values of a kept column (profile --keep-columns) instead of corpus."
+    ),
+    plots: str = typer.Option(
+        default(CompareOptions, "plots"),
+        "--plots",
+        help=f"{one_of(CompareOptions, 'plots')}: summary draws means, shares and effects only (fast).",
+    ),
 ) -> None:
     from affectlab.text.api import compare as run
 
@@ -264,6 +278,9 @@ def compare(
         overwrite=overwrite,
         norms=norms,
         affect_norms=affect_norms,
+        by=by,
+        contrasts=contrast,
+        plots=plots,
     )
     typer.echo(f"compared {len(result.corpora)} corpora on {len(result.measures)} measures", err=True)
     for line in result.headline:
@@ -287,18 +304,28 @@ def parse_groups(specs: list[str]) -> dict[str, list[str]]:
 
 @app.command(
     "art-corpora",
-    help="""Write the art text corpora (tate_titles, aic_titles, aic_descriptions) as jsonl files.
+    help="""Write art text corpora as jsonl: tate_titles, aic_titles, aic_descriptions, poetry_lines,
+poetry_stanzas (poem, title, author, year kept) and, from your ArtEmis CSV, artemis (emotion, style kept).
 
-Example:
+Examples:
 
   affectlab text art-corpora ../shared/data/art_text --out art/
+
+  affectlab text art-corpora ../shared/data/art_text --out art/ --sample 20000 --seed 1
+
+  affectlab text art-corpora ../shared/data/art_text --artemis artemis_dataset_release_v0.csv --out art/
 """,
 )
 def art_corpora(
-    art_text: Path = typer.Argument(..., help="The art_text folder (tate/, aic_api_sample/).", show_default=False),
+    art_text: Path = typer.Argument(
+        ..., help="The art_text folder (tate/, aic_api_sample/, poetry/).", show_default=False
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files."),
+    sample: int | None = typer.Option(None, "--sample", help="Keep this many texts per corpus (seeded, in order)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of --sample."),
+    artemis: Path | None = typer.Option(None, "--artemis", help="An ArtEmis CSV (Achlioptas et al. 2021)."),
 ) -> None:
     from affectlab.text.api import art_corpora as run
 
-    for row in run(art_text, out).itertuples():
+    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis).itertuples():
         typer.echo(f"{row.corpus}: {row.texts:,} texts -> {row.path}")

@@ -266,6 +266,9 @@ def compare(
     overwrite: bool = False,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    by: str | None = None,
+    contrasts: Sequence[tuple[str, str] | str] = (),
+    plots: str = "all",
     progress: bool = True,
 ) -> CompareResult:
     """Compare corpora: descriptives, shares and pairwise tests per measure, and a headline.
@@ -276,7 +279,11 @@ def compare(
     holds DataFrames (``descriptives``, ``shares``, ``pairwise``), the ``headline`` sentences, and
     ``save(folder)`` writes the same report folder as ``affectlab text compare``. With ``out`` the report
     folder is written at once (raw corpora's scores kept in ``out/scores/``); ``norms`` and
-    ``affect_norms`` are used for raw corpora.
+    ``affect_norms`` are used for raw corpora. ``by`` names a kept column (``profile(keep_columns=...)``)
+    whose values replace the corpus names; ``contrasts`` (``"captions:art"`` or pairs) name the
+    comparisons the headline answers in words, with Cliff's delta and its 95% CI; ``plots`` is ``all``,
+    ``summary`` (means, shares, effects) or ``none``. The same file twice, an empty score file beside
+    others, or two files holding the same texts of a corpus are refused.
     """
     from affectlab.text.comparison.result import compare_inputs
 
@@ -291,14 +298,26 @@ def compare(
         overwrite=overwrite,
         norms=norms,
         affect_norms=affect_norms,
+        by=by,
+        contrasts=contrasts,
+        plots=plots,
     )
 
 
-def art_corpora(art_text: PathLike, out: PathLike) -> pd.DataFrame:
-    """Write the art corpora of the shared ``art_text`` folder as jsonl files; one row per corpus."""
+def art_corpora(
+    art_text: PathLike,
+    out: PathLike,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    artemis: PathLike | None = None,
+) -> pd.DataFrame:
+    """Write the art corpora of an ``art_text`` folder (Tate and AIC titles, AIC curator sentences, poetry
+    lines and stanzas) and of a user's ArtEmis CSV as jsonl files; one row per corpus. ``sample`` keeps that
+    many texts per corpus (seeded)."""
     import pandas as pd
 
     from affectlab.text.art_text import write_art_corpora
 
-    written = write_art_corpora(art_text, out)
+    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis)
     return pd.DataFrame([{"corpus": name, "texts": n, "path": str(p)} for name, (p, n) in written.items()])

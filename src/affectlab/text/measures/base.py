@@ -65,6 +65,7 @@ class Column:
     required: bool = False  # ``text compare`` refuses score files without it
     headline: bool = False  # summarised in the report's headline
     shares: tuple[Share, ...] = ()
+    higher: str = ""  # what a higher value means, in words ("more concrete"), for the headline
 
     @property
     def field(self) -> pa.Field:
