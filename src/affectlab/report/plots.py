@@ -87,6 +87,24 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _violin_and_ecdf(
+    ax_violin: Any, ax_ecdf: Any, values: np.ndarray, pos: float, color: str, label: str, seed: int
+) -> None:
+    """One group's violin (from a seeded subsample), IQR bar and median dot at ``pos``, and its ECDF step."""
+    shown = subsample(values, KDE_MAX_POINTS, seed)
+    if np.ptp(shown) > 0:
+        body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
+        for patch in body["bodies"]:
+            patch.set_facecolor(color)
+            patch.set_edgecolor(color)
+            patch.set_alpha(0.45)
+    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+    ax_violin.hlines(pos, q1, q3, color=color, lw=5)
+    ax_violin.plot(median, pos, "o", color="white", mec=color, ms=6, zorder=3)
+    x, y = _ecdf(values)
+    ax_ecdf.step(x, y, where="post", color=color, lw=1.6, label=label)
+
+
 @styled
 def distribution_plot(
     samples: Mapping[str, np.ndarray],
@@ -109,19 +127,8 @@ def distribution_plot(
     positions = np.arange(len(groups))[::-1]
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
-        shown = subsample(values, KDE_MAX_POINTS, seed)
-        if np.ptp(shown) > 0:
-            body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
-            for patch in body["bodies"]:
-                patch.set_facecolor(colors[group])
-                patch.set_edgecolor(colors[group])
-                patch.set_alpha(0.45)
-        q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
-        ax_violin.hlines(pos, q1, q3, color=colors[group], lw=5)
-        ax_violin.plot(median, pos, "o", color="white", mec=colors[group], ms=6, zorder=3)
-        x, y = _ecdf(values)
         n = (counts or {}).get(group, values.size)
-        ax_ecdf.step(x, y, where="post", color=colors[group], lw=1.6, label=f"{group} (n={n:,})")
+        _violin_and_ecdf(ax_violin, ax_ecdf, values, pos, colors[group], f"{group} (n={n:,})", seed)
     ax_violin.set_yticks(positions, groups)
     ax_violin.set_xlabel(xlabel)
     ax_violin.set_title("distribution (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
@@ -167,18 +174,7 @@ def zero_inflated_plot(
         nonzero = values[values != 0]
         n = (counts or {}).get(group, values.size)
         if nonzero.size:
-            shown = subsample(nonzero, KDE_MAX_POINTS, seed)
-            if np.ptp(shown) > 0:
-                body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
-                for patch in body["bodies"]:
-                    patch.set_facecolor(colors[group])
-                    patch.set_edgecolor(colors[group])
-                    patch.set_alpha(0.45)
-            q1, median, q3 = np.quantile(nonzero, [0.25, 0.5, 0.75])
-            ax_violin.hlines(pos, q1, q3, color=colors[group], lw=5)
-            ax_violin.plot(median, pos, "o", color="white", mec=colors[group], ms=6, zorder=3)
-            x, y = _ecdf(nonzero)
-            ax_ecdf.step(x, y, where="post", color=colors[group], lw=1.6, label=f"{group} (n={n:,})")
+            _violin_and_ecdf(ax_violin, ax_ecdf, nonzero, pos, colors[group], f"{group} (n={n:,})", seed)
     ax_zero.set_yticks(positions, groups)
     ax_zero.set_xlim(0, 1)
     ax_zero.set_xlabel("share of texts at 0")

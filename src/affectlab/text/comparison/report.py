@@ -323,7 +323,10 @@ def headlines(result: Comparison) -> list[str]:
 
 
 def _language_lines(result: Comparison) -> list[str]:
+    """The three commonest languages per corpus, for at most four corpora (the report's table has all)."""
     lines = []
+    if len(result.languages) > 4:
+        return ["languages: see the Languages table (share of texts per language code and corpus)."]
     for corpus, counts in result.languages.items():
         total = sum(counts.values())
         top = [f"{n / total:.1%} {code or '(no letter)'}" for code, n in list(counts.items())[:3] if total]
