@@ -161,12 +161,12 @@ def test_corrupt_column_data_of_a_score_file_is_one_line(scores, tmp_path, monke
 
 
 def test_measure_names_never_write_outside_out(tmp_path, monkeypatch, capsys):
-    columns = {**CORE, "../../escape": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
+    columns = {**CORE, "../../../../../escape": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
     a = write_scores(tmp_path / "a.parquet", "a", columns)
     b = write_scores(tmp_path / "b.parquet", "b", art_like(columns))
     out = tmp_path / "deep" / "er" / "r"
     code, _, err = run_cli(
-        ["text", "compare", str(a), str(b), "--out", str(out), "-m", "../../escape"], monkeypatch, capsys
+        ["text", "compare", str(a), str(b), "--out", str(out), "-m", "../../../../../escape"], monkeypatch, capsys
     )
     assert code == 0, err
     written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.png")}
