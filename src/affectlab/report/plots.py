@@ -170,7 +170,9 @@ def zero_inflated_plot(
         zero = float(np.mean(values == 0)) if values.size else float("nan")
         ax_zero.barh(pos, zero, color=colors[group], height=0.7)
         if np.isfinite(zero):
-            ax_zero.text(min(zero, 0.62) + 0.02, pos, f"{zero:.0%}", va="center", fontsize=8)
+            inside = zero > 0.6  # the label inside a long bar (white), else after it
+            ax_zero.text(zero - 0.02 if inside else zero + 0.02, pos, f"{zero:.0%}", va="center", fontsize=8,
+                         ha="right" if inside else "left", color="white" if inside else "black")  # fmt: skip
         nonzero = values[values != 0]
         n = (counts or {}).get(group, values.size)
         if nonzero.size:
