@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
+import sys
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -10,6 +15,8 @@ import typer
 from affectlab.cli.options import default, one_of
 from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True)
 
@@ -30,6 +37,12 @@ Examples:
   affectlab text profile Flickr8k.token.txt laion/*.parquet --out scores.parquet --workers 8
 
   affectlab text profile tate.jsonl --text-column title --corpus tate --out tate.parquet
+
+  affectlab text profile PartiPrompts.tsv --text-column Prompt --keep-columns Category,Challenge --out parti.parquet
+
+  affectlab text profile laion/*.parquet --lang en --out laion_en.parquet
+
+  affectlab text profile poems.jsonl.gz --out poems.parquet
 
   RAY_ADDRESS=auto affectlab text profile shards/*.parquet --engine ray --out laion_scores/
 """,
@@ -53,6 +66,24 @@ def profile(
         None, help="Corpus name for every row (default: the file name up to its first dot)."
     ),
     keep_text: bool = typer.Option(True, "--text/--no-text", help="Keep the text column in the output."),
+    keep_columns: str | None = typer.Option(
+        None,
+        "--keep-columns",
+        metavar="A,B",
+        help="Other input columns carried into every row as strings (parquet, jsonl, csv, tsv, COCO fields), "
+        "e.g. Category,Challenge; compare can group by them (--by).",
+    ),
+    lang_id: bool = typer.Option(False, "--lang-id", help="Add a 'lang' column (py3langid, offline)."),
+    lang: list[str] = typer.Option(
+        [],
+        "--lang",
+        metavar="CODE",
+        help="Score only texts in these languages (e.g. en; repeat or A,B); others keep their row with null "
+        "measures. Implies --lang-id.",
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse text values that are not strings (default: convert them, with a warning)."
+    ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
     batch_size: int = typer.Option(default(ProfileOptions, "batch_size"), help="Texts per batch."),
@@ -64,20 +95,25 @@ def profile(
 ) -> None:
     from affectlab.text.api import profile as run
 
-    result = run(
-        inputs,
-        out=out,
-        format=format,
-        text_column=text_column,
-        corpus=corpus,
-        keep_text=keep_text,
-        norms=norms,
-        affect_norms=affect_norms,
-        engine=engine,
-        workers=workers,
-        batch_size=batch_size,
-        overwrite=overwrite,
-    )
+    with plain_warnings():
+        result = run(
+            inputs,
+            out=out,
+            format=format,
+            text_column=text_column,
+            corpus=corpus,
+            keep_text=keep_text,
+            keep_columns=split_list(keep_columns),
+            lang_id=lang_id,
+            languages=[code for item in lang for code in split_list(item)] or None,
+            strict=strict,
+            norms=norms,
+            affect_norms=affect_norms,
+            engine=engine,
+            workers=workers,
+            batch_size=batch_size,
+            overwrite=overwrite,
+        )
     typer.echo(
         f"{result.rows} texts from {len(inputs)} file(s) in {result.seconds:.1f} s "
         f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {out}",
@@ -87,34 +123,42 @@ def profile(
 
 @app.command(
     "score",
-    help="""Print every measure for one text (or several).
+    help="""Print every measure for one text or several ('-' reads one text per line from standard input).
 
 Examples:
 
   affectlab text score "a photo of a dog on a red sofa"
 
-  affectlab text score "a haunting, melancholic dreamscape" --json
+  affectlab text score "a haunting, melancholic dreamscape" "a red car" --json
+
+  cat prompts.txt | affectlab text score - --json
 """,
 )
 def score(
-    texts: list[str] = typer.Argument(..., help="The text(s) to score.", show_default=False),
+    texts: list[str] = typer.Argument(
+        ..., help="The text(s) to score; '-' reads lines from stdin.", show_default=False
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text instead of a table."),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from affectlab.text.api import score_records
 
-    from affectlab.io import dumps_json
-    from affectlab.text.api import score as run
-    from affectlab.text.measures import declared_columns
-
-    frame = run(texts, norms=norms, affect_norms=affect_norms)
-    records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    items = read_texts(texts)
+    records = [
+        {k: _plain(v) for k, v in row.items()} for row in score_records(items, norms=norms, affect_norms=affect_norms)
+    ]
     if as_json:
+        from affectlab.io import dumps_json
+
         for record in records:
             typer.echo(dumps_json(record, indent=None))
         return
+    from rich.console import Console
+    from rich.table import Table
+
+    from affectlab.text.measures import declared_columns
+
     meanings = {name: c.meaning for name, c in declared_columns().items()}
     for record in records:
         view = Table(title=record["text"], title_justify="left")
@@ -125,6 +169,45 @@ def score(
             if name != "text":
                 view.add_row(name, _format_value(value), meanings.get(name, ""))
         Console().print(view)
+
+
+def read_texts(texts: list[str]) -> list[str]:
+    """The texts given, each ``-`` replaced by the lines of standard input (UTF-8, bad bytes replaced).
+
+    Lone surrogates (how Python hands over command-line bytes that are not UTF-8) become U+FFFD, so every
+    text prints and its JSON is valid UTF-8.
+    """
+    items: list[str] = []
+    for text in texts:
+        if text == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            items += stream.read().decode("utf-8", "replace").splitlines() if stream else sys.stdin.read().splitlines()
+        else:
+            items.append(_SURROGATE.sub("\ufffd", text))
+    return items
+
+
+def split_list(spec: str | None) -> list[str]:
+    """``"a, b,c"`` -> ``["a", "b", "c"]`` (empty items dropped)."""
+    return [item.strip() for item in (spec or "").split(",") if item.strip()]
+
+
+@contextlib.contextmanager
+def plain_warnings() -> Iterator[None]:
+    """Warnings of affectlab as one ``warning: ...`` line each on stderr (no file and line of the source)."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        typer.echo(f"warning: {message}", err=True)
+
+    warnings.showwarning = show
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = show
+            yield
+    finally:
+        warnings.showwarning = shown
 
 
 def _plain(value: object) -> object:
@@ -153,7 +236,10 @@ Examples:
 
   affectlab text compare coco.parquet flickr8k.parquet art.parquet --out report/
 
-  affectlab text compare scores.parquet --group captions=coco,flickr8k --group art=tate_titles --out pooled/
+  affectlab text compare scores.parquet --group captions=coco,flickr8k --group art=tate_titles \\
+      --contrast captions:art --out pooled/
+
+  affectlab text compare parti.parquet --by Category --plots summary --out by_category/
 """,
 )
 def compare(
@@ -168,6 +254,17 @@ def compare(
     norms: Path | None = typer.Option(None, "--norms", help="Concreteness norms for raw inputs."),
     affect_norms: Path | None = typer.Option(None, "--affect-norms", help="Warriner norms for raw inputs."),
     workers: int | None = typer.Option(None, "--workers", help="Processes for raw inputs (default: all cores)."),
+    contrast: list[str] = typer.Option(
+        [], "--contrast", "-c", metavar="A:B", help="A comparison the headline answers in words (repeat)."
+    ),
+    by: str | None = typer.Option(
+        None, "--by", help="Compare by the values of a kept column (profile --keep-columns) instead of corpus."
+    ),
+    plots: str = typer.Option(
+        default(CompareOptions, "plots"),
+        "--plots",
+        help=f"{one_of(CompareOptions, 'plots')}: summary draws means, shares and effects only (fast).",
+    ),
 ) -> None:
     from affectlab.text.api import compare as run
 
@@ -181,6 +278,9 @@ def compare(
         overwrite=overwrite,
         norms=norms,
         affect_norms=affect_norms,
+        by=by,
+        contrasts=contrast,
+        plots=plots,
     )
     typer.echo(f"compared {len(result.corpora)} corpora on {len(result.measures)} measures", err=True)
     for line in result.headline:
@@ -204,18 +304,28 @@ def parse_groups(specs: list[str]) -> dict[str, list[str]]:
 
 @app.command(
     "art-corpora",
-    help="""Write the art text corpora (tate_titles, aic_titles, aic_descriptions) as jsonl files.
+    help="""Write art text corpora as jsonl: tate_titles, aic_titles, aic_descriptions, poetry_lines,
+poetry_stanzas (poem, title, author, year kept) and, from your ArtEmis CSV, artemis (emotion, style kept).
 
-Example:
+Examples:
 
   affectlab text art-corpora ../shared/data/art_text --out art/
+
+  affectlab text art-corpora ../shared/data/art_text --out art/ --sample 20000 --seed 1
+
+  affectlab text art-corpora ../shared/data/art_text --artemis artemis_dataset_release_v0.csv --out art/
 """,
 )
 def art_corpora(
-    art_text: Path = typer.Argument(..., help="The art_text folder (tate/, aic_api_sample/).", show_default=False),
+    art_text: Path = typer.Argument(
+        ..., help="The art_text folder (tate/, aic_api_sample/, poetry/).", show_default=False
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files."),
+    sample: int | None = typer.Option(None, "--sample", help="Keep this many texts per corpus (seeded, in order)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of --sample."),
+    artemis: Path | None = typer.Option(None, "--artemis", help="An ArtEmis CSV (Achlioptas et al. 2021)."),
 ) -> None:
     from affectlab.text.api import art_corpora as run
 
-    for row in run(art_text, out).itertuples():
+    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis).itertuples():
         typer.echo(f"{row.corpus}: {row.texts:,} texts -> {row.path}")

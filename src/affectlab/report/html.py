@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from affectlab.io import write_text
@@ -42,12 +42,42 @@ def format_cell(value: Cell, digits: int = 3) -> str:
     return str(value)
 
 
-def markdown_table(rows: Sequence[Mapping[str, Cell]], columns: Sequence[str] | None = None) -> str:
-    """A GitHub-flavoured Markdown table of ``rows`` (``|`` in cells escaped)."""
+def format_significant(value: Cell, digits: int = 3) -> str:
+    """Numbers to ``digits`` significant figures (``0.0234``, ``4.07``, ``0.500``, ``12,300``, ``1.20e-05``);
+    ints with thousands separators; NaN and None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value != value:  # NaN
+        return ""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10**digits:
+        return f"{float(f'{value:.{digits}g}'):,.0f}"
+    return f"{value:#.{digits}g}"
+
+
+def format_p(value: float) -> str:
+    """A p-value in scientific notation, 3 significant figures; ``< 1e-300`` where it underflowed to 0."""
+    if value != value:
+        return ""
+    return "< 1e-300" if value == 0 else f"{value:.2e}"
+
+
+def markdown_table(
+    rows: Sequence[Mapping[str, Cell]],
+    columns: Sequence[str] | None = None,
+    *,
+    format: Callable[[Cell], str] = format_cell,
+) -> str:
+    """A GitHub-flavoured Markdown table of ``rows`` (``|`` in cells escaped), numbers through ``format``."""
     columns = list(columns or (rows[0].keys() if rows else []))
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
-        lines.append("| " + " | ".join(format_cell(row.get(c)).replace("|", "\\|") for c in columns) + " |")
+        lines.append("| " + " | ".join(format(row.get(c)).replace("|", "\\|") for c in columns) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -68,13 +98,22 @@ class HtmlReport:
     def bullets(self, items: Sequence[str]) -> None:
         self._blocks.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
 
-    def table(self, rows: Sequence[Mapping[str, Cell]], columns: Sequence[str] | None = None) -> None:
+    def table(
+        self,
+        rows: Sequence[Mapping[str, Cell]],
+        columns: Sequence[str] | None = None,
+        *,
+        format: Callable[[Cell], str] = format_cell,
+    ) -> None:
+        """A table inside a box that scrolls sideways when the table is wider than the page."""
         columns = list(columns or (rows[0].keys() if rows else []))
         head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(format_cell(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows
+            "<tr>" + "".join(f"<td>{html.escape(format(r.get(c)))}</td>" for c in columns) + "</tr>" for r in rows
         )
-        self._blocks.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        self._blocks.append(
+            f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        )
 
     def code(self, text: str) -> None:
         """A preformatted block (configs, JSON), scrolling sideways rather than widening the page."""

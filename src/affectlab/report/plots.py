@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from affectlab.io import atomic_path
 from affectlab.report.thinning import subsample
@@ -68,6 +69,14 @@ def save_png(fig: Figure, path: Path) -> Path:
     return Path(path)
 
 
+def tidy_ticks(ax: Any, axis: str = "x", bins: int = 4) -> None:
+    """At most ``bins`` ticks on ``axis``, labelled with 3 significant figures, so narrow panels never
+    run their tick labels together."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MaxNLocator(nbins=bins, min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.3g}"))
+
+
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted values and cumulative shares, thinned to at most ECDF_POINTS steps."""
     x = np.sort(values)
@@ -76,6 +85,24 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keep = np.unique(np.linspace(0, x.size - 1, ECDF_POINTS).astype(int))
         x, y = x[keep], y[keep]
     return x, y
+
+
+def _violin_and_ecdf(
+    ax_violin: Any, ax_ecdf: Any, values: np.ndarray, pos: float, color: str, label: str, seed: int
+) -> None:
+    """One group's violin (from a seeded subsample), IQR bar and median dot at ``pos``, and its ECDF step."""
+    shown = subsample(values, KDE_MAX_POINTS, seed)
+    if np.ptp(shown) > 0:
+        body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
+        for patch in body["bodies"]:
+            patch.set_facecolor(color)
+            patch.set_edgecolor(color)
+            patch.set_alpha(0.45)
+    q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+    ax_violin.hlines(pos, q1, q3, color=color, lw=5)
+    ax_violin.plot(median, pos, "o", color="white", mec=color, ms=6, zorder=3)
+    x, y = _ecdf(values)
+    ax_ecdf.step(x, y, where="post", color=color, lw=1.6, label=label)
 
 
 @styled
@@ -100,19 +127,8 @@ def distribution_plot(
     positions = np.arange(len(groups))[::-1]
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
-        shown = subsample(values, KDE_MAX_POINTS, seed)
-        if np.ptp(shown) > 0:
-            body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
-            for patch in body["bodies"]:
-                patch.set_facecolor(colors[group])
-                patch.set_edgecolor(colors[group])
-                patch.set_alpha(0.45)
-        q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
-        ax_violin.hlines(pos, q1, q3, color=colors[group], lw=5)
-        ax_violin.plot(median, pos, "o", color="white", mec=colors[group], ms=6, zorder=3)
-        x, y = _ecdf(values)
         n = (counts or {}).get(group, values.size)
-        ax_ecdf.step(x, y, where="post", color=colors[group], lw=1.6, label=f"{group} (n={n:,})")
+        _violin_and_ecdf(ax_violin, ax_ecdf, values, pos, colors[group], f"{group} (n={n:,})", seed)
     ax_violin.set_yticks(positions, groups)
     ax_violin.set_xlabel(xlabel)
     ax_violin.set_title("distribution (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
@@ -125,6 +141,61 @@ def distribution_plot(
         pad = 0.02 * (xlim[1] - xlim[0])
         for ax in (ax_violin, ax_ecdf):
             ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
+    for ax in (ax_violin, ax_ecdf):
+        tidy_ticks(ax, bins=6)
+    fig.suptitle(title, fontweight="bold")
+    return save_png(fig, path)
+
+
+@styled
+def zero_inflated_plot(
+    samples: Mapping[str, np.ndarray],
+    path: Path,
+    *,
+    title: str,
+    xlabel: str,
+    counts: Mapping[str, int] | None = None,
+    xlim: tuple[float, float] | None = None,
+    seed: int = 0,
+) -> Path:
+    """For a measure that is mostly 0: the share of texts at exactly 0 per group (bars), beside the
+    distribution of the non-zero values (violins with median and quartiles, and their empirical CDF)."""
+    groups = list(samples)
+    colors = group_colors(groups)
+    fig = new_figure(figsize=(12, 0.55 * len(groups) + 2.2), layout="constrained")
+    ax_zero, ax_violin, ax_ecdf = fig.subplots(1, 3, width_ratios=[0.6, 1.2, 1])
+    positions = np.arange(len(groups))[::-1]
+    for pos, group in zip(positions, groups, strict=True):
+        values = np.asarray(samples[group], dtype=float)
+        zero = float(np.mean(values == 0)) if values.size else float("nan")
+        ax_zero.barh(pos, zero, color=colors[group], height=0.7)
+        if np.isfinite(zero):
+            inside = zero > 0.6  # the label inside a long bar (white), else after it
+            ax_zero.text(zero - 0.02 if inside else zero + 0.02, pos, f"{zero:.0%}", va="center", fontsize=8,
+                         ha="right" if inside else "left", color="white" if inside else "black")  # fmt: skip
+        nonzero = values[values != 0]
+        n = (counts or {}).get(group, values.size)
+        if nonzero.size:
+            _violin_and_ecdf(ax_violin, ax_ecdf, nonzero, pos, colors[group], f"{group} (n={n:,})", seed)
+    ax_zero.set_yticks(positions, groups)
+    ax_zero.set_xlim(0, 1)
+    ax_zero.set_xlabel("share of texts at 0")
+    ax_zero.set_title("exactly 0", fontsize=9, fontweight="normal")
+    ax_violin.set_yticks(positions, [])
+    ax_violin.set_xlabel(f"{xlabel} (non-zero)")
+    ax_violin.set_title("non-zero values (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
+    ax_ecdf.set_xlabel(f"{xlabel} (non-zero)")
+    ax_ecdf.set_ylabel("share of non-zero texts ≤ x")
+    ax_ecdf.set_ylim(0, 1.02)
+    ax_ecdf.set_title("empirical CDF of the non-zero values", fontsize=9, fontweight="normal")
+    if ax_ecdf.get_legend_handles_labels()[0]:
+        ax_ecdf.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    if xlim is not None:
+        pad = 0.02 * (xlim[1] - xlim[0])
+        for ax in (ax_violin, ax_ecdf):
+            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
+    for ax in (ax_zero, ax_violin, ax_ecdf):
+        tidy_ticks(ax, bins=4 if ax is ax_zero else 6)
     fig.suptitle(title, fontweight="bold")
     return save_png(fig, path)
 
@@ -164,9 +235,10 @@ def interval_grid(
             )
         ax.set_yticks(list(positions.values()), list(positions) if ax in axes[:, 0] else [])
         ax.set_ylim(-0.6, len(groups) - 0.4)
-        ax.set_title(name, fontsize=9)
+        ax.set_title(textwrap.shorten(name, 34, placeholder="..."), fontsize=9)
         if xlim and name in xlim:
             ax.set_xlim(*xlim[name])
+        tidy_ticks(ax, bins=3)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle(title, fontweight="bold")

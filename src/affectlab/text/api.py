@@ -68,11 +68,27 @@ def score(
     >>> float(row["vader_compound"]), round(float(row["concreteness"]), 2)
     (-0.34, 1.79)
     """
+    import pandas as pd
+
+    return pd.DataFrame(score_records(texts, norms=norms, affect_norms=affect_norms))
+
+
+def score_records(
+    texts: str | Sequence[str | None],
+    *,
+    norms: PathLike | None = None,
+    affect_norms: PathLike | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`score` as one dict per text (plain Python values, None for nulls); imports neither pandas nor
+    Arrow's conversions, which is what keeps ``affectlab text score`` quick to start."""
     items = _texts(texts)
     config = MeasureConfig(norms=norms, affect_norms=affect_norms)
-    frame = scorer(config).score(items).to_pandas()
-    frame.insert(0, "text", items)
-    return frame
+    columns = scorer(config).columns(items)
+    names = list(columns)
+    return [
+        {"text": text, **dict(zip(names, values, strict=True))}
+        for text, *values in zip(items, *columns.values(), strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,10 @@ def profile(
     text_column: str | None = None,
     corpus: str | None = None,
     keep_text: bool = True,
+    keep_columns: Sequence[str] = (),
+    lang_id: bool = False,
+    languages: Sequence[str] | None = None,
+    strict: bool = False,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
     engine: str = "local",
@@ -118,11 +138,16 @@ def profile(
     overwrite: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame | ProfileResult:
-    """Score every text of corpus files (COCO json, Flickr8k, CC tsv, parquet, jsonl, csv, txt).
+    """Score every text of corpus files (COCO json, Flickr8k, CC tsv, parquet, jsonl, csv, tsv, txt; line
+    formats and json also gzip/bzip2/xz/zstd-compressed).
 
-    Without ``out`` the scores come back as a DataFrame (id, corpus, text, measures). With ``out`` they
-    are streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and a
-    :class:`ProfileResult` comes back: the way to profile corpora larger than memory.
+    Without ``out`` the scores come back as a DataFrame (id, corpus, text, kept columns, measures). With
+    ``out`` they are streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and a
+    :class:`ProfileResult` comes back: the way to profile corpora larger than memory. ``keep_columns``
+    carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
+    (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
+    with null measures; ``strict`` refuses text values that are not strings instead of converting them.
+    Every output check runs before any text is scored.
 
     >>> import affectlab as al
     >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
@@ -138,7 +163,12 @@ def profile(
     options = validated(
         ProfileOptions,
         _given(
-            measures=MeasureConfig(norms=norms, affect_norms=affect_norms),
+            measures=MeasureConfig(
+                norms=norms,
+                affect_norms=affect_norms,
+                lang_id=lang_id or bool(languages),
+                languages=tuple(languages) if languages else None,
+            ),
             batch_size=batch_size,
             workers=workers,
             engine=engine,
@@ -146,7 +176,9 @@ def profile(
         ),
         "profile options",
     )
-    corpora = [open_corpus(path, format, text_column, corpus) for path in paths]
+    keep = tuple(keep_columns)
+    _check_kept_names(keep)
+    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict) for path in paths]
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = sum(c.rows for c in corpora) if all(c.rows is not None for c in corpora) else None
@@ -155,6 +187,15 @@ def profile(
             return _profile_in_memory(corpora, options, advance)
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def _check_kept_names(keep: Sequence[str]) -> None:
+    """Kept columns must not take the name of a measure column."""
+    from affectlab.text.measures import declared_columns
+
+    taken = sorted(set(keep) & set(declared_columns()))
+    if taken:
+        raise AffectlabError(f"--keep-columns: {taken[0]!r} is the name of a measure column; rename it first")
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -205,9 +246,7 @@ def _profile_in_memory(corpora: Sequence[Any], options: Any, advance: Callable[[
         tables.append(table)
         advance(table.num_rows)
     if not tables:
-        from affectlab.text.corpora import BATCH_SCHEMA
-
-        tables = [profiler(BATCH_SCHEMA.empty_table())]
+        tables = [profiler(corpora[0].schema.empty_table())]
     return pa.concat_tables(tables).to_pandas()
 
 
@@ -227,6 +266,9 @@ def compare(
     overwrite: bool = False,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    by: str | None = None,
+    contrasts: Sequence[tuple[str, str] | str] = (),
+    plots: str = "all",
     progress: bool = True,
 ) -> CompareResult:
     """Compare corpora: descriptives, shares and pairwise tests per measure, and a headline.
@@ -237,7 +279,11 @@ def compare(
     holds DataFrames (``descriptives``, ``shares``, ``pairwise``), the ``headline`` sentences, and
     ``save(folder)`` writes the same report folder as ``affectlab text compare``. With ``out`` the report
     folder is written at once (raw corpora's scores kept in ``out/scores/``); ``norms`` and
-    ``affect_norms`` are used for raw corpora.
+    ``affect_norms`` are used for raw corpora. ``by`` names a kept column (``profile(keep_columns=...)``)
+    whose values replace the corpus names; ``contrasts`` (``"captions:art"`` or pairs) name the
+    comparisons the headline answers in words, with Cliff's delta and its 95% CI; ``plots`` is ``all``,
+    ``summary`` (means, shares, effects) or ``none``. The same file twice, an empty score file beside
+    others, or two files holding the same texts of a corpus are refused.
     """
     from affectlab.text.comparison.result import compare_inputs
 
@@ -252,14 +298,26 @@ def compare(
         overwrite=overwrite,
         norms=norms,
         affect_norms=affect_norms,
+        by=by,
+        contrasts=contrasts,
+        plots=plots,
     )
 
 
-def art_corpora(art_text: PathLike, out: PathLike) -> pd.DataFrame:
-    """Write the art corpora of the shared ``art_text`` folder as jsonl files; one row per corpus."""
+def art_corpora(
+    art_text: PathLike,
+    out: PathLike,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    artemis: PathLike | None = None,
+) -> pd.DataFrame:
+    """Write the art corpora of an ``art_text`` folder (Tate and AIC titles, AIC curator sentences, poetry
+    lines and stanzas) and of a user's ArtEmis CSV as jsonl files; one row per corpus. ``sample`` keeps that
+    many texts per corpus (seeded)."""
     import pandas as pd
 
     from affectlab.text.art_text import write_art_corpora
 
-    written = write_art_corpora(art_text, out)
+    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis)
     return pd.DataFrame([{"corpus": name, "texts": n, "path": str(p)} for name, (p, n) in written.items()])

@@ -11,6 +11,16 @@ What counts as "art text" here, honestly:
 - ``aic_descriptions``: the curators' prose of the AIC sample (artwork ``description``, exhibition
   ``short_description``/``description``), HTML removed, split into sentences so one text is one sentence
   like a caption. Few texts (tens): its intervals are wide.
+- ``poetry_lines`` and ``poetry_stanzas``: the 33,737 public-domain poems of
+  ``poetry/public_domain_poetry.jsonl.gz`` as verse lines (blank lines dropped) and as stanzas (split at
+  blank lines, line breaks kept), with the poem (its ``path``), title, author and year as columns. A whole
+  poem is far longer than a caption (VADER's compound saturates with length), so lines and stanzas are
+  the units to compare with captions.
+- ``artemis``: a user's ArtEmis CSV (Achlioptas et al. 2021; ``art_style,painting,emotion,utterance,
+  repetition``), one utterance per row with emotion, art style and painting kept (users download it
+  themselves; it is not in the shared data).
+
+``sample=N`` keeps N texts per corpus, drawn with a seeded reservoir sample and written in source order.
 """
 
 from __future__ import annotations
@@ -18,8 +28,9 @@ from __future__ import annotations
 import csv
 import html
 import json
+import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,6 +40,9 @@ from affectlab.io import atomic_path
 TATE_FILE = Path("tate") / "tate_emotion_artworks.jsonl"
 AIC_CSV = Path("aic_api_sample") / "someArtworks.csv"
 AIC_JSONL = Path("aic_api_sample") / "aic_artworks_exhibitions_sample.jsonl"
+POETRY_FILE = Path("poetry") / "public_domain_poetry.jsonl.gz"
+ARTEMIS_COLUMNS = ("art_style", "painting", "emotion", "utterance", "repetition")
+_STANZA_BREAK = re.compile(r"\n[ \t]*\n+")
 DESCRIPTION_KEYS = ("description", "short_description")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])")
 
@@ -56,16 +70,24 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _jsonl(path: Path) -> Iterator[dict]:
+    """JSON objects of a jsonl file (compressed ones too), one-line errors for broken lines."""
+    from affectlab.text.corpora import compression_of, open_text
+
     try:
-        with path.open(encoding="utf-8") as fh:
+        with open_text(path, compression_of(path)) as fh:
             for number, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        yield json.loads(line)
+                        record = json.loads(line)
                     except json.JSONDecodeError as err:
                         raise AffectlabError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-    except OSError as err:
-        raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
+                    except RecursionError:
+                        raise AffectlabError(f"{path}:{number}: not valid JSON (nested too deeply)") from None
+                    if not isinstance(record, dict):
+                        raise AffectlabError(f"{path}:{number}: not a JSON object")
+                    yield record
+    except (OSError, EOFError) as err:
+        raise AffectlabError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
 
 
 def tate_titles(root: Path) -> Iterator[dict]:
@@ -105,20 +127,114 @@ def aic_descriptions(root: Path) -> Iterator[dict]:
                     }
 
 
-ART_CORPORA = {"tate_titles": tate_titles, "aic_titles": aic_titles, "aic_descriptions": aic_descriptions}
+def _cell(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
-def write_art_corpora(root: str | Path, out: str | Path) -> dict[str, tuple[Path, int]]:
-    """Write ``out/<name>.jsonl`` (fields id, text) for every art corpus; returns path and count per name."""
+def _poems(root: Path) -> Iterator[tuple[dict, str]]:
+    for record in _jsonl(root / POETRY_FILE):
+        text = record.get("text")
+        if isinstance(text, str) and text.strip():
+            meta = {k: _cell(record.get(k)) for k in ("title", "author", "year")}
+            yield {"poem": _cell(record.get("path")), **meta}, text.replace("\r\n", "\n")
+
+
+def poetry_lines(root: Path) -> Iterator[dict]:
+    """One record per non-blank verse line, with the poem, title, author and year."""
+    for number, (meta, text) in enumerate(_poems(root), 1):
+        lines = (line.strip() for line in text.split("\n"))
+        for k, line in enumerate((line for line in lines if line), 1):
+            yield {"id": f"poem:{number}:line:{k}", "text": line, **meta}
+
+
+def poetry_stanzas(root: Path) -> Iterator[dict]:
+    """One record per stanza (split at blank lines; line breaks kept), with the poem's columns."""
+    for number, (meta, text) in enumerate(_poems(root), 1):
+        stanzas = (s.strip("\n").strip() for s in _STANZA_BREAK.split(text))
+        for k, stanza in enumerate((s for s in stanzas if s), 1):
+            yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta}
+
+
+def artemis_utterances(path: Path) -> Iterator[dict]:
+    """The utterances of an ArtEmis CSV, with emotion, art style, painting and repetition kept."""
+    from affectlab.io import open_csv
+
+    with open_csv(path) as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ARTEMIS_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise AffectlabError(
+                f"{path}: not an ArtEmis CSV (missing column(s) {', '.join(missing)}; expected "
+                f"{','.join(ARTEMIS_COLUMNS)})"
+            )
+        for number, row in enumerate(reader, 1):
+            if text := (row.get("utterance") or "").strip():
+                yield {"id": f"artemis:{number}", "text": text, **{k: _cell(row.get(k)) for k in ARTEMIS_COLUMNS[:3]},
+                       "repetition": _cell(row.get("repetition"))}  # fmt: skip
+
+
+ART_CORPORA: dict[str, tuple[Path, Callable[[Path], Iterator[dict]]]] = {
+    "tate_titles": (TATE_FILE, tate_titles),
+    "aic_titles": (AIC_CSV, aic_titles),
+    "aic_descriptions": (AIC_JSONL, aic_descriptions),
+    "poetry_lines": (POETRY_FILE, poetry_lines),
+    "poetry_stanzas": (POETRY_FILE, poetry_stanzas),
+}
+
+
+def sampled(records: Iterable[dict], n: int | None, seed: int) -> Iterator[dict]:
+    """All records, or ``n`` of them drawn uniformly (seeded reservoir sample), in their original order."""
+    if n is None:
+        yield from records
+        return
+    rng = random.Random(seed)
+    kept: list[tuple[int, dict]] = []
+    for index, record in enumerate(records):
+        if len(kept) < n:
+            kept.append((index, record))
+        elif (j := rng.randrange(index + 1)) < n:
+            kept[j] = (index, record)
+    yield from (record for _, record in sorted(kept, key=lambda item: item[0]))
+
+
+def write_art_corpora(
+    root: str | Path,
+    out: str | Path,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    artemis: str | Path | None = None,
+) -> dict[str, tuple[Path, int]]:
+    """Write ``out/<name>.jsonl`` for every art corpus whose source file is in ``root`` (and ``artemis``
+    from a user's ArtEmis CSV); fields id, text and the corpus's columns. Returns path and count per name."""
     root, out = Path(root), Path(out)
     if not root.is_dir():
-        raise AffectlabError(f"{root}: not a folder (expected the art_text folder with tate/ and aic_api_sample/)")
+        raise AffectlabError(
+            f"{root}: not a folder (expected the art_text folder with tate/, aic_api_sample/, poetry/)"
+        )
+    if sample is not None and sample < 1:
+        raise AffectlabError(f"--sample must be at least 1, got {sample}")
+    jobs = {
+        name: (lambda r=reader: r(root)) for name, (source, reader) in ART_CORPORA.items() if (root / source).is_file()
+    }
+    if artemis is not None:
+        artemis = Path(artemis)
+        if not artemis.is_file():
+            raise AffectlabError(f"{artemis}: no such file (the ArtEmis CSV)")
+        jobs["artemis"] = lambda: artemis_utterances(artemis)
+    if not jobs:
+        expected = ", ".join(str(source) for source, _ in ART_CORPORA.values())
+        raise AffectlabError(f"{root}: none of the art text files is there (expected {expected})")
+    from affectlab.io import check_writable
+
+    for name in jobs:
+        check_writable(out / f"{name}.jsonl")
     written = {}
-    for name, records in ART_CORPORA.items():
+    for name, records in jobs.items():
         target = out / f"{name}.jsonl"
         count = 0
         with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as fh:
-            for record in records(root):
+            for record in sampled(records(), sample, seed):
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         written[name] = (target, count)

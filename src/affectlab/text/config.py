@@ -4,6 +4,7 @@ read them from here). Importing this module is cheap."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,3 +38,6 @@ class CompareOptions(BaseModel):
     norms: Path | None = None  # used when raw corpora are profiled first
     affect_norms: Path | None = None
     workers: int | None = Field(None, ge=1)  # profiling processes for raw inputs (None: all cores)
+    by: str | None = None  # a kept column whose values replace the corpus names
+    contrasts: tuple[tuple[str, str], ...] = ()  # (a, b) comparisons the headline answers
+    plots: Literal["all", "summary", "none"] = "all"  # summary: means, shares and effects only

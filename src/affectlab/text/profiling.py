@@ -130,7 +130,7 @@ def profile_corpora(
     engine = get_engine(options.engine)
     if not is_folder_output(out):
         tables = engine.map(profiler, source, workers=options.workers)
-        rows = _write_parquet(tables, Path(out), metadata, profiler, on_batch)
+        rows = _write_parquet(tables, Path(out), metadata, profiler, on_batch, corpora)
         return ProfileSummary(rows=rows, seconds=time.perf_counter() - started)
     folder = Path(out)
     check_folder_target(folder, overwrite)
@@ -138,7 +138,7 @@ def profile_corpora(
         write_parts = getattr(engine, "write_parts", None)
         if write_parts is None:
             tables = engine.map(profiler, source, workers=options.workers)
-            rows = _write_parts(tables, tmp, metadata, profiler, on_batch, options.shard_rows)
+            rows = _write_parts(tables, tmp, metadata, profiler, on_batch, options.shard_rows, corpora)
         else:
             write_parts(
                 profiler,
@@ -150,7 +150,7 @@ def profile_corpora(
                 part_name=part_name,
             )
             if not any(tmp.glob("*.parquet")):  # no rows: one empty part with the output schema
-                _write_parts([], tmp, metadata, profiler, None, options.shard_rows)
+                _write_parts([], tmp, metadata, profiler, None, options.shard_rows, corpora)
             rows = sum(pq.ParquetFile(part).metadata.num_rows for part in tmp.glob("*.parquet"))
             if on_batch is not None:
                 on_batch(rows)
@@ -169,13 +169,14 @@ def _write_parts(
     profiler: BatchProfiler,
     on_batch: Callable[[int], None] | None,
     shard_rows: int,
+    corpora: Sequence[Corpus],
 ) -> int:
     """Write ``tables`` into parts of at least ``shard_rows`` rows (the last fewer), whole batches each."""
     rows = in_part = parts = 0
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
     try:
-        for table in _nonempty_or_schema(tables, profiler):
+        for table in _nonempty_or_schema(tables, profiler, corpora):
             if schema is None:
                 schema = table.schema.with_metadata(metadata)
             if writer is None:
@@ -201,12 +202,13 @@ def _write_parquet(
     metadata: dict[bytes, bytes],
     profiler: BatchProfiler,
     on_batch: Callable[[int], None] | None,
+    corpora: Sequence[Corpus],
 ) -> int:
     rows = 0
     writer: pq.ParquetWriter | None = None
     with atomic_path(out) as tmp:
         try:
-            for table in _nonempty_or_schema(tables, profiler):
+            for table in _nonempty_or_schema(tables, profiler, corpora):
                 if writer is None:
                     schema = table.schema.with_metadata(metadata)
                     writer = pq.ParquetWriter(tmp, schema)
@@ -220,22 +222,32 @@ def _write_parquet(
     return rows
 
 
-def _nonempty_or_schema(tables: Iterable[pa.Table], profiler: BatchProfiler) -> Iterator[pa.Table]:
+def _nonempty_or_schema(
+    tables: Iterable[pa.Table], profiler: BatchProfiler, corpora: Sequence[Corpus]
+) -> Iterator[pa.Table]:
     """The engine's tables, or one empty table with the output schema when the input had no rows."""
     empty = True
     for table in tables:
         empty = False
         yield table
     if empty:
-        yield profiler(BATCH_SCHEMA.empty_table())
+        yield profiler(corpora[0].schema.empty_table() if corpora else BATCH_SCHEMA.empty_table())
 
 
 def _metadata(corpora: Sequence[Corpus], options: ProfileOptions) -> dict[bytes, bytes]:
     record = {
         "affectlab": __version__,
         "inputs": [
-            {"path": str(c.path), "format": c.format, "corpus": c.name, "text_column": c.text_column} for c in corpora
-        ],
+            {
+                "path": str(c.path),
+                "format": c.format,
+                "corpus": c.name,
+                "text_column": c.text_column,
+                "keep": list(c.keep),
+                "compression": c.compression,
+            }
+            for c in corpora
+        ],  # fmt: skip
         "options": options.model_dump(mode="json"),
     }
     return {b"affectlab": json.dumps(record).encode()}

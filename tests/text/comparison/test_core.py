@@ -36,11 +36,14 @@ CORE = {
 }
 
 
-def write_scores(path: Path, corpus: str | list[str], columns: dict[str, list], with_text: bool = True) -> Path:
-    """A score parquet like `affectlab text profile` writes, with the given measure columns."""
+def write_scores(
+    path: Path, corpus: str | list[str], columns: dict[str, list], with_text: bool = True, id_prefix: str = ""
+) -> Path:
+    """A score parquet like `affectlab text profile` writes, with the given measure columns (ids
+    ``<id_prefix><corpus>:<row>``: shards of one corpus get distinct prefixes, as real shards have)."""
     n = len(next(iter(columns.values())))
     names = corpus if isinstance(corpus, list) else [corpus] * n
-    data: dict[str, pa.Array] = {"id": pa.array([f"{c}:{i}" for i, c in enumerate(names)])}
+    data: dict[str, pa.Array] = {"id": pa.array([f"{id_prefix}{c}:{i}" for i, c in enumerate(names)])}
     data["corpus"] = pa.array(names)
     if with_text:
         data["text"] = pa.array(["some text"] * n)
@@ -107,7 +110,7 @@ def test_reads_only_needed_columns_never_text(two_files, monkeypatch):
 
 def test_several_corpora_per_file_shards_and_groups(tmp_path):
     mixed = write_scores(tmp_path / "mixed.parquet", ["coco"] * 3 + ["flickr"] * 3, CORE)
-    shard = write_scores(tmp_path / "shard2.parquet", "coco", CORE)
+    shard = write_scores(tmp_path / "shard2.parquet", "coco", CORE, id_prefix="shard2/")
     result = compare([mixed, shard])
     assert result.corpora == ["coco", "flickr"]
     assert result.describe["vader_compound"]["coco"].n == 3 + 6  # shards of one corpus are pooled

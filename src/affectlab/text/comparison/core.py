@@ -83,6 +83,8 @@ class Comparison:
     shares: list[ShareRow] = field(default_factory=list)
     pairs: list[PairRow] = field(default_factory=list)
     samples: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # <= PLOT_SAMPLE per corpus
+    contrasts: list[tuple[str, str]] = field(default_factory=list)  # the comparisons the headline answers
+    languages: dict[str, dict[str | None, int]] = field(default_factory=dict)  # corpus -> lang -> texts
 
 
 class ScoreSource(Protocol):
@@ -96,8 +98,17 @@ class ScoreSource(Protocol):
         """The corpus name given by a file name when the scores have no ``corpus`` column."""
         ...
 
-    def read(self, column: str) -> dict[str, np.ndarray]:
-        """Values of ``column`` per corpus name (NaN for nulls)."""
+    def read(self, column: str, by: str | None = None) -> dict[str, np.ndarray]:
+        """Values of ``column`` per corpus name, or per value of column ``by`` when the scores have it
+        (NaN for nulls; strings as objects for a string column)."""
+        ...
+
+    def rows(self) -> int:
+        """Number of rows."""
+        ...
+
+    def first_ids(self, limit: int) -> set[tuple[str, str]]:
+        """(corpus, id) of up to ``limit`` first rows (empty when there is no id column)."""
         ...
 
 
@@ -153,22 +164,70 @@ class ParquetScores:
     def stem_named(self) -> str | None:
         return None if "corpus" in self.schema().names else _stem(self.path)
 
-    def read(self, column: str) -> dict[str, np.ndarray]:
+    def read(self, column: str, by: str | None = None) -> dict[str, np.ndarray]:
         chunks: dict[str, list[np.ndarray]] = {}
         for part in _parquet_files(self.path):
-            file = pq.ParquetFile(part)
-            has_corpus = "corpus" in file.schema_arrow.names
-            columns = ["corpus", column] if has_corpus else [column]
-            for batch in file.iter_batches(columns=columns, batch_size=65_536):
-                values = batch.column(column).cast(pa.float64()).to_numpy(zero_copy_only=False)
-                if not has_corpus:
-                    chunks.setdefault(_stem(self.path), []).append(values)
-                    continue
-                names = batch.column("corpus").cast(pa.string())
-                for name in pc.unique(names).to_pylist():
-                    mask = pc.is_null(names) if name is None else pc.equal(names, name)
-                    chunks.setdefault(name or _stem(self.path), []).append(values[mask.to_numpy(zero_copy_only=False)])
+            try:
+                self._read_part(part, column, by, chunks)
+            except (OSError, pa.ArrowException, ValueError) as err:
+                raise AffectlabError(f"{part}: not a readable score file ({_first_line(err)})") from None
         return {name: np.concatenate(parts) for name, parts in chunks.items()}
+
+    def _read_part(self, part: Path, column: str, by: str | None, chunks: dict[str, list[np.ndarray]]) -> None:
+        file = pq.ParquetFile(part)
+        names = file.schema_arrow.names
+        label = by if by is not None and by in names else "corpus" if "corpus" in names else None
+        columns = (
+            [column]
+            if label is None
+            else list(dict.fromkeys([label, *(["corpus"] if "corpus" in names else []), column]))
+        )
+        for batch in file.iter_batches(columns=columns, batch_size=65_536):
+            values = _values(batch.column(column))
+            if label is None:
+                chunks.setdefault(_stem(self.path), []).append(values)
+                continue
+            groups = batch.column(label).cast(pa.string())
+            if label != "corpus" and "corpus" in names:  # no value of --by: the row keeps its corpus name
+                groups = pc.coalesce(groups, batch.column("corpus").cast(pa.string()))
+            for name in pc.unique(groups).to_pylist():
+                mask = pc.is_null(groups) if name is None else pc.equal(groups, name)
+                chunks.setdefault(name or _stem(self.path), []).append(values[mask.to_numpy(zero_copy_only=False)])
+
+    def rows(self) -> int:
+        try:
+            return sum(pq.ParquetFile(part).metadata.num_rows for part in _parquet_files(self.path))
+        except (OSError, pa.ArrowException) as err:
+            raise AffectlabError(f"{self.path}: not a readable score file ({_first_line(err)})") from None
+
+    def first_ids(self, limit: int) -> set[tuple[str, str]]:
+        file = pq.ParquetFile(_parquet_files(self.path)[0])
+        names = file.schema_arrow.names
+        if "id" not in names:
+            return set()
+        columns = ["id", "corpus"] if "corpus" in names else ["id"]
+        try:
+            batch = next(file.iter_batches(columns=columns, batch_size=limit), None)
+        except (OSError, pa.ArrowException) as err:
+            raise AffectlabError(f"{self.path}: not a readable score file ({_first_line(err)})") from None
+        if batch is None:
+            return set()
+        ids = batch.column("id").cast(pa.string()).to_pylist()
+        corpora = (
+            batch.column("corpus").cast(pa.string()).to_pylist() if "corpus" in names else [_stem(self.path)] * len(ids)
+        )
+        return set(zip(corpora, ids, strict=True))
+
+
+def _values(column: pa.Array) -> np.ndarray:
+    """Numbers as float64 (NaN for nulls); strings as an object array (None for nulls)."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return np.asarray(column.to_pylist(), dtype=object)
+    return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0]
 
 
 @dataclass(frozen=True, eq=False)  # identity, not value: holds a table
@@ -188,9 +247,21 @@ class FrameScores:
     def stem_named(self) -> str | None:
         return None
 
-    def read(self, column: str) -> dict[str, np.ndarray]:
-        values = self.table.column(column).cast(pa.float64()).to_numpy(zero_copy_only=False)
-        return {self.name: np.asarray(values, dtype=np.float64)}
+    def read(self, column: str, by: str | None = None) -> dict[str, np.ndarray]:
+        values = _values(self.table.column(column).combine_chunks())
+        if by is None or by not in self.table.column_names:
+            return {self.name: values}
+        groups = self.table.column(by).cast(pa.string()).to_pylist()
+        out: dict[str, list] = {}
+        for name, value in zip(groups, values, strict=True):
+            out.setdefault(name or self.name, []).append(value)
+        return {name: np.asarray(items, dtype=values.dtype) for name, items in out.items()}
+
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    def first_ids(self, limit: int) -> set[tuple[str, str]]:
+        return set()
 
 
 def as_source(item: ScoreSource | str | Path) -> ScoreSource:
@@ -229,11 +300,12 @@ def resolve_measures(sources: Sequence[ScoreSource], wanted: Sequence[str] | Non
     return common, [c for c in present if c not in common]
 
 
-def read_measure(sources: Sequence[ScoreSource], column: str) -> dict[str, np.ndarray]:
-    """Values of ``column`` per corpus name (NaN for nulls); rows of one name in several inputs pooled."""
+def read_measure(sources: Sequence[ScoreSource], column: str, by: str | None = None) -> dict[str, np.ndarray]:
+    """Values of ``column`` per corpus name (or ``by`` value; NaN for nulls); rows of one name in several
+    inputs pooled."""
     chunks: dict[str, list[np.ndarray]] = {}
     for source in sources:
-        for name, values in source.read(column).items():
+        for name, values in source.read(column, by).items():
             chunks.setdefault(name, []).append(values)
     return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
@@ -258,24 +330,58 @@ def _check_corpora(sources: Sequence[ScoreSource], names: Sequence[str], groups:
         )
 
 
+ID_CHECK_ROWS = 1000  # first ids compared between inputs that hold the same corpus
+
+
+def check_inputs(sources: Sequence[ScoreSource]) -> None:
+    """Refuse the same file twice, an input without rows, and two inputs holding the same texts of one
+    corpus (the first :data:`ID_CHECK_ROWS` ids of each are compared): each would bias n silently."""
+    seen: dict[Path, str] = {}
+    for source in sources:
+        if isinstance(source, ParquetScores):
+            key = source.path.resolve()
+            if key in seen:
+                raise AffectlabError(f"{source.label}: given twice (also as {seen[key]}); every input is read once")
+            seen[key] = source.label
+    for source in sources:
+        if source.rows() == 0 and len(sources) > 1:
+            raise AffectlabError(f"{source.label}: no rows to compare (an empty score file)")
+    ids = [(source, source.first_ids(ID_CHECK_ROWS)) for source in sources]
+    for (a, ids_a), (b, ids_b) in itertools.combinations(ids, 2):
+        shared = ids_a & ids_b
+        if shared:
+            corpus, text_id = sorted(shared)[0]
+            raise AffectlabError(
+                f"{b.label}: holds the same texts as {a.label} (corpus {corpus!r}, id {text_id!r} and "
+                f"{len(shared) - 1} more of the first {ID_CHECK_ROWS:,}); each text may be compared once"
+            )
+
+
 def compare(
     inputs: Sequence[ScoreSource | str | Path],
     *,
     measures: Sequence[str] | None = None,
     groups: Mapping[str, str] | None = None,
     seed: int = 0,
+    by: str | None = None,
+    contrasts: Sequence[tuple[str, str]] = (),
     on_measure: Callable[[str, int], None] | None = None,
 ) -> Comparison:
     """Describe every measure per corpus, the shares, and test every pair of corpora (Holm over all).
 
-    ``inputs`` are score files/folders or :class:`ScoreSource` objects. ``on_measure(column, total)`` is
-    called after each measure (for progress bars).
+    ``inputs`` are score files/folders or :class:`ScoreSource` objects. ``by`` names a kept column
+    (``--keep-columns``) whose values replace the corpus names (rows without one keep theirs); ``groups``
+    then pools those names. ``contrasts`` are ``(a, b)`` pairs of compared names the headline answers.
+    ``on_measure(column, total)`` is called after each measure (for progress bars).
     """
     sources = [as_source(item) for item in inputs]
+    check_inputs(sources)
+    if by is not None and not any(by in s.schema().names for s in sources):
+        raise AffectlabError(f"--by {by}: no input has that column; keep it with 'text profile --keep-columns'")
     columns, skipped = resolve_measures(sources, measures)
     result = Comparison(corpora=[], measures=columns, skipped=skipped)
     for column in columns:
-        raw = read_measure(sources, column)
+        raw = read_measure(sources, column, by)
         if not result.corpora:
             _check_corpora(sources, list(raw), groups)
         samples = pool(raw, groups)
@@ -291,6 +397,8 @@ def compare(
         if on_measure is not None:
             on_measure(column, len(columns))
     _check_valid_rows(sources, result)
+    result.contrasts = _check_contrasts(contrasts, result.corpora)
+    result.languages = _languages(sources, by, groups, result.corpora)
     result.empty = [m for m in columns if all(d.n == 0 for d in result.describe[m].values())]
     result.measures = [m for m in columns if m not in result.empty]
     adjusted = stats.holm([p.test.p_value for p in result.pairs])
@@ -299,6 +407,32 @@ def compare(
         for p, q in zip(result.pairs, adjusted, strict=True)
     ]
     return result
+
+
+def _check_contrasts(contrasts: Sequence[tuple[str, str]], corpora: Sequence[str]) -> list[tuple[str, str]]:
+    checked = []
+    for a, b in contrasts:
+        unknown = [name for name in (a, b) if name not in corpora]
+        if unknown or a == b:
+            what = f"names {', '.join(map(repr, unknown))}" if unknown else "compares a corpus with itself"
+            raise AffectlabError(f"--contrast {a}:{b}: {what}; compared are {', '.join(corpora)}")
+        checked.append((a, b))
+    return checked
+
+
+def _languages(
+    sources: Sequence[ScoreSource], by: str | None, groups: Mapping[str, str] | None, corpora: Sequence[str]
+) -> dict[str, dict[str | None, int]]:
+    """Texts per language code (None: no language evidence) per compared corpus, when inputs have ``lang``."""
+    with_lang = [s for s in sources if "lang" in s.schema().names]
+    if not with_lang:
+        return {}
+    counts: dict[str, dict[str | None, int]] = {c: {} for c in corpora}
+    for name, values in pool(read_measure(with_lang, "lang", by), groups).items():
+        codes, n = np.unique(np.asarray(["" if v is None else v for v in values], dtype=object), return_counts=True)
+        for code, count in sorted(zip(codes.tolist(), n.tolist(), strict=True), key=lambda item: -item[1]):
+            counts.setdefault(name, {})[code or None] = int(count)
+    return counts
 
 
 def _check_valid_rows(sources: Sequence[ScoreSource], result: Comparison) -> None:

@@ -106,8 +106,11 @@ def compare_inputs(
     overwrite: bool = False,
     norms: str | os.PathLike[str] | None = None,
     affect_norms: str | os.PathLike[str] | None = None,
+    by: str | None = None,
+    contrasts: Sequence[tuple[str, str] | str] = (),
+    plots: str = "all",
 ) -> CompareResult:
-    """:func:`affectlab.text.comparison` (see there)."""
+    """:func:`affectlab.text.compare` (see there)."""
     from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
     options = CompareOptions(
@@ -117,6 +120,9 @@ def compare_inputs(
         workers=workers,
         norms=norms,
         affect_norms=affect_norms,
+        by=by,
+        contrasts=tuple(parse_contrast(c) for c in contrasts),
+        plots=plots,
     )
     if out is None:
         sources, labels = _sources(inputs, options)
@@ -147,8 +153,21 @@ def _compare(sources: Sequence[ScoreSource], options: CompareOptions, progress: 
             measures=options.measures,
             groups=options.groups,
             seed=options.seed,
+            by=options.by,
+            contrasts=options.contrasts,
             on_measure=lambda column, total: advance(1),
         )
+
+
+def parse_contrast(spec: tuple[str, str] | str) -> tuple[str, str]:
+    """``"captions:art"`` (or a pair) -> ``("captions", "art")``."""
+    if isinstance(spec, str):
+        a, sep, b = spec.partition(":")
+        if not sep or not a.strip() or not b.strip() or ":" in b:
+            raise AffectlabError(f"--contrast {spec!r}: expected A:B (two corpus or group names)")
+        return a.strip(), b.strip()
+    a, b = spec
+    return str(a), str(b)
 
 
 def _group_map(groups: Mapping[str, Sequence[str]] | None) -> dict[str, str] | None:

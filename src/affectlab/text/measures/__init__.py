@@ -20,7 +20,7 @@ from affectlab.text.measures.base import REGISTRY, Column, Family, Measure, Meas
 from affectlab.text.tokenize import Tokenizer
 
 # Modules that register measures, in output-column order. Add a module here when you add a family.
-MEASURE_MODULES: tuple[str, ...] = ("sentiment", "subjectivity", "concreteness", "affect", "figurative")
+MEASURE_MODULES: tuple[str, ...] = ("language", "sentiment", "subjectivity", "concreteness", "affect", "figurative")
 
 __all__ = [
     "MEASURE_MODULES",
@@ -65,10 +65,15 @@ def build_measures(config: MeasureConfig | None = None, names: Sequence[str] | N
 
 
 class Scorer:
-    """Measures ready to score batches: each batch is tokenized once, for every measure that needs it."""
+    """Measures ready to score batches: each batch is tokenized once, for every measure that needs it.
+
+    A language measure with ``only`` set (``--lang en``) runs first; the other measures then see only the
+    texts in those languages (the others are scored as missing texts: null measures, row kept).
+    """
 
     def __init__(self, measures: Sequence[Measure]) -> None:
         self.measures = list(measures)
+        self.filter = next((m for m in self.measures if getattr(m, "only", None)), None)
         self.tokenizer = Tokenizer()
         self.needs_tokens = any(
             getattr(REGISTRY.get(m.name), "needs_tokens", True) for m in self.measures
@@ -77,13 +82,24 @@ class Scorer:
 
     def score(self, texts: Sequence[str | None]) -> pa.Table:
         """One row per text, the measures' columns side by side."""
-        texts = list(texts)
-        tokens = self.tokenizer.batch(texts) if self.needs_tokens else [None] * len(texts)
-        arrays: list[pa.Array] = []
-        for measure in self.measures:
-            columns = measure.score_batch(texts, tokens)
-            arrays += [pa.array(columns[field.name], type=field.type) for field in measure.schema]
+        columns = self.columns(texts)
+        arrays = [pa.array(columns[field.name], type=field.type) for field in self.schema]
         return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def columns(self, texts: Sequence[str | None]) -> dict[str, list]:
+        """Every measure column as a plain list, in schema order (no Arrow arrays are built)."""
+        texts = list(texts)
+        found: dict[str, list] = {}
+        if self.filter is not None:
+            found = self.filter.score_batch(texts, [None] * len(texts))
+            wanted = self.filter.only
+            texts = [t if lang in wanted else None for t, lang in zip(texts, found["lang"], strict=True)]
+        tokens = self.tokenizer.batch(texts) if self.needs_tokens else [None] * len(texts)
+        out: dict[str, list] = {}
+        for measure in self.measures:
+            columns = found if measure is self.filter else measure.score_batch(texts, tokens)
+            out.update((field.name, columns[field.name]) for field in measure.schema)
+        return out
 
 
 def score_batch(texts: Sequence[str | None], measures: Sequence[Measure]) -> pa.Table:

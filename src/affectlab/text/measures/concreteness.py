@@ -37,6 +37,7 @@ COLUMNS = (
         (1, 5),
         required=True,
         headline=True,
+        higher="more concrete",
     ),
     float_column(
         "concreteness_coverage",

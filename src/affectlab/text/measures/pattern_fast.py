@@ -10,22 +10,56 @@ to the reference implementation (a *fallback*, counted) when one of them could c
 - the literal marker ``END-OF-SENTENCE`` in the text;
 - tokens that could be glued back together by the emoticon or sarcasm-mark regexes (``: )`` -> ``:)``,
   ``( ! )`` -> ``(!)``), i.e. an emoticon spelled across a token boundary.
+
+Importing textblob costs seconds (it imports NLTK, scipy.stats and scikit-learn), so the fast path never
+does: the lexicon is read from textblob's own ``en/en-sentiment.xml`` with the rules of pattern's
+``Sentiment.load`` (senses averaged per part of speech, then over parts of speech, then the English
+``-ly`` adverbs added) and cached (:mod:`affectlab.text.measures.cache`, keyed by the file's hash); the
+few constants of ``textblob._text`` it needs are copied below (the tests check them against textblob's).
+textblob is imported only for a fallback text.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
-from textblob import _text as pattern
-from textblob.en import sentiment as reference_sentiment
+from affectlab.errors import AffectlabError
+from affectlab.text.measures.cache import cached_json
 
-__all__ = ["PatternScorer"]
+__all__ = ["PatternScorer", "load_lexicon"]
 
-_PUNCT = tuple(pattern.PUNCTUATION.replace(".", ""))
+# --- constants of textblob 0.20.1 ``textblob._text`` and ``textblob.en`` (checked by the tests) ---
+PUNCTUATION = ".,;:!?()[]{}`''\"@#$^&*+-|=~_"
+ABBREVIATIONS = frozenset(
+    ("a.", "adj.", "adv.", "al.", "a.m.", "c.", "cf.", "comp.", "conf.", "def.", "ed.", "e.g.", "esp.", "etc.",
+     "ex.", "f.", "fig.", "gen.", "id.", "i.e.", "int.", "l.", "m.", "Med.", "Mil.", "Mr.", "n.", "n.q.",
+     "orig.", "pl.", "pred.", "pres.", "p.m.", "ref.", "v.", "vs.", "w/")
+)  # fmt: skip
+RE_ABBR1 = re.compile(r"^[A-Za-z]\.$")
+RE_ABBR2 = re.compile(r"^([A-Za-z]\.)+$")
+RE_ABBR3 = re.compile("^[A-Z][" + "|".join("bcdfghjklmnpqrstvwxz") + "]+.$")
+EMOTICONS: dict[tuple[str, float], frozenset[str]] = {
+    ("love", +1.00): frozenset(("<3", "♥")),
+    ("grin", +1.00): frozenset((">:D", ":-D", ":D", "=-D", "=D", "X-D", "x-D", "XD", "xD", "8-D")),
+    ("taunt", +0.75): frozenset((">:P", ":-P", ":P", ":-p", ":p", ":-b", ":b", ":c)", ":o)", ":^)")),
+    ("smile", +0.50): frozenset((">:)", ":-)", ":)", "=)", "=]", ":]", ":}", ":>", ":3", "8)", "8-)")),
+    ("wink", +0.25): frozenset((">;]", ";-)", ";)", ";-]", ";]", ";D", ";^)", "*-)", "*)")),
+    ("gasp", +0.05): frozenset((">:o", ":-O", ":O", ":o", ":-o", "o_O", "o.O", "°O°", "°o°")),
+    ("worry", -0.25): frozenset((">:/", ":-/", ":/", ":\\", ">:\\", ":-.", ":-s", ":s", ":S", ":-S", ">.>")),
+    ("frown", -0.75): frozenset((">:[", ":-(", ":(", "=(", ":-[", ":[", ":{", ":-<", ":c", ":-c", "=/")),
+    ("cry", -1.00): frozenset((":'(", ":'''(", ";'(")),
+}
+REPLACEMENTS = {"'d": " 'd", "'m": " 'm", "'s": " 's", "'ll": " 'll", "'re": " 're", "'ve": " 've", "n't": " n't"}
+EOS = "END-OF-SENTENCE"
+NEGATIONS = ("no", "not", "n't", "never")
+
+_PUNCT = tuple(PUNCTUATION.replace(".", ""))
 _PUNCT_OR_PERIOD = (*_PUNCT, ".")
-_CONTRACTIONS = pattern.replacements
+_CONTRACTIONS = REPLACEMENTS
 _QUOTES = (("“", " “ "), ("”", " ” "), ("‘", " ‘ "), ("’", " ’ "), ("'", " ' "), ('"', ' " '))
-_GLUED = tuple(e for group in pattern.EMOTICONS.values() for e in group) + ("(!)",)
+_GLUED = tuple(e for group in EMOTICONS.values() for e in group) + ("(!)",)
 _MEMO_LIMIT = 500_000
 
 # Per lower-cased token: (polarity, subjectivity, intensity) or None, is a modifier (has an "RB" sense),
@@ -60,10 +94,10 @@ def split_chunk(chunk: str) -> list[str]:
                 t = t[:-3].rstrip(".")
             if t.endswith("."):
                 if (
-                    t in pattern.ABBREVIATIONS
-                    or pattern.RE_ABBR1.match(t) is not None
-                    or pattern.RE_ABBR2.match(t) is not None
-                    or pattern.RE_ABBR3.match(t) is not None
+                    t in ABBREVIATIONS
+                    or RE_ABBR1.match(t) is not None
+                    or RE_ABBR2.match(t) is not None
+                    or RE_ABBR3.match(t) is not None
                 ):
                     break
                 tail.append(t[-1])
@@ -114,10 +148,9 @@ class PatternScorer:
     """``TextBlob(text).sentiment`` as a (polarity, subjectivity) tuple, with a counted fallback."""
 
     def __init__(self) -> None:
-        self.lexicon = {w: senses[None] for w, senses in dict.items(_loaded_lexicon())}
-        self.modifiers = {w for w, senses in dict.items(_loaded_lexicon()) if "RB" in senses}
+        self.lexicon, self.modifiers = load_lexicon()
         self.emoticons: dict[str, float] = {}
-        for (_, polarity), group in pattern.EMOTICONS.items():
+        for (_, polarity), group in EMOTICONS.items():
             for e in group:
                 self.emoticons.setdefault(e.lower(), polarity)
         self.fallbacks = 0
@@ -129,13 +162,13 @@ class PatternScorer:
 
     def _token_facts(self, w: str) -> TokenFacts:
         emoticon = None
-        if not w.isalpha() and len(w) <= 5 and w not in pattern.PUNCTUATION:
+        if not w.isalpha() and len(w) <= 5 and w not in PUNCTUATION:
             emoticon = self.emoticons.get(w)
         psi = self.lexicon.get(w)
         return (
             None if psi is None else (psi[0], psi[1], psi[2]),
             w in self.modifiers,
-            w in reference_sentiment.negations,
+            w in NEGATIONS,
             len(w.strip("'")) > 1,
             len(w) > 2,
             w.endswith("ly"),
@@ -166,11 +199,11 @@ class PatternScorer:
             facts = [self._facts_of(t.lower()) for t in tokens]
             continuations = [_glue_continuations(t) for t in tokens]
             glues = any(continuations)
-            self._chunks[chunk] = (facts, tokens, continuations if glues else None, pattern.EOS in chunk)
+            self._chunks[chunk] = (facts, tokens, continuations if glues else None, EOS in chunk)
             self._chunk_facts[chunk] = facts
             if any(f[0] is not None or f[7] is not None for f in facts):
                 self._assessed.add(chunk)
-            if glues or pattern.EOS in chunk:
+            if glues or EOS in chunk:
                 self._special.add(chunk)
 
     def _facts_of_special_text(self, chunks: list[str]) -> list[TokenFacts] | None:
@@ -210,6 +243,8 @@ class PatternScorer:
         return self._fallback(text) if special is None else _assess(special)
 
     def _fallback(self, text: str) -> tuple[float, float]:
+        from textblob.en import sentiment as reference_sentiment  # the rare case: textblob itself
+
         self.fallbacks += 1
         polarity, subjectivity = reference_sentiment(text)
         return polarity, subjectivity
@@ -257,7 +292,60 @@ def _assess(facts: list[TokenFacts]) -> tuple[float, float]:
     return polarity, subjectivity
 
 
-def _loaded_lexicon() -> pattern.Sentiment:
-    """textblob's English sentiment lexicon, loaded (it is a lazily loaded dict)."""
-    len(reference_sentiment)
-    return reference_sentiment
+def sentiment_xml() -> Path:
+    """textblob's ``en/en-sentiment.xml``, found without importing textblob."""
+    spec = importlib.util.find_spec("textblob")
+    if spec is None or not spec.submodule_search_locations:
+        raise AffectlabError("pattern's sentiment lexicon needs the `textblob` package (pip install textblob)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "en" / "en-sentiment.xml"
+    if not path.is_file():
+        raise AffectlabError(f"{path}: textblob's sentiment lexicon is missing; reinstall textblob")
+    return path
+
+
+_LEXICON: tuple[dict[str, tuple[float, float, float]], frozenset[str]] | None = None
+
+
+def load_lexicon() -> tuple[dict[str, tuple[float, float, float]], frozenset[str]]:
+    """pattern's English lexicon as textblob loads it: word -> (polarity, subjectivity, intensity) of its
+    averaged senses, and the words with an adverb ("RB") sense (modifiers). Cached by the file's hash."""
+    global _LEXICON
+    if _LEXICON is None:
+        path = sentiment_xml()
+        words, modifiers = cached_json("pattern-en-sentiment", path, lambda: _parse_lexicon(path))
+        _LEXICON = ({w: (p, s, i) for w, (p, s, i) in words.items()}, frozenset(modifiers))
+    return _LEXICON
+
+
+def _avg(values: list[float] | tuple[float, ...]) -> float:
+    return sum(values) / float(len(values) or 1)
+
+
+def _parse_lexicon(path: Path) -> tuple[dict[str, list[float]], list[str]]:
+    """``textblob.en.Sentiment.load()`` (pattern's rules), returning the None-sense scores and modifiers."""
+    from xml.etree import ElementTree
+
+    words: dict[str, dict[str | None, list]] = {}
+    for w in ElementTree.parse(path).getroot().findall("word"):
+        form, pos = w.attrib.get("form"), w.attrib.get("pos")
+        psi = (
+            float(w.attrib.get("polarity", 0.0)),
+            float(w.attrib.get("subjectivity", 0.0)),
+            float(w.attrib.get("intensity", 1.0)),
+        )
+        if form:
+            words.setdefault(form, {}).setdefault(pos, []).append(psi)
+    for form in words:  # average of the senses per part of speech
+        words[form] = {pos: [_avg(each) for each in zip(*psi, strict=True)] for pos, psi in words[form].items()}
+    for form, pos in list(words.items()):  # average over the parts of speech
+        words[form][None] = [_avg(each) for each in zip(*pos.values(), strict=True)]
+    for form, pos in list(words.items()):  # English: "terrible" -> adverb "terribly"
+        if "JJ" in pos:
+            if form.endswith("y"):
+                form = form[:-1] + "i"
+            if form.endswith("le"):
+                form = form[:-2]
+            entry = words.setdefault(form + "ly", {})
+            entry["RB"] = entry[None] = list(pos["JJ"])
+    lexicon = {form: senses[None] for form, senses in words.items()}
+    return lexicon, sorted(form for form, senses in words.items() if "RB" in senses)

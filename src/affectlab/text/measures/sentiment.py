@@ -35,6 +35,7 @@ COLUMNS = (
         (-1, 1),
         required=True,
         headline=True,
+        higher="more positive (VADER)",
         shares=(Share("any sentiment", "|VADER compound| >= 0.05", lambda v: np.abs(v) >= 0.05),),
     ),
 )

@@ -31,6 +31,7 @@ COLUMNS = (
         (-1, 1),
         required=True,
         headline=True,
+        higher="more positive (pattern)",
     ),
     float_column(
         "subjectivity",
@@ -39,6 +40,7 @@ COLUMNS = (
         (0, 1),
         required=True,
         headline=True,
+        higher="more subjective",
         shares=(Share("subjective", "subjectivity > 0.5", lambda v: v > 0.5),),
     ),
     float_column("objectivity", "1 - subjectivity", "objectivity (1 - subjectivity)", (0, 1), compare=False),
