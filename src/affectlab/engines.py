@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -37,6 +38,7 @@ EngineName = Literal["local", "ray"]
 ENGINE_NAMES: tuple[EngineName, ...] = ("local", "ray")
 BatchFormat = Literal["pyarrow", "numpy"]
 _IN_FLIGHT_PER_WORKER = 2
+STOP_GRACE_SECONDS = 5.0  # batches in flight may finish this long after a stop before their workers are killed
 _PR_SET_PDEATHSIG = 1
 
 
@@ -145,7 +147,7 @@ def map_local(function: Callable[[Any], Any], batches: Iterable[Any], workers: i
         while pending:
             yield _result(pending.popleft())
     except BaseException:
-        _terminate(pool)
+        _stop(pool)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -184,21 +186,36 @@ def _result(future: Future) -> Any:
         ) from None
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers at once (an error or Ctrl-C in the parent must not wait for their batches)."""
-    for process in list(getattr(pool, "_processes", {}).values()):  # no public API before Python 3.14
+def _stop(pool: ProcessPoolExecutor, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stop the pool after an error, Ctrl-C or SIGTERM in the parent: drop the batches not started, let the
+    few in flight finish (well under a second for text batches), kill what outlasts ``grace`` seconds or
+    a second Ctrl-C.
+
+    Killing at once is not safe: a worker killed while sending a result leaves half a message in the pipe,
+    and the pool's result reader then waits for the rest forever (``shutdown`` never returns).
+    """
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    with contextlib.suppress(KeyboardInterrupt):
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
         with contextlib.suppress(Exception):
-            process.terminate()
+            process.kill()
 
 
 _worker_function: Callable[[Any], Any] | None = None
 
 
 def _init_worker(function: Callable[[Any], Any]) -> None:
-    """Worker set-up: die with the parent, leave Ctrl-C to it, prepare the function."""
+    """Worker set-up: die with the parent, leave Ctrl-C to it, die on SIGTERM, prepare the function."""
     global _worker_function
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates the pool
+    # A forked worker inherits the CLI's SIGTERM handler (SystemExit); the pool's result sender catches
+    # that and blocks again on a full pipe, so the pool's own terminate() would never end the worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     prepare(function)
     _worker_function = function
 
