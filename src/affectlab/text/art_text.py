@@ -71,21 +71,13 @@ def split_sentences(text: str) -> list[str]:
 
 def _jsonl(path: Path) -> Iterator[dict]:
     """JSON objects of a jsonl file (compressed ones too), one-line errors for broken lines."""
-    from affectlab.text.corpora import compression_of, open_text
+    from affectlab.text.corpora import compression_of, json_record, open_text
 
     try:
         with open_text(path, compression_of(path)) as fh:
             for number, line in enumerate(fh, 1):
                 if line.strip():
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as err:
-                        raise AffectlabError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-                    except RecursionError:
-                        raise AffectlabError(f"{path}:{number}: not valid JSON (nested too deeply)") from None
-                    if not isinstance(record, dict):
-                        raise AffectlabError(f"{path}:{number}: not a JSON object")
-                    yield record
+                    yield json_record(path, number, line)
     except (OSError, EOFError) as err:
         raise AffectlabError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
 

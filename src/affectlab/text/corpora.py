@@ -400,7 +400,7 @@ def _columns(corpus: Corpus) -> list[str]:
                 return next(_csv_reader(fh, corpus.format), [])
             for number, line in enumerate(fh, 1):
                 if line.strip():
-                    return list(_json_record(path, number, line))
+                    return list(json_record(path, number, line))
             return []
     except RecursionError:
         raise AffectlabError(f"{path}: invalid JSON (nested too deeply)") from None
@@ -532,7 +532,7 @@ def _jsonl_records(corpus: Corpus, counter: _NonStrings) -> Iterator[Record]:
     stem, column, keep = corpus.stem, corpus.text_column, corpus.keep
     for number, line in _lines(corpus):
         if line.strip():
-            record = _json_record(corpus.path, number, line)
+            record = json_record(corpus.path, number, line)
             text = counter.text(record.get(column), corpus, f"line {number}")
             yield f"{stem}:{number}", text, tuple(_json_text(record.get(k)) for k in keep)
 
@@ -602,7 +602,8 @@ _RECORD_READERS = {
 }
 
 
-def _json_record(path: Path, number: int, line: str) -> dict:
+def json_record(path: Path, number: int, line: str) -> dict:
+    """The JSON object on line ``number`` of ``path``, or a one-line error naming the line."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as err:
