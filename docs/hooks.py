@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import re
+
 import typer
 from mkdocs.structure.files import File
 
@@ -56,18 +58,23 @@ def command_page(name: str, command) -> str:
 def measures_table() -> str:
     from affectlab.text.measures import families
 
-    lines = ["| column | type | range | meaning | compared by default | shares built on it |",
-             "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["| column | type, range | meaning | compared by default | shares built on it |",
+             "|---|---|---|---|---|"]  # fmt: skip
     for family in families():
         for c in family.columns:
-            limits = "" if c.limits is None else f"{c.limits[0]:g} .. {c.limits[1]:g}"
+            limits = c.dtype if c.limits is None else f"{c.dtype}, {c.limits[0]:g} .. {c.limits[1]:g}"
             shares = "; ".join(s.title for s in c.shares)
-            optional = " (with `--affect-norms`)" if family.optional else ""
-            lines.append(f"| `{c.name}` | {c.dtype} | {limits} | {_cell(c.meaning)}{optional} | "
+            optional = f" ({_options_in_code(family.notes)})" if family.optional and family.notes else ""
+            lines.append(f"| `{c.name}` | {limits} | {_cell(c.meaning)}{optional} | "
                          f"{'yes' if c.compare else 'no'} | {_cell(shares)} |")  # fmt: skip
     lines += ["", "Sources:", ""]
     lines += [f"- **{f.name}**: " + " ".join(f.sources) for f in families()]
     return "\n".join(lines) + "\n"
+
+
+def _options_in_code(text: str) -> str:
+    """``on with --lang-id or --lang`` -> ``on with `--lang-id` or `--lang```."""
+    return re.sub(r"(--[a-z][a-z-]*)", r"`\1`", text)
 
 
 def page_name(command: str) -> str:

@@ -54,6 +54,17 @@ def world(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
             "ravdess": shared_data / "face_video" / "ravdess"}  # fmt: skip
 
 
+def _broken_run(world: World, tmp: Path, config: object = None) -> Path:
+    """A copy of the world's run whose config.json is not one fer train writes."""
+    import json
+    import shutil
+
+    run = tmp / "broken-run"
+    shutil.copytree(world["run"], run)
+    (run / "config.json").write_text(json.dumps({"probe": 5} if config is None else config))
+    return run
+
+
 def _fifo(tmp: Path) -> Path:
     path = tmp / "pipe"
     os.mkfifo(path)
@@ -246,6 +257,14 @@ CASES: dict[str, Case] = {
     "predict: not a run": lambda w, t: (
         ["fer", "predict", str(w["clip"]), "--run", str(w["store"]), "--out", str(t / "p")],
         "config.json",
+    ),
+    "predict: run config without feature_info": lambda w, t: (
+        ["fer", "predict", str(w["clip"]), "--run", str(_broken_run(w, t)), "--out", str(t / "p")],
+        "config.json has no feature_info",
+    ),
+    "report: run config with a bad feature_info": lambda w, t: (
+        ["fer", "report", str(_broken_run(w, t, {"feature_info": {"encoder": 3}}))],
+        "invalid",
     ),
     # fer embed-plot
     "embed-plot: not a png": lambda w, t: (

@@ -121,3 +121,60 @@ def test_output_inside_or_around_an_input_is_refused(tmp_path):
         with pytest.raises(AffectlabError, match="would overwrite an input or lie inside one"):
             check_not_input(bad, [store])
     check_not_input(tmp_path / "run", [store])  # beside it is fine
+
+
+@pytest.mark.parametrize("length", [230, 255])
+def test_output_names_up_to_the_file_system_limit_have_a_temporary(length, tmp_path):
+    """A 255-byte output name is valid; its temporary (``.NAME.PID.XXXX.tmp``) must be too, and a stale one
+    is still found and removed by the name it belongs to."""
+    from affectlab.io import atomic_folder, remove_stale_temps, temp_stem
+
+    name = "a" * (length - len(".parquet")) + ".parquet"
+    with atomic_path(tmp_path / name) as tmp:
+        assert len(os.fsencode(tmp.name)) <= 255
+        tmp.write_text("x")
+    assert (tmp_path / name).read_text() == "x"
+    with atomic_folder(tmp_path / ("f" * length)) as staged:
+        (staged / "report.html").write_text("<p>x</p>")
+    assert (tmp_path / ("f" * length) / "report.html").is_file()
+    stale = tmp_path / f".{temp_stem(name)}.999999999.abcd1234.tmp"  # no such pid
+    stale.write_text("left by a killed run")
+    assert remove_stale_temps(tmp_path, name) == [stale]
+
+
+def test_a_full_disk_while_taking_the_lock_is_one_line_and_leaves_no_lock_file(tmp_path, monkeypatch):
+    import errno
+
+    from affectlab import io
+    from affectlab.errors import AffectlabError
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(io.os, "pwrite", full)
+    with pytest.raises(AffectlabError, match=r"store: cannot write \(no space left on the device\)"):
+        with io.exclusive_lock(tmp_path / "store"):
+            pass
+    assert not (tmp_path / "store" / io.LOCK_FILE).exists()
+
+
+def test_the_cli_turns_a_write_error_nothing_foresaw_into_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+    import sys
+
+    from affectlab import cli
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out.parquet"))
+
+    corpus = tmp_path / "t.txt"
+    corpus.write_text("a dog\n")
+    monkeypatch.setattr("affectlab.text.api.profile", full)
+    argv = ["affectlab", "text", "profile", str(corpus), "--out", str(tmp_path / "o.parquet")]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: {tmp_path / 'out.parquet'}: cannot write (no space left on the device)"
+    ]

@@ -31,6 +31,7 @@ PathLike = str | os.PathLike[str]
 LOCK_FILE = ".affectlab.lock"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 _NAME_MAX = 255  # bytes in one path component (ext4, xfs, apfs)
+_TEMP_STEM_MAX = 200  # bytes of the target's name kept in a temporary's name (".NAME.PID.XXXXXXXX.tmp")
 
 
 def _umask() -> int:
@@ -63,7 +64,7 @@ def remove_stale_temps(folder: PathLike, name: str | None = None) -> list[Path]:
         return removed
     for entry in entries:
         match = _TEMP.match(entry.name)
-        if match is None or (name is not None and match["name"] != name):
+        if match is None or (name is not None and match["name"] != temp_stem(name)):
             continue
         if _pid_alive(int(match["pid"])):
             continue
@@ -76,8 +77,15 @@ def remove_stale_temps(folder: PathLike, name: str | None = None) -> list[Path]:
     return removed
 
 
+def temp_stem(name: str) -> str:
+    """The target's name as it appears in its temporaries: cut to leave room for the pid and the random
+    part, so a target name of up to 255 bytes still has a temporary the file system accepts."""
+    encoded = os.fsencode(name)
+    return name if len(encoded) <= _TEMP_STEM_MAX else os.fsdecode(encoded[:_TEMP_STEM_MAX])
+
+
 def _temp_prefix(target: Path) -> str:
-    return f".{target.name}.{os.getpid()}."
+    return f".{temp_stem(target.name)}.{os.getpid()}."
 
 
 def refuse_special(target: PathLike, *, folder: bool = False) -> None:
@@ -129,7 +137,7 @@ def atomic_path(target: PathLike) -> Iterator[Path]:
         refuse_special(target)  # checked again: something may have appeared there meanwhile
         os.replace(tmp_path, target)
     except OSError as err:
-        raise _os_error(target, err) from err
+        raise os_error(target, err) from err
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -158,7 +166,7 @@ def atomic_folder(target: PathLike, *, overwrite: bool = False) -> Iterator[Path
         else:
             os.replace(tmp, target)
     except OSError as err:
-        raise _os_error(target, err) from err
+        raise os_error(target, err) from err
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -178,14 +186,17 @@ def _make_parent(target: Path) -> None:
     except FileExistsError:
         raise AffectlabError(f"{target}: {target.parent} exists and is not a folder") from None
     except OSError as err:
-        raise _os_error(target.parent, err) from None
+        raise os_error(target.parent, err) from None
 
 
-def _os_error(path: Path, err: OSError) -> AffectlabError:
-    reason = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
-              errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
-              errno.ENAMETOOLONG: "file name too long"}.get(err.errno, err.strerror or str(err))  # fmt: skip
-    return AffectlabError(f"{path}: cannot write ({reason})")
+WRITE_ERRNOS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+                errno.ENAMETOOLONG: "file name too long"}  # fmt: skip
+
+
+def os_error(path: Path, err: OSError) -> AffectlabError:
+    """A failed write as one line naming ``path`` and the reason."""
+    return AffectlabError(f"{path}: cannot write ({WRITE_ERRNOS.get(err.errno, err.strerror or str(err))})")
 
 
 def check_writable(target: PathLike, *, folder: bool = False) -> None:
@@ -233,9 +244,13 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (``flock`` on ``FOLDER/.affectlab.lock``, which records the
     holder's pid); a second writer gets an error naming the folder and that pid. Readers need no lock."""
     folder = Path(folder)
-    _make_parent(folder / LOCK_FILE)
     path = folder / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    created = not path.exists()
+    try:
+        _make_parent(path)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    except OSError as err:
+        raise os_error(folder, err) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -244,8 +259,14 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
             raise AffectlabError(
                 f"{folder}: the {what} is being written by another process (pid {holder}); wait for it to finish"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as err:  # a full disk: the lock file we made goes again
+            if created:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise os_error(folder, err) from None
         try:
             yield
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import typer
 
@@ -16,6 +17,7 @@ from affectlab import __version__
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
 from affectlab.errors import AffectlabError
+from affectlab.io import WRITE_ERRNOS, os_error
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -71,6 +73,11 @@ def main() -> None:
         app()
     except AffectlabError as err:
         typer.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except OSError as err:  # a full disk or a file system refusing a write where no check could foresee it
+        if err.errno not in WRITE_ERRNOS:
+            raise
+        typer.echo(f"error: {os_error(Path(err.filename or '.'), err)}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         typer.echo("interrupted; nothing half-written was left behind", err=True)

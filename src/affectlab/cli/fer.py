@@ -313,7 +313,10 @@ def train(
     Exact protocol: affectlab fer train --online --preset vjepa-fer --manifest ravdess.parquet
     --checkpoint vith16-384.pth.tar --out runs/ravdess-online (a stopped run continues when run again).
     """
+    import warnings
+
     from affectlab.fer.api import train as run
+    from affectlab.fer.probes.evaluate import UnseenClassWarning
 
     given = _options(ctx, probe="probe", folds="folds", epochs="epochs", batch_size="batch_size",
                      warmup="warmup_epochs", heads="num_heads", val_fraction="val_fraction", seed="seed",
@@ -327,18 +330,20 @@ def train(
                         augment="train_augment")  # fmt: skip
     if sampling:
         encoder_options["sampling"] = sampling
-    result = run(
-        features,
-        out,
-        preset=preset,
-        online=online,
-        manifest=manifest,
-        encoder=_options(ctx, encoder="encoder").get("encoder"),
-        checkpoint=checkpoint,
-        encoder_options=encoder_options,
-        overwrite=overwrite,
-        **given,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnseenClassWarning)  # said below, once per fold, in the CLI's words
+        result = run(
+            features,
+            out,
+            preset=preset,
+            online=online,
+            manifest=manifest,
+            encoder=_options(ctx, encoder="encoder").get("encoder"),
+            checkpoint=checkpoint,
+            encoder_options=encoder_options,
+            overwrite=overwrite,
+            **given,
+        )
     for warning in result.warnings:
         _echo(f"warning: {warning}")
     s = result.summary

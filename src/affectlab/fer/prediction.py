@@ -44,9 +44,9 @@ from affectlab.fer.data.video import (
 )
 from affectlab.fer.encoders import load_encoder
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
-from affectlab.fer.probes.run import load_run_probes
+from affectlab.fer.probes.run import load_run_probes, run_config
 from affectlab.fer.timeline import timeline_png
-from affectlab.io import atomic_path, read_json, write_json
+from affectlab.io import atomic_path, write_json
 from affectlab.progress import progress_bar
 
 # [views, C, T, H, W] (one window) or [views, segments, C, T, H, W] (a protocol clip) -> [classes]
@@ -185,8 +185,7 @@ def run_scorer(
     run: str | Path, checkpoint: str | None, device: Device = "auto"
 ) -> tuple[WindowScorer, list[str], SamplingConfig]:
     """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked)."""
-    config = read_json(Path(run) / "config.json")
-    info = FeatureInfo.model_validate(config["feature_info"])
+    _, info = run_config(run)
     sampling = info.sampling
     encoder = load_encoder(info.encoder, checkpoint, sampling)
     if encoder.checkpoint_sha256 != info.checkpoint_sha256:

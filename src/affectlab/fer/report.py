@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,10 @@ from affectlab.fer.probes.metrics import mean_std, uar, war
 from affectlab.io import read_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
 from affectlab.report.plots import new_figure, save_png, styled
+
+if TYPE_CHECKING:
+    from affectlab.fer.cache.store import FeatureInfo
+    from affectlab.fer.config import SamplingConfig
 
 PICTURES = "report"
 ERRORS_SHOWN = 3
@@ -179,8 +183,7 @@ def confident_errors(run: Path, count: int = ERRORS_SHOWN) -> list[dict[str, Any
     return wrong.head(count).to_dict("records")
 
 
-def _errors_section(doc: _Both, run: Path, sampling: dict[str, Any], pictures: Path) -> None:
-    from affectlab.fer.config import SamplingConfig
+def _errors_section(doc: _Both, run: Path, base: SamplingConfig, pictures: Path) -> None:
     from affectlab.fer.data.contact_sheet import render_contact_sheet, write_png
 
     errors = confident_errors(run)
@@ -188,7 +191,6 @@ def _errors_section(doc: _Both, run: Path, sampling: dict[str, Any], pictures: P
     if not errors:
         doc.paragraph("No wrong test prediction (or no test folds).", note=True)
         return
-    base = SamplingConfig.model_validate(sampling)
     cfg = base.model_copy(update={"num_segments": min(base.num_segments, 4), "frames_per_clip": 8, "face_crop": False})
     for k, row in enumerate(errors, start=1):
         title = (
@@ -202,11 +204,10 @@ def _errors_section(doc: _Both, run: Path, sampling: dict[str, Any], pictures: P
         doc.figure(out, f"{Path(row['path']).name}: {title}")
 
 
-def _identity_section(doc: _Both, config: dict[str, Any]) -> None:
-    from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+def _identity_section(doc: _Both, config: dict[str, Any], info: FeatureInfo) -> None:
+    from affectlab.fer.cache.store import FeatureStore
 
     doc.heading("Config and feature store")
-    info = FeatureInfo.model_validate(config["feature_info"])
     identity = [
         f"features: {config['features']}",
         f"encoder: {info.encoder}, checkpoint sha256 {info.checkpoint_sha256}",
@@ -237,11 +238,13 @@ def write_report(run: str | Path) -> Path:
     run = Path(run)
     if not (run / "metrics.json").is_file() or not (run / "config.json").is_file():
         raise AffectlabError(f"{run}: not a run folder (expected metrics.json and config.json from 'fer train')")
-    metrics, config = read_json(run / "metrics.json"), read_json(run / "config.json")
+    from affectlab.fer.probes.run import run_config
+
+    metrics = read_json(run / "metrics.json")
+    config, info = run_config(run)
     pictures = run / PICTURES
     pictures.mkdir(exist_ok=True)
-    info = config["feature_info"]
-    doc = _Both(f"{metrics['dataset']}, {metrics['probe']} probe on {info['encoder']} features", pictures)
+    doc = _Both(f"{metrics['dataset']}, {metrics['probe']} probe on {info.encoder} features", pictures)
     doc.paragraph(f"Run {run.resolve()}: {len(metrics['folds'])} fold probe(s), labels {', '.join(metrics['labels'])}.")
     if metrics.get("warnings"):
         doc.heading("Warnings")
@@ -252,7 +255,7 @@ def write_report(run: str | Path) -> Path:
         doc.paragraph("Trained with --folds all: one probe on every clip, no test fold to score.", note=True)
     _cross_section(doc, run, pictures)
     _map_section(doc, Path(config["features"]) if config.get("features") else None, pictures)
-    _errors_section(doc, run, info["sampling"], pictures)
-    _identity_section(doc, config)
+    _errors_section(doc, run, info.sampling, pictures)
+    _identity_section(doc, config, info)
     write_text(run / "report.md", "\n".join(doc.md))
     return doc.html.write(run / "report.html")

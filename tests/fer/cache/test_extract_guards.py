@@ -54,6 +54,27 @@ def test_a_file_changed_since_indexing_is_skipped_not_stored_under_its_old_key(c
     assert (tmp_path / "store" / "skipped.csv").is_file()
 
 
+def test_an_edited_manifest_hash_never_gives_a_clip_another_clips_features(crema, tmp_path):
+    """A row whose content_hash was edited to another clip's is not merged with that clip: its file is
+    re-hashed too (it is never decoded, since its features would be reused), and it is skipped."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    videos, manifest = crema
+    table = manifest.table
+    paths = table.column("path").to_pylist()
+    hashes = table.column("content_hash").to_pylist()
+    happy, sad = paths.index(str(videos / "1001_DFA_HAP_XX.flv")), paths.index(str(videos / "1001_DFA_SAD_XX.flv"))
+    hashes[sad] = hashes[happy]
+    edited = tmp_path / "edited.parquet"
+    column = table.schema.get_field_index("content_hash")
+    pq.write_table(table.set_column(column, table.schema.field(column), pa.array(hashes)), edited)
+    store = al.fer.extract(edited, tmp_path / "store", **FAST)
+    assert len(store) == 5 and paths[sad] not in store.manifest.column("path").to_pylist()
+    assert store.skipped == [(paths[sad], "content differs from the manifest's content_hash (file changed "
+                                          "since indexing)")]  # fmt: skip
+
+
 def test_extract_refuses_a_folder_that_is_not_a_store_and_leaves_foreign_temporaries_alone(crema, tmp_path):
     _, manifest = crema
     folder = tmp_path / "mine"

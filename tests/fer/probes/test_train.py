@@ -146,3 +146,25 @@ def test_test_fold_classes_absent_from_training_are_warned_and_recorded(tmp_path
         "recall 0 there)"
         for k, name in ((0, "neutral"), (1, "fearful"))
     ]
+
+
+def test_cli_says_each_unseen_class_warning_once_in_one_line(tmp_path: Path) -> None:
+    """``fer train`` prints the run's warning per fold as one ``warning:`` line, not also Python's warning
+    with its source file and line."""
+    import subprocess
+    import sys
+
+    store = planted_store(tmp_path / "planted", actors=4, clips_per_actor=3, folds=2, signal=3.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "affectlab", "fer", "train", "--features", str(store.root), "--probe", "linear",
+         "--epochs", "2", "--device", "cpu", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "no training clip" in line]
+    assert lines == [
+        f"warning: fold {k}: test clips of {name} but no training clip of that class (the probe cannot "
+        "predict it; recall 0 there)"
+        for k, name in ((0, "neutral"), (1, "fearful"))
+    ]
+    assert "UnseenClassWarning" not in done.stderr and "cross_validate(" not in done.stderr

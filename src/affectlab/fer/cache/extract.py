@@ -264,6 +264,10 @@ def extract_features(
         same_as_skipped = [i for i in reference if writer.info.clip_key(ids[i]) not in stored]
         skipped += [(paths[i], "same content as a clip that was skipped") for i in same_as_skipped]
         reference = [i for i in reference if i not in same_as_skipped]
+        # a row that reuses another clip's features is never decoded: its file is re-hashed here instead
+        changed = {i: reason for i in reference if (reason := read_checked(paths[i], ids[i], lambda: None))}
+        skipped += [(paths[i], reason) for i, reason in changed.items()]
+        reference = [i for i in reference if i not in changed]
         if reference:
             writer.add_references(_with_face_share(manifest.take(reference), _stored_shares(writer, ids, reference)))
         writer.write_skipped(skipped)

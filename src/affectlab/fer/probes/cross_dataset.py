@@ -27,12 +27,12 @@ import numpy as np
 import pyarrow as pa
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.cache.store import FeatureInfo, FeatureStore, is_store
+from affectlab.fer.cache.store import FeatureStore, is_store
 from affectlab.fer.config import ExtractConfig
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.probes.evaluate import probe_inputs, run_labels
 from affectlab.fer.probes.metrics import FoldScores, score, summarize
-from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table
+from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table, run_config
 from affectlab.fer.probes.train import array_batches, deterministic, score_batches
 from affectlab.io import (
     atomic_folder,
@@ -73,7 +73,7 @@ def mean_confusion(scores: list[FoldScores]) -> np.ndarray:
 
 def _check_same_features(run: Path, store: FeatureStore) -> None:
     """The test features must come from the run's encoder, checkpoint, whole sampling and pooling."""
-    trained = FeatureInfo.model_validate(read_json(run / "config.json")["feature_info"])
+    _, trained = run_config(run)
     diff = trained.differences(store.info)
     if diff:
         raise AffectlabError(
@@ -98,8 +98,7 @@ def run_clips(run: Path, manifest: pa.Table, extract: ExtractConfig | None = Non
     from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
     from affectlab.fer.probes.online import OnlineClips
 
-    config = read_json(run / "config.json")
-    info = FeatureInfo.model_validate(config["feature_info"])
+    config, info = run_config(run)
     base = extract.model_dump() if extract is not None else (config.get("extract") or {})
     if extract is not None and extract.checkpoint is None and config.get("extract"):
         base["checkpoint"] = config["extract"].get("checkpoint")

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 from torch import nn
 
+from affectlab.config import validated
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import feature_info
 from affectlab.fer.cache.store import FeatureInfo, FeatureStore
@@ -57,6 +58,7 @@ from affectlab.io import (
     check_writable,
     exclusive_lock,
     read_json,
+    temp_stem,
     write_json,
     write_text,
 )
@@ -189,9 +191,20 @@ def load_run_probes(run: str | Path) -> list[tuple[int, nn.Module, ProbeMeta]]:
     return [(int(p.stem.removeprefix("fold")), *load_probe(p)) for p in files]
 
 
+def run_config(run: str | Path) -> tuple[dict[str, Any], FeatureInfo]:
+    """A run's ``config.json`` and the identity of the features it was trained on; a config that is not
+    one written by ``fer train`` is a one-line error naming the run."""
+    config = read_json(Path(run) / "config.json")
+    if not isinstance(config, dict) or not isinstance(config.get("feature_info"), dict):
+        raise AffectlabError(
+            f"{run}: config.json has no feature_info; expected a run folder written by 'affectlab fer train'"
+        )
+    return config, validated(FeatureInfo, config["feature_info"], f"{run}/config.json feature_info")
+
+
 def state_folder(out: Path) -> Path:
     """Where a run keeps its finished folds and last epoch until it is complete: ``.NAME.resume`` beside it."""
-    return out.parent / f".{out.name}.resume"
+    return out.parent / f".{temp_stem(out.name)}.resume"
 
 
 def _fingerprint(cfg: TrainConfig, info: FeatureInfo, manifest: pa.Table, mode: str) -> str:

@@ -79,7 +79,7 @@ class AffectMeasure:
         return {name: list(values) for name, values in zip(NAMES, columns, strict=True)}
 
 
-@register("affect", COLUMNS, (WARRINER,), needs_tokens=True, optional=True)
+@register("affect", COLUMNS, (WARRINER,), needs_tokens=True, optional=True, notes="on with --affect-norms")
 def affect_measure(config: MeasureConfig) -> AffectMeasure | None:
     """Switched off unless ``config.affect_norms`` names a Warriner et al. CSV."""
     if config.affect_norms is None:

@@ -82,7 +82,7 @@ class Family:
     factory: MeasureFactory
     needs_tokens: bool = False
     optional: bool = False  # off unless configured (then its columns are absent from the profile)
-    notes: str = ""
+    notes: str = ""  # for an optional family: what turns it on (shown in the docs' measures table)
 
     @property
     def schema(self) -> pa.Schema:
