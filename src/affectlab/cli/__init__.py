@@ -16,6 +16,7 @@ import typer
 from affectlab import __version__
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
+from affectlab.cli.text import plain_warnings
 from affectlab.errors import AffectlabError
 from affectlab.io import WRITE_ERRNOS, os_error
 
@@ -70,7 +71,8 @@ def main() -> None:
     """Console-script entry point: user errors become one line on stderr and exit code 2."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        with plain_warnings():  # every warning as one `warning: ...` line, never its source file and line
+            app()
     except AffectlabError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(EXIT_USER_ERROR)
