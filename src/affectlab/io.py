@@ -245,11 +245,20 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
     holder's pid); a second writer gets an error naming the folder and that pid. Readers need no lock."""
     folder = Path(folder)
     path = folder / LOCK_FILE
-    created = not path.exists()
+    created, folder_created = not path.exists(), not folder.exists()
+
+    def undo() -> None:  # a full disk: what this call made goes again
+        with contextlib.suppress(OSError):
+            if created:
+                path.unlink(missing_ok=True)
+            if folder_created:
+                folder.rmdir()
+
     try:
         _make_parent(path)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
     except OSError as err:
+        undo()
         raise os_error(folder, err) from None
     try:
         try:
@@ -262,10 +271,10 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        except OSError as err:  # a full disk: the lock file we made goes again
-            if created:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        except OSError as err:
+            os.close(fd)
+            fd = -1
+            undo()
             raise os_error(folder, err) from None
         try:
             yield
@@ -274,7 +283,8 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
                 os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 @contextlib.contextmanager
