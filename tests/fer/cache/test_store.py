@@ -202,7 +202,10 @@ def test_duplicate_content_is_referenced_not_recomputed(crema_manifest, uninterr
     import shutil
 
     shutil.copytree(uninterrupted, tmp_path / "s")
-    copy = crema_manifest.slice(0, 1).set_column(0, "path", pa.array(["/elsewhere/same_bytes.flv"]))
+    same_bytes = tmp_path / "elsewhere" / "same_bytes.flv"  # a real copy: referenced rows are re-hashed too
+    same_bytes.parent.mkdir()
+    shutil.copyfile(crema_manifest.column("path")[0].as_py(), same_bytes)
+    copy = crema_manifest.slice(0, 1).set_column(0, "path", pa.array([str(same_bytes)]))
     calls: list[int] = []
     store = extract_features(pa.concat_tables([crema_manifest, copy]), tmp_path / "s", small_config(),
                              progress=calls.append)  # fmt: skip
