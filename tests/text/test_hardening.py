@@ -54,6 +54,17 @@ def test_compare_refuses_two_files_with_the_same_ids_of_one_corpus(scores, tmp_p
     assert not (tmp_path / "r").exists()
 
 
+def test_a_refused_raw_input_is_named_by_its_final_path_not_the_staging_one(tmp_path, monkeypatch, capsys):
+    corpus = tmp_path / "prompts.txt"
+    corpus.write_text("a dog on a red sofa\na haunting dreamscape\n")
+    scored = tmp_path / "scored.parquet"
+    assert run_cli(["text", "profile", str(corpus), "--out", str(scored)], monkeypatch, capsys)[0] == 0
+    final = tmp_path / "r" / "scores" / "prompts.parquet"
+    args = ["text", "compare", str(corpus), str(scored), "--out", str(tmp_path / "r")]
+    err = one_line_error(args, monkeypatch, capsys, f"holds the same texts as {final}")
+    assert ".tmp" not in err
+
+
 def test_profile_refuses_the_same_input_twice(tmp_path, monkeypatch, capsys):
     (tmp_path / "t.txt").write_text("a dog\n")
     args = [

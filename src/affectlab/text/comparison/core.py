@@ -153,10 +153,11 @@ class ParquetScores:
     """A score parquet file or folder of parts, read one column at a time, batch by batch."""
 
     path: Path
+    shown_as: str | None = None  # the name errors use (a file profiled into a staging folder: its final path)
 
     @property
     def label(self) -> str:
-        return str(self.path)
+        return self.shown_as or str(self.path)
 
     def schema(self) -> pa.Schema:
         return _schema(self.path)

@@ -100,8 +100,9 @@ def prepare_inputs(
         profiled.add(corpus.name)
         target = scores / f"{corpus.name}.parquet"
         profile_corpora([corpus], target, profile_options)
-        sources.append(ParquetScores(target))
-        labels.append(str((shown_as or scores) / target.name))
+        label = str((shown_as or scores) / target.name)
+        sources.append(ParquetScores(target, label))
+        labels.append(label)
     return sources, labels
 
 
