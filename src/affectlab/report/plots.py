@@ -105,6 +105,29 @@ def _violin_and_ecdf(
     ax_ecdf.step(x, y, where="post", color=color, lw=1.6, label=label)
 
 
+def _label_violin_and_ecdf(
+    ax_violin: Any, ax_ecdf: Any, xlabel: str, xlim: tuple[float, float] | None, *, nonzero: bool
+) -> None:
+    """Labels, titles, limits, ticks and legend of a violin panel beside its ECDF panel (of all values, or of
+    the non-zero ones)."""
+    shown = f"{xlabel} (non-zero)" if nonzero else xlabel
+    ax_violin.set_xlabel(shown)
+    ax_violin.set_title(f"{'non-zero values' if nonzero else 'distribution'} (bar: IQR, dot: median)", fontsize=9,
+                        fontweight="normal")  # fmt: skip
+    ax_ecdf.set_xlabel(shown)
+    ax_ecdf.set_ylabel(f"share of {'non-zero ' if nonzero else ''}texts ≤ x")
+    ax_ecdf.set_ylim(0, 1.02)
+    ax_ecdf.set_title(f"empirical CDF{' of the non-zero values' if nonzero else ''}", fontsize=9, fontweight="normal")
+    if ax_ecdf.get_legend_handles_labels()[0]:
+        ax_ecdf.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    if xlim is not None:
+        pad = 0.02 * (xlim[1] - xlim[0])
+        for ax in (ax_violin, ax_ecdf):
+            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
+    for ax in (ax_violin, ax_ecdf):
+        tidy_ticks(ax, bins=6)
+
+
 @styled
 def distribution_plot(
     samples: Mapping[str, np.ndarray],
@@ -130,19 +153,7 @@ def distribution_plot(
         n = (counts or {}).get(group, values.size)
         _violin_and_ecdf(ax_violin, ax_ecdf, values, pos, colors[group], f"{group} (n={n:,})", seed)
     ax_violin.set_yticks(positions, groups)
-    ax_violin.set_xlabel(xlabel)
-    ax_violin.set_title("distribution (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
-    ax_ecdf.set_xlabel(xlabel)
-    ax_ecdf.set_ylabel("share of texts ≤ x")
-    ax_ecdf.set_ylim(0, 1.02)
-    ax_ecdf.set_title("empirical CDF", fontsize=9, fontweight="normal")
-    ax_ecdf.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
-    if xlim is not None:
-        pad = 0.02 * (xlim[1] - xlim[0])
-        for ax in (ax_violin, ax_ecdf):
-            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
-    for ax in (ax_violin, ax_ecdf):
-        tidy_ticks(ax, bins=6)
+    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=False)
     fig.suptitle(title, fontweight="bold")
     return save_png(fig, path)
 
@@ -182,20 +193,8 @@ def zero_inflated_plot(
     ax_zero.set_xlabel("share of texts at 0")
     ax_zero.set_title("exactly 0", fontsize=9, fontweight="normal")
     ax_violin.set_yticks(positions, [])
-    ax_violin.set_xlabel(f"{xlabel} (non-zero)")
-    ax_violin.set_title("non-zero values (bar: IQR, dot: median)", fontsize=9, fontweight="normal")
-    ax_ecdf.set_xlabel(f"{xlabel} (non-zero)")
-    ax_ecdf.set_ylabel("share of non-zero texts ≤ x")
-    ax_ecdf.set_ylim(0, 1.02)
-    ax_ecdf.set_title("empirical CDF of the non-zero values", fontsize=9, fontweight="normal")
-    if ax_ecdf.get_legend_handles_labels()[0]:
-        ax_ecdf.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
-    if xlim is not None:
-        pad = 0.02 * (xlim[1] - xlim[0])
-        for ax in (ax_violin, ax_ecdf):
-            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
-    for ax in (ax_zero, ax_violin, ax_ecdf):
-        tidy_ticks(ax, bins=4 if ax is ax_zero else 6)
+    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=True)
+    tidy_ticks(ax_zero, bins=4)
     fig.suptitle(title, fontweight="bold")
     return save_png(fig, path)
 
