@@ -30,9 +30,9 @@ def _parents() -> dict[int, int]:
     return found
 
 
-def descendants(roots: set[int]) -> set[int]:
-    """Every process below ``roots`` (not the roots themselves)."""
-    parents = _parents()
+def descendants(roots: set[int], parents: dict[int, int] | None = None) -> set[int]:
+    """Every process below ``roots`` (not the roots themselves), in ``parents`` (default: read now)."""
+    parents = _parents() if parents is None else parents
     below: set[int] = set()
     frontier = set(roots)
     while frontier:
@@ -55,7 +55,9 @@ def watch(pid: int) -> None:
     me = os.getpid()
     seen: set[int] = set()
     while _alive(pid):
-        seen |= descendants({pid}) - {me}
+        parents = _parents()
+        # forget recorded processes that have exited: their pids may be reused by unrelated processes
+        seen = ({p for p in seen if p in parents} | descendants({pid}, parents)) - {me}
         time.sleep(POLL_SECONDS)
     targets = (seen | descendants(seen)) - {me}
     for sig in (signal.SIGTERM, signal.SIGKILL):
