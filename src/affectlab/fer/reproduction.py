@@ -33,6 +33,7 @@ import numpy as np
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import ReproduceConfig
+from affectlab.fer.probes.metrics import uar, war
 from affectlab.io import check_writable, exclusive_lock, read_json, write_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
 
@@ -63,9 +64,7 @@ def reference_arithmetic(confusion: np.ndarray) -> tuple[float, float]:
     """(WAR, UAR) of a fold-summed (or averaged) confusion matrix (rows = truth), as the reference numbers are:
     accuracy and the mean recall over the classes present, of the pooled matrix."""
     m = np.asarray(confusion, dtype=np.float64)
-    rows = m.sum(axis=1)
-    present = rows > 0
-    return float(np.trace(m) / m.sum()), float((np.diag(m)[present] / rows[present]).mean())
+    return war(m), uar(m)
 
 
 def _digest(value: Any) -> str:
