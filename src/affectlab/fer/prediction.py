@@ -220,7 +220,8 @@ def _score_frames(
         keep = np.nonzero(track.found)[0]
         chunk: list[np.ndarray | None] = [None] * len(frames)
         if len(keep):
-            boxes_kept = [track.frame_boxes(radius)[i] for i in keep]
+            frame_boxes = track.frame_boxes(radius)
+            boxes_kept = [frame_boxes[i] for i in keep]
             side = sampling.resolution
             crops = np.concatenate(
                 [resize_short_side(b.crop(frames[i : i + 1]), side) for i, b in zip(keep, boxes_kept, strict=True)]

@@ -72,12 +72,12 @@ def timeline_png(
     ax, strip = axes[0], axes[1]
     fps = 1.0 / np.median(np.diff(starts)) if per_frame and len(starts) > 1 else 0.0
     width = max(1, round(smooth_s * fps)) if smooth_s and fps else 1
+    smoothed = moving_average(probs, width) if per_frame else None
     for k, name in enumerate(labels):
-        if per_frame:
-            shown = moving_average(probs, width)[:, k]
+        if smoothed is not None:
             if width > 1:
                 ax.plot(centres, probs[:, k], lw=0.7, alpha=0.25, color=colours[k])
-            ax.plot(centres, shown, lw=1.6, color=colours[k], label=name)
+            ax.plot(centres, smoothed[:, k], lw=1.6, color=colours[k], label=name)
         else:
             ax.stairs(probs[:, k], edges, lw=1.6, color=colours[k], label=name, baseline=None)
             ax.plot(centres, probs[:, k], "o", ms=3.5, color=colours[k])

@@ -127,7 +127,8 @@ def cliffs_delta_ci(a: np.ndarray, b: np.ndarray, z: float = Z95) -> tuple[float
         nan = float("nan")
         return nan, nan, nan
     below_x = np.searchsorted(y, x, "left")  # b values below each a
-    above_x = n_b - np.searchsorted(y, x, "right")
+    not_above_x = np.searchsorted(y, x, "right")  # b values below or equal to each a
+    above_x = n_b - not_above_x
     rows = (below_x - above_x) / n_b  # d_i.
     below_y = np.searchsorted(x, y, "left")  # a values below each b
     above_y = n_a - np.searchsorted(x, y, "right")
@@ -135,7 +136,7 @@ def cliffs_delta_ci(a: np.ndarray, b: np.ndarray, z: float = Z95) -> tuple[float
     d = float(rows.mean())
     if n_a < 2 or n_b < 2:
         return d, float("nan"), float("nan")
-    ties = float(np.sum(np.searchsorted(y, x, "right") - below_x))  # pairs with a_i == b_j
+    ties = float(np.sum(not_above_x - below_x))  # pairs with a_i == b_j
     pairs = float(n_a) * n_b
     squares = (pairs - ties) - pairs * d * d  # sum over all pairs of (d_ij - d)^2
     variance = (n_b**2 * np.sum((rows - d) ** 2) + n_a**2 * np.sum((cols - d) ** 2) - squares) / (
