@@ -370,10 +370,7 @@ def sample_clip(
 def sample_clip_with_faces(path: str | os.PathLike[str], cfg: SamplingConfig) -> tuple[torch.Tensor, FaceTrack]:
     """The test clip of :func:`sample_clip` and the face track of its distinct sampled frames."""
     rng = np.random.default_rng(None)
-    if cfg.face_crop:
-        _, frames, inverse, track = _distinct_frames(path, cfg, False, None)
-        assert track is not None
-    else:
-        _, frames, inverse, _ = _distinct_frames(path, cfg, False, None)
+    _, frames, inverse, track = _distinct_frames(path, cfg, False, None)  # a track only when it face-crops
+    if track is None:
         track = face_track(frames)
     return _views(frames, inverse, cfg, False, rng), track
