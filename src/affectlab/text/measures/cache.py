@@ -9,12 +9,14 @@ rebuilt; a cache folder that cannot be written only costs the rebuild next time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from affectlab.errors import AffectlabError
+from affectlab.io import file_sha256, write_text
 
 __all__ = ["cache_dir", "cached_json"]
 
@@ -27,23 +29,12 @@ def cache_dir() -> Path:
     return Path(base) / "affectlab"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cached_json(name: str, source: Path, build: Callable[[], Any]) -> Any:
     """``build()`` (JSON-serialisable), read from the cache when an entry for ``source``'s hash exists."""
-    entry = cache_dir() / f"{name}-{_sha256(source)[:32]}.json"
+    entry = cache_dir() / f"{name}-{file_sha256(source)[:32]}.json"
     with contextlib.suppress(OSError, ValueError, RecursionError):
         return json.loads(entry.read_text(encoding="utf-8"))
     value = build()
-    from affectlab.errors import AffectlabError
-    from affectlab.io import write_text
-
     with contextlib.suppress(OSError, ValueError, AffectlabError):  # no cache: rebuilt next time
         write_text(entry, json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
     return value
