@@ -88,7 +88,8 @@ def test_encoder_contract(encoder):
     assert isinstance(model, Encoder)
     assert isinstance(model.embed_dim, int) and model.embed_dim > 0
     assert model.name and model.checkpoint_sha256
-    assert not model.training  # frozen: eval mode (no dropout, fixed norms)
+    assert not any(p.requires_grad for p in model.parameters())  # frozen
+    assert not any(m.training for m in model.children())  # eval mode inside: no dropout, fixed norms
     x = torch.randn(2, 3, sampling.frames_per_clip, sampling.resolution, sampling.resolution,
                     generator=torch.Generator().manual_seed(1))  # fmt: skip
     with torch.inference_mode():
