@@ -13,12 +13,12 @@ from pathlib import Path
 
 import typer
 
-from affectlab import __version__
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
 from affectlab.cli.text import plain_warnings
 from affectlab.errors import AffectlabError
 from affectlab.io import WRITE_ERRNOS, os_error
+from affectlab.version import __version__
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130

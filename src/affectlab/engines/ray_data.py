@@ -168,7 +168,7 @@ def ray_context(workers: int) -> Iterator[None]:
     if not ray.is_initialized():
         joining = bool(os.environ.get("RAY_ADDRESS"))
         if not joining:  # a local cluster of ours: stopped by a watchdog even if this process is killed
-            from affectlab import watchdog
+            from affectlab.engines import watchdog
 
             watchdog.start()
         local = {} if joining else {"num_cpus": max(1, workers)}
