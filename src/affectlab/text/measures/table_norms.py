@@ -63,7 +63,12 @@ class TableNormsMeasure:
         return out
 
 
-@register("norms", (), (), needs_tokens=True, optional=True, notes="on with --norm NAME=PATH:WORD:VALUE")
+SOURCE = (
+    "Any word-norm table named with `--norm NAME=PATH:WORD_COLUMN:VALUE_COLUMN` (cite its authors; see its licence)."
+)
+
+
+@register("norms", (), (SOURCE,), needs_tokens=True, optional=True, notes="on with --norm NAME=PATH:WORD:VALUE")
 def table_norms_measure(config: MeasureConfig) -> TableNormsMeasure | None:
     """Switched off unless ``config.word_norms`` lists tables; their names must not be other columns'."""
     if not config.word_norms:
