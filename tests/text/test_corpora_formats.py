@@ -8,6 +8,8 @@ import gzip
 import itertools
 import json
 import lzma
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -188,6 +190,11 @@ def test_poetry_cleaning_by_hand(tmp_path):
     assert lines == ["O stay, my love!", "I must away.", *verse]
     stanzas = [json.loads(x)["text"] for x in (tmp_path / "out/poetry_stanzas.jsonl").read_text().splitlines()]
     assert stanzas == ["O stay, my love!\nI must away.", *("\n".join(verse[i : i + 12]) for i in (0, 12, 24))]
+    cli = subprocess.run(
+        [sys.executable, "-m", "affectlab", "text", "art-corpora", str(root), "--out", str(tmp_path / "cli")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert f"warning: {sorted(str(w.message) for w in caught)[1]}\n" in cli.stderr  # the command says it
 
 
 @pytest.mark.parametrize(
