@@ -103,7 +103,7 @@ def test_an_extraction_stopped_midway_is_refused_until_it_is_completed(ravdess: 
         extract_features(pq.read_table(ravdess), store, cfg, progress=stop_after_five)
     assert pq.read_table(store / "index.parquet").num_rows == 4  # what the old code trained on silently
     message = f"{store}: the extraction into this feature store did not finish (4 of 7 clips stored)"
-    with pytest.raises(AffectlabError, match=rf"^{message}; run the same 'affectlab fer extract' again"):
+    with pytest.raises(AffectlabError, match=rf"^{re.escape(message)}; run the same 'affectlab fer extract' again"):
         FeatureStore(store)
     assert message in one_error_line(cli(*_train_args(store, tmp_path / "run", "--device", "cpu")))
     assert not (tmp_path / "run").exists() and not state_folder(tmp_path / "run").exists()
@@ -325,3 +325,14 @@ def test_extract_config_checks_the_encoder_against_the_registry(monkeypatch: pyt
                                  f"expected one of {known} (got 'vjepa-vit_hug')")  # fmt: skip
     monkeypatch.setitem(ENCODERS, "plug-in", lambda checkpoint, sampling: None)  # the registry is the source
     assert validated(ExtractConfig, {"encoder": "plug-in"}, "extract options").encoder == "plug-in"
+
+
+def test_api_functions_stay_functions_after_their_modules_are_imported(planted: Path, tmp_path: Path) -> None:
+    """``al.fer.report`` and ``al.fer.embed_plot`` were replaced by same-named submodules on their first call
+    ("'module' object is not callable" on the second)."""
+    for _ in range(2):
+        assert al.fer.embed_plot(planted, tmp_path / "map.png")["clips"] == 24
+    run = tmp_path / "run"
+    al.fer.train(planted, run, probe="linear", epochs=1, device="cpu", progress=False)  # writes the report
+    assert al.fer.report(run) == run / "report.html"
+    assert callable(al.fer.report) and callable(al.fer.embed_plot)

@@ -311,7 +311,7 @@ def report(run: Run | PathLike) -> Path:
     per-class recall, the summed confusion matrix, cross-dataset results, the embedding map, contact
     sheets of the most confident errors, the config and the feature store's identity. Returns the HTML
     path."""
-    from affectlab.fer.report import write_report as write
+    from affectlab.fer.run_report import write_report as write
 
     return write(_run_path(run))
 
@@ -426,8 +426,8 @@ def show(video: PathLike, out: PathLike | None = None, *, face_crop: bool = Fals
 
 def embed_plot(features: FeatureStore | PathLike, out: PathLike, *, seed: int = 0) -> dict[str, Any]:
     """2-D map (PCA, and t-SNE for 30+ clips) of pooled features, coloured by emotion and by actor."""
-    from affectlab.fer.embed_plot import EmbedPlotConfig
-    from affectlab.fer.embed_plot import embed_plot as make_plot
+    from affectlab.fer.embedding_map import EmbedPlotConfig
+    from affectlab.fer.embedding_map import embed_plot as make_plot
     from affectlab.io import check_not_input, check_writable
 
     _paths(("out",), out=out)
