@@ -160,6 +160,11 @@ CASES: dict[str, Case] = {
         NO_CUDA,
         NOTHING(),
     ),
+    "extract: --device cuda without CUDA": lambda w, t: (
+        ["fer", "extract", "--manifest", str(w["manifest"]), "--device", "cuda", "--out", str(t / "f")],
+        NO_CUDA,
+        NOTHING(),
+    ),
     "predict: --device cuda without CUDA": lambda w, t: (
         ["fer", "predict", str(w["clip"]), "--device", "cuda", "--out", str(t / "p")],
         NO_CUDA,

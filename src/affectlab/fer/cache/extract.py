@@ -227,6 +227,8 @@ def extract_features(
     """
     out = Path(out)
     check_store_folder(out)
+    if cfg.engine == "local":  # --device cuda without CUDA: refused even when every clip is already stored
+        resolve_device(cfg.device)
     if encoder is None:
         encoder = load_encoder(cfg.encoder, cfg.checkpoint, cfg.sampling)
     info = feature_info(encoder, cfg)
