@@ -287,6 +287,24 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
             os.close(fd)
 
 
+def lock_holder(folder: PathLike) -> str | None:
+    """The pid (as written) of the process holding :func:`exclusive_lock` on ``folder``, or None when no
+    one does. Creates nothing, so read-only folders can be checked."""
+    try:
+        fd = os.open(Path(folder) / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def open_csv(path: PathLike) -> Iterator[TextIO]:
     """A UTF-8 CSV (BOM allowed) for reading; one-line errors for files that are missing, unreadable or

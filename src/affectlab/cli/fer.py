@@ -11,6 +11,7 @@ from affectlab.cli.options import default, one_of
 from affectlab.fer.config import (
     POOLINGS,
     PROBE_KINDS,
+    CrossConfig,
     ExtractConfig,
     IndexConfig,
     ReproduceConfig,
@@ -366,10 +367,12 @@ def cross(
     test: Path = typer.Option(
         ..., "--test", help="Feature store of the other dataset (same encoder), or its manifest for an online run."
     ),
-    calm: str = typer.Option("drop", "--calm", help="drop or merge (RAVDESS calm -> neutral)."),
+    calm: str = typer.Option(
+        default(CrossConfig, "calm"), "--calm", help=f"{one_of(CrossConfig, 'calm')} (RAVDESS calm -> neutral)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default RUN/cross-DATASET-calm-POLICY)."),
     evaluate: str = typer.Option(
-        default(TrainConfig, "eval"), "--eval", help=f"{one_of(TrainConfig, 'eval')} (full-video runs the encoder)."
+        default(CrossConfig, "eval"), "--eval", help=f"{one_of(CrossConfig, 'eval')} (full-video runs the encoder)."
     ),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (for --eval full-video)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
@@ -412,6 +415,7 @@ def predict(
     ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
     out: Path = typer.Option(Path("predict-out"), "--out", help="Output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
     """Emotion probabilities over time with the face signal (CSV, JSON, timeline PNG) and a video label.
 
@@ -427,7 +431,10 @@ def predict(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoFaceWarning)  # said below, once, in the CLI's words
-        pred = run_predict(video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, device=device, out=out)
+        pred = run_predict(
+            video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, device=device, out=out,
+            overwrite=overwrite,
+        )  # fmt: skip
     what = f"{len(pred.probs)} {'frames' if pred.per_frame else 'windows'}"
     face = f"faces on {sum(pred.face_found)}/{len(pred.face_found)}"
     if pred.video_probs is None:

@@ -34,6 +34,18 @@ def _given(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _paths(needed: tuple[str, ...] = (), **values: Any) -> None:
+    """Check path arguments at the door: each a ``str`` or ``os.PathLike``, not empty; None only for the
+    optional ones (not in ``needed``)."""
+    for name, value in values.items():
+        if value is None and name not in needed:
+            continue
+        if not isinstance(value, str | os.PathLike):
+            raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}: {value!r:.60}")
+        if not os.fspath(value):
+            raise AffectlabError(f"{name}: an empty path; expected a file or folder name")
+
+
 def index(
     root: PathLike,
     dataset: str,
@@ -66,6 +78,8 @@ def index(
     from affectlab.fer.presets import with_preset
     from affectlab.io import check_not_input, check_writable
 
+    _paths(("root",), root=root, out=out, folds_file=folds_file, export_folds=export_folds, file_list=file_list,
+           demographics=demographics)  # fmt: skip
     name = dataset.strip().lower() if isinstance(dataset, str) else dataset
     cfg = with_preset(IndexConfig, preset, "index", {"dataset": dataset, **options}, "index options", name)
     if cfg.folds is None and folds_file is None and export_folds is not None:
@@ -106,6 +120,9 @@ def _manifest_table(manifest: Manifest | pa.Table | PathLike) -> pa.Table:
         return manifest.table
     if isinstance(manifest, pa.Table):
         return manifest
+    if not isinstance(manifest, str | os.PathLike):
+        raise TypeError(f"manifest must be a Manifest, a pyarrow Table or a path, got {type(manifest).__name__}")
+    _paths(manifest=manifest)
     return read_manifest(manifest)
 
 
@@ -159,6 +176,7 @@ def extract(
         shard_size=shard_size,
         store_dtype=store_dtype,
     )
+    _paths(("out",), out=out, checkpoint=checkpoint)
     cfg = with_preset(ExtractConfig, preset, "extract", options, "extract options")
     table = _manifest_table(manifest)
     with progress_bar("extract", table.num_rows, "clips", progress) as advance:
@@ -168,7 +186,12 @@ def extract(
 def _store(features: FeatureStore | PathLike) -> FeatureStore:
     from affectlab.fer.cache.store import FeatureStore
 
-    return features if isinstance(features, FeatureStore) else FeatureStore(features)
+    if isinstance(features, FeatureStore):
+        return features
+    if not isinstance(features, str | os.PathLike):
+        raise TypeError(f"features must be a FeatureStore or a path, got {type(features).__name__}")
+    _paths(features=features)
+    return FeatureStore(features)
 
 
 def train(
@@ -206,6 +229,7 @@ def train(
     from affectlab.fer.probes.evaluate import fold_ids
     from affectlab.fer.probes.run import Run, train_run
 
+    _paths(("out",), out=out, checkpoint=checkpoint)
     cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options")
     if online and manifest is None:
         raise AffectlabError(f"{out}: online training needs --manifest (the clips) instead of --features")
@@ -242,30 +266,44 @@ def cross(
     run: Run | PathLike,
     features: FeatureStore | PathLike,
     *,
-    calm: str = "drop",
+    calm: str | None = None,
     out: PathLike | None = None,
-    eval: str = "protocol",
+    eval: str | None = None,
     checkpoint: PathLike | None = None,
     overwrite: bool = False,
     write_report: bool = True,
 ) -> CrossResult:
-    """Every fold probe of ``run`` applied to a whole other dataset through the label map (``calm``:
-    ``drop`` or ``merge`` into neutral); written to ``out`` (default ``RUN/cross-DATASET-calm-POLICY``).
+    """Every fold probe of ``run`` applied to a whole other dataset through the label map
+    (:class:`~affectlab.fer.config.CrossConfig`: ``calm`` drop (default) or merge into neutral); written to
+    ``out`` (default ``RUN/cross-DATASET-calm-POLICY``).
     ``write_report`` rewrites the run's report, which shows every ``RUN/cross-*`` result.
 
     ``features`` is a feature store, or (for a run trained online) a manifest; ``eval`` protocol, full-video
     or both (full-video runs the run's encoder: ``checkpoint`` when the run does not record it)."""
-    from affectlab.fer.config import ExtractConfig
+    from affectlab.fer.config import CrossConfig, ExtractConfig
     from affectlab.fer.probes.cross_dataset import CrossResult, cross_evaluate
-    from affectlab.fer.probes.run import Run
 
-    run_path = run.path if isinstance(run, Run) else Path(run)
+    cfg = validated(CrossConfig, _given(calm=calm, eval=eval), "cross options")
+    _paths(out=out, checkpoint=checkpoint)
+    run_path = _run_path(run)
     target = _store(features).root if not isinstance(features, str | os.PathLike) else Path(features)
     extract = None if checkpoint is None else ExtractConfig(checkpoint=str(checkpoint))
-    payload = cross_evaluate(run_path, target, calm, out, overwrite=overwrite, eval=eval, extract=extract)  # type: ignore[arg-type]
+    payload = cross_evaluate(run_path, target, cfg.calm, out, overwrite=overwrite, eval=cfg.eval, extract=extract)
     if write_report:
         report(run_path)
     return CrossResult(Path(payload["out"]))
+
+
+def _run_path(run: Run | PathLike) -> Path:
+    """The folder of a :class:`Run` or a path to one (checked at the door)."""
+    from affectlab.fer.probes.run import Run
+
+    if isinstance(run, Run):
+        return run.path
+    if not isinstance(run, str | os.PathLike):
+        raise TypeError(f"run must be a Run or a path to a run folder, got {type(run).__name__}")
+    _paths(run=run)
+    return Path(run)
 
 
 def report(run: Run | PathLike) -> Path:
@@ -273,10 +311,9 @@ def report(run: Run | PathLike) -> Path:
     per-class recall, the summed confusion matrix, cross-dataset results, the embedding map, contact
     sheets of the most confident errors, the config and the feature store's identity. Returns the HTML
     path."""
-    from affectlab.fer.probes.run import Run
-    from affectlab.fer.report import write_report as write
+    from affectlab.fer.run_report import write_report as write
 
-    return write(run.path if isinstance(run, Run) else Path(run))
+    return write(_run_path(run))
 
 
 def reproduce(
@@ -302,6 +339,8 @@ def reproduce(
     from affectlab.fer.config import ReproduceConfig
     from affectlab.fer.reproduction import reproduce as run_reproduction
 
+    _paths(("checkpoint", "out"), ravdess=ravdess, crema_d=crema_d, checkpoint=checkpoint, out=out,
+           ravdess_folds=ravdess_folds, crema_d_folds=crema_d_folds)  # fmt: skip
     cfg = validated(ReproduceConfig, options, "reproduce options")
     roots = {k: v for k, v in (("ravdess", ravdess), ("crema-d", crema_d)) if v is not None}
     if not roots:
@@ -321,14 +360,16 @@ def predict(
     smooth: float | None = None,
     out: PathLike | None = None,
     device: str = "auto",
+    overwrite: bool = False,
     progress: bool = True,
 ) -> Prediction:
     """Emotion probabilities over time for one video with the face signal (face found and score per frame
     or window) and a video-level label; without ``run`` the frame baseline's FER2013 head on every frame
     (every ``stride`` frames), with a run sliding windows. Frames and windows without a face get no
     probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
-    ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes windows.csv,
-    prediction.json, timeline.png and config.json.
+    ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
+    prediction.json, timeline.png and config.json (the device used) as a whole; an existing non-empty ``out``
+    is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is refused.
 
     >>> import affectlab as al
     >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
@@ -336,10 +377,13 @@ def predict(
     ('happy', 'happy', True)
     """
     from affectlab.fer.config import PredictConfig
+    from affectlab.fer.data.video import check_video_file
+    from affectlab.fer.encoders.runner import resolve_device
     from affectlab.fer.prediction import predict_video
-    from affectlab.fer.probes.run import Run
+    from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
-    run_path = run.path if isinstance(run, Run) else run
+    _paths(("video",), video=video, checkpoint=checkpoint, out=out)
+    run_path = None if run is None else _run_path(run)
     cfg = validated(
         PredictConfig,
         _given(
@@ -351,14 +395,17 @@ def predict(
         ),
         "predict options",
     )
+    check_video_file(video)
+    device = resolve_device(cfg.device)  # cuda without a CUDA device: refused before any work
+    cfg = cfg.model_copy(update={"device": device.type if cfg.run else "cpu"})  # recorded: the device used
     if out is not None:
-        from affectlab.io import check_not_input, check_writable
-
         check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)
+        check_folder_target(out, overwrite)
     prediction = predict_video(video, cfg, progress=progress)
     if out is not None:
-        prediction.save(out)
+        with atomic_folder(out, overwrite=overwrite) as tmp:
+            prediction.save(tmp)
     return prediction
 
 
@@ -368,6 +415,7 @@ def show(video: PathLike, out: PathLike | None = None, *, face_crop: bool = Fals
     from affectlab.fer.data.contact_sheet import render_contact_sheet, write_png
     from affectlab.io import check_not_input, check_writable
 
+    _paths(("video",), video=video, out=out)
     out = Path(out) if out is not None else Path(f"{Path(video).stem}.sheet.png")
     check_not_input(out, [video], "contact sheet")
     check_writable(out)
@@ -378,10 +426,11 @@ def show(video: PathLike, out: PathLike | None = None, *, face_crop: bool = Fals
 
 def embed_plot(features: FeatureStore | PathLike, out: PathLike, *, seed: int = 0) -> dict[str, Any]:
     """2-D map (PCA, and t-SNE for 30+ clips) of pooled features, coloured by emotion and by actor."""
-    from affectlab.fer.embed_plot import EmbedPlotConfig
-    from affectlab.fer.embed_plot import embed_plot as make_plot
+    from affectlab.fer.embedding_map import EmbedPlotConfig
+    from affectlab.fer.embedding_map import embed_plot as make_plot
     from affectlab.io import check_not_input, check_writable
 
+    _paths(("out",), out=out)
     if Path(out).suffix.lower() != ".png":
         raise AffectlabError(f"{out}: the map is a PNG; give a file name ending in .png")
     store = _store(features)

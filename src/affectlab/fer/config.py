@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from affectlab.engines import EngineName
+from affectlab.errors import AffectlabError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -42,10 +43,24 @@ def _pooling(value: str) -> str:
 
 
 Pooling = Annotated[str, AfterValidator(_pooling)]
+
+
+def _encoder_name(value: str) -> str:
+    """A name of the encoder registry (:data:`affectlab.fer.encoders.ENCODERS`, which plug-ins extend)."""
+    from affectlab.fer.encoders import check_encoder_name  # imports nothing of this module at run time
+
+    try:
+        return check_encoder_name(value)
+    except AffectlabError as err:
+        raise ValueError(str(err)) from None
+
+
+EncoderName = Annotated[str, AfterValidator(_encoder_name)]
 TrainAugment = Literal["crop-flip", "vjepa", "none"]
 StoreDtype = Literal["float32", "float16", "bfloat16"]
 Schedule = Literal["warmup-cosine", "jepa", "vjepa2"]
 EvalKind = Literal["protocol", "full-video", "both"]
+CalmPolicy = Literal["drop", "merge"]
 RANDAUGMENT = "rand-m7-n4-mstd0.5-inc1"  # the V-JEPA frozen evaluations' RandAugment (timm config string)
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
@@ -140,7 +155,7 @@ class ExtractConfig(BaseModel):
             values = {**values, "sampling": {**preset, **(sampling or {})}}
         return values
 
-    encoder: str = "frame-baseline"
+    encoder: EncoderName = "frame-baseline"
     checkpoint: str | None = None
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     pooling: Pooling = "none"
@@ -193,6 +208,15 @@ def baseline_sampling() -> SamplingConfig:
     return SamplingConfig(num_segments=1, num_views=1, **ENCODER_SAMPLING["frame-baseline"])
 
 
+class CrossConfig(BaseModel):
+    """``affectlab fer cross``: the calm/neutral label policy and which evaluations run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calm: CalmPolicy = Field("drop", description="RAVDESS calm: drop, or merge into neutral")
+    eval: EvalKind = Field("protocol", description="protocol (test views), full-video (every clip position) or both")
+
+
 class PredictConfig(BaseModel):
     """How frames or windows are cut and scored; ``sampling`` defaults to the frame baseline's (face crop,
     1 view, 64 px)."""
@@ -218,7 +242,7 @@ class ReproduceConfig(BaseModel):
 
     mode: Literal["cached", "online"] = Field("cached", description="cached features or the encoder in the loop")
     preset: Literal["vjepa-fer", "vjepa2"] = "vjepa-fer"
-    encoder: str | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
+    encoder: EncoderName | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
     pool: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
     store_dtype: StoreDtype = "float32"
     folds: int = Field(5, ge=2)

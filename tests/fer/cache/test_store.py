@@ -157,7 +157,9 @@ def test_crash_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_path)
 
     with pytest.raises(KeyboardInterrupt):
         extract_features(crema_manifest, tmp_path / "s", small_config(), progress=crash_after_two_shards)
-    assert len(FeatureStore(tmp_path / "s")) == 4
+    assert pa.parquet.read_table(tmp_path / "s" / "index.parquet").num_rows == 4
+    with pytest.raises(AffectlabError, match=r"did not finish \(4 of 6 clips stored\)"):
+        FeatureStore(tmp_path / "s")  # readers refuse the stopped extraction
     resumed: list[int] = []
     extract_features(crema_manifest, tmp_path / "s", small_config(), progress=resumed.append)
     assert resumed == [1, 1]  # only the last shard's two clips computed
@@ -184,8 +186,10 @@ def test_sigkill_then_resume_is_bit_exact(crema_manifest, uninterrupted, tmp_pat
     os.kill(proc.pid, signal.SIGKILL)  # while the second shard is being computed or written
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    before = len(FeatureStore(tmp_path / "s"))
+    before = pa.parquet.read_table(tmp_path / "s" / "index.parquet").num_rows
     assert 2 <= before < 6
+    with pytest.raises(AffectlabError, match=rf"did not finish \({before} of 6 clips stored\)"):
+        FeatureStore(tmp_path / "s")  # readers refuse the killed extraction (its lock went with it)
     resumed: list[int] = []
     extract_features(crema_manifest, tmp_path / "s", small_config(), progress=resumed.append)
     assert sum(resumed) == 6 - before

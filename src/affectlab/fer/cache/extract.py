@@ -38,7 +38,7 @@ from affectlab.fer.cache.store import (
     is_store,
 )
 from affectlab.fer.config import ExtractConfig, Pooling, SamplingConfig
-from affectlab.fer.data.video import sample_clip, sample_clip_with_faces
+from affectlab.fer.data.video import check_video_file, sample_clip, sample_clip_with_faces
 from affectlab.fer.encoders import Encoder, load_encoder
 from affectlab.fer.encoders.pooling import pooled_grid
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
@@ -66,6 +66,7 @@ def read_checked(path: str, content_id: str, read: Callable[[], Any]) -> Any:
     """``read()`` of a video whose content still matches the manifest, or why it cannot be used (content
     changed since it was indexed, unreadable)."""
     try:
+        check_video_file(path)  # before hashing: a device behind a video's name would be read forever
         if file_sha256(path) != content_id:
             return "content differs from the manifest's content_hash (file changed since indexing)"
         return read()
@@ -173,9 +174,8 @@ def feature_info(encoder: Encoder, cfg: ExtractConfig) -> FeatureInfo:
     )
 
 
-def _pending(manifest: pa.Table, writer: FeatureStoreWriter) -> tuple[list[int], list[int], list[str]]:
-    """(rows to compute, rows whose content is already stored but not indexed, content ids of all rows)."""
-    ids = clip_content_ids(manifest)
+def _pending(manifest: pa.Table, writer: FeatureStoreWriter, ids: list[str]) -> tuple[list[int], list[int]]:
+    """(rows to compute, rows whose content is already stored but not indexed), given the rows' content ids."""
     done = writer.done
     indexed = set()
     if writer.index is not None:
@@ -193,7 +193,7 @@ def _pending(manifest: pa.Table, writer: FeatureStoreWriter) -> tuple[list[int],
             continue
         (reference if key in done or key in seen else compute).append(row)
         seen.add(key)
-    return compute, reference, ids
+    return compute, reference
 
 
 def _shard_batch(unit: dict[str, list[Any]]) -> list[dict[str, list[Any]]]:
@@ -227,12 +227,16 @@ def extract_features(
     """
     out = Path(out)
     check_store_folder(out)
+    if cfg.engine == "local":  # --device cuda without CUDA: refused even when every clip is already stored
+        resolve_device(cfg.device)
     if encoder is None:
         encoder = load_encoder(cfg.encoder, cfg.checkpoint, cfg.sampling)
     info = feature_info(encoder, cfg)
+    ids = clip_content_ids(manifest)  # before anything is written: a row that cannot be hashed is refused
     with exclusive_lock(out, "feature store"):
         writer = FeatureStoreWriter(out, info)
-        compute, reference, ids = _pending(manifest, writer)
+        writer.begin(manifest.num_rows)
+        compute, reference = _pending(manifest, writer, ids)
         paths = manifest.column("path").to_pylist()
         units = [
             {"row": shard, "path": [paths[i] for i in shard], "content_id": [ids[i] for i in shard]}
@@ -271,6 +275,7 @@ def extract_features(
         if reference:
             writer.add_references(_with_face_share(manifest.take(reference), _stored_shares(writer, ids, reference)))
         writer.write_skipped(skipped)
+        writer.finish()
     return FeatureStore(out)
 
 

@@ -8,6 +8,7 @@ Layout of a store folder::
     shards/00000.test.npy   [n, test_views, segments, tokens_per_segment, D] in the store dtype
     shards/00000.train.npy  [n, train_views, segments, tokens_per_segment, D] in the store dtype
     .affectlab.lock         held by the one process writing the store
+    extracting.json         present while an extraction has not finished ({"clips": rows of its manifest})
 
 A clip's key is ``sha256(cache_key, content_hash)`` where the cache key hashes the encoder name, its
 checkpoint sha256, the sampling config, the pooling, the view counts and the store dtype (settings added
@@ -16,7 +17,8 @@ store dtype is float32, float16 or bfloat16 (kept as its raw 16 bits in uint16 a
 bfloat16); reads always return float32. Shards are written first and the
 index is replaced atomically after each shard, so a killed run leaves only complete shards that the index
 names (an orphan shard from the very moment of the kill is overwritten on resume) and resumes where it
-stopped.
+stopped. Readers refuse a store whose writer holds the lock or whose last extraction did not finish
+(``extracting.json``); stores written before that file existed read as complete.
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import Pooling, SamplingConfig, StoreDtype
-from affectlab.io import atomic_path, file_sha256, read_json, remove_stale_temps, write_json
+from affectlab.io import atomic_path, file_sha256, lock_holder, read_json, remove_stale_temps, write_json
 
 Split = Literal["test", "train"]
 INFO_FILE = "info.json"
 INDEX_FILE = "index.parquet"
 SKIPPED_FILE = "skipped.csv"
+PENDING_FILE = "extracting.json"
 SHARD_DIR = "shards"
 STORE_COLUMNS = ("clip_key", "shard", "shard_row")
 # settings added after the first stores were written: out of the cache key while at these defaults
@@ -127,7 +130,13 @@ def clip_content_ids(manifest: pa.Table) -> list[str]:
         return hashes
     if "path" not in manifest.column_names:
         raise AffectlabError("manifest rows without content_hash need a 'path' column to hash the video")
-    return [h or file_sha256(p) for h, p in zip(hashes, manifest.column("path").to_pylist(), strict=True)]
+    from affectlab.fer.data.video import check_video_file  # decoding libraries: only when a file is hashed
+
+    def content_id(path: str) -> str:
+        check_video_file(path)  # a device behind a video's name would be hashed forever
+        return file_sha256(path)
+
+    return [h or content_id(p) for h, p in zip(hashes, manifest.column("path").to_pylist(), strict=True)]
 
 
 def to_store_dtype(array: np.ndarray, dtype: StoreDtype) -> np.ndarray:
@@ -173,12 +182,34 @@ def is_store(root: str | Path) -> bool:
     return (Path(root) / INFO_FILE).is_file()
 
 
+def check_complete(root: Path) -> None:
+    """Refuse a store that is being written (its writer holds the lock) or whose extraction stopped early."""
+    holder = lock_holder(root)
+    if holder is not None:
+        raise AffectlabError(
+            f"{root}: the feature store is being written by another process (pid {holder}); "
+            "wait for 'affectlab fer extract' to finish"
+        )
+    pending = root / PENDING_FILE
+    if pending.is_file():
+        expected = read_json(pending)
+        clips = expected.get("clips") if isinstance(expected, dict) else None
+        index_path = root / INDEX_FILE
+        stored = _read_index(index_path).num_rows if index_path.is_file() else 0
+        of = f" of {clips}" if isinstance(clips, int) else ""
+        raise AffectlabError(
+            f"{root}: the extraction into this feature store did not finish ({stored}{of} clips stored); "
+            "run the same 'affectlab fer extract' again to complete it"
+        )
+
+
 class FeatureStore:
-    """Read access to a feature store folder written by :class:`FeatureStoreWriter`."""
+    """Read access to a complete feature store folder written by :class:`FeatureStoreWriter`."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.info = read_info(self.root)
+        check_complete(self.root)
         index_path = self.root / INDEX_FILE
         self._index = _read_index(index_path) if index_path.is_file() else None
         self._shards: dict[tuple[int, str], np.ndarray] = {}
@@ -296,6 +327,14 @@ class FeatureStoreWriter:
             remove_stale_temps(folder)
         index_path = self.root / INDEX_FILE
         self.index: pa.Table | None = _read_index(index_path) if index_path.is_file() else None
+
+    def begin(self, clips: int) -> None:
+        """Mark the store unfinished (an extraction of ``clips`` manifest rows) until :meth:`finish`."""
+        write_json(self.root / PENDING_FILE, {"clips": clips})
+
+    def finish(self) -> None:
+        """Mark the store complete: readers accept it again."""
+        (self.root / PENDING_FILE).unlink(missing_ok=True)
 
     @property
     def done(self) -> dict[str, tuple[int, int]]:

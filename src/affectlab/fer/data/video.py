@@ -17,6 +17,7 @@ as its frozen-evaluation loaders set it). With ``T = frames_per_clip``, ``s = fr
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -79,7 +80,26 @@ def window_indices(n_frames: int, start: int, cfg: SamplingConfig) -> np.ndarray
     return np.minimum(start + np.arange(cfg.frames_per_clip, dtype=np.int64) * cfg.frame_step, n_frames - 1)
 
 
+FILE_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+              stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket"}  # fmt: skip
+
+
+def check_video_file(path: str | os.PathLike[str]) -> None:
+    """Raise unless ``path`` is a regular file: a folder, device or FIFO is never opened as a video (a
+    device such as ``/dev/zero`` would be read forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise AffectlabError(f"{path}: video not found") from None
+    except OSError as err:
+        raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
+    if not stat.S_ISREG(mode):
+        kind = FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise AffectlabError(f"{path}: is {kind}, not a video file")
+
+
 def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
+    check_video_file(path)
     try:
         container = av.open(os.fspath(path))
     except (av.error.FFmpegError, OSError) as err:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.config import SamplingConfig
 from affectlab.fer.encoders.base import Encoder
+
+if TYPE_CHECKING:  # annotations only: fer.config checks encoder names against this registry
+    from affectlab.fer.config import SamplingConfig
 
 __all__ = ["ENCODERS", "Encoder", "load_encoder"]
 
-Loader = Callable[[Path | None, SamplingConfig], Encoder]
+Loader = Callable[[Path | None, "SamplingConfig"], Encoder]
 
 
 def _frame_baseline(checkpoint: Path | None, sampling: SamplingConfig) -> Encoder:
@@ -63,8 +66,14 @@ ENCODERS: dict[str, Loader] = {
 }
 
 
-def load_encoder(name: str, checkpoint: str | Path | None, sampling: SamplingConfig) -> Encoder:
-    """Load the frozen encoder ``name`` from local files, sized for the clips of ``sampling``."""
+def check_encoder_name(name: str) -> str:
+    """``name`` when it is a registered encoder; a one-line error listing the known names otherwise."""
     if name not in ENCODERS:
         raise AffectlabError(f"unknown encoder {name!r}; expected one of {', '.join(ENCODERS)}")
+    return name
+
+
+def load_encoder(name: str, checkpoint: str | Path | None, sampling: SamplingConfig) -> Encoder:
+    """Load the frozen encoder ``name`` from local files, sized for the clips of ``sampling``."""
+    check_encoder_name(name)
     return ENCODERS[name](None if checkpoint is None else Path(checkpoint), sampling)

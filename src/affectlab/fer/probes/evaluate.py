@@ -36,6 +36,8 @@ from affectlab.fer.probes.train import (
     check_trainable,
     deterministic,
     fit_heads_from,
+    foreign_state,
+    load_state,
     score_batches,
 )
 
@@ -197,14 +199,15 @@ def _save_fold(path: Path, result: FoldResult, fingerprint: str) -> None:
 
 
 def _load_fold(path: Path, fingerprint: str, cfg: TrainConfig, embed_dim: int, n_classes: int) -> FoldResult | None:
-    if not path.is_file():
-        return None
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    if saved.get("fingerprint") != fingerprint:
+    saved = load_state(path, fingerprint)
+    if saved is None:
         return None
     probe = build_probe(cfg.probe, embed_dim, n_classes, cfg.num_heads, cfg.mlp_hidden)
-    probe.load_state_dict(saved["probe"])
-    return FoldResult(**json.loads(saved["result"]), probe=probe.eval())
+    try:
+        probe.load_state_dict(saved["probe"])
+        return FoldResult(**json.loads(saved["result"]), probe=probe.eval())
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise foreign_state(path, err) from None
 
 
 def cross_validate(

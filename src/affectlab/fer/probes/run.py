@@ -256,6 +256,7 @@ def train_run(
     check_not_input(out, [p for p in (features, *(sources or {}).values()) if p], "run folder")
     check_writable(out, folder=True)
     check_folder_target(out, overwrite)
+    device = resolve_device(cfg.device)  # --device cuda without CUDA: refused before any state is kept
     store = None if online else FeatureStore(features)
     clips = None
     info = None if store is None else store.info
@@ -282,11 +283,18 @@ def train_run(
         raise AffectlabError(
             f"{out}: --heads {cfg.num_heads} does not divide the feature width {info.embed_dim}; choose a divisor"
         )
+    fresh = not folder.exists()
     with exclusive_lock(folder, "training state"):
-        _open_state(folder, fingerprint, overwrite)
-        folds, labels, dataset = cross_validate(
-            inputs, cfg, progress, full_video=clips, state_dir=folder if cfg.resume else None, fingerprint=fingerprint
-        )
+        try:
+            _open_state(folder, fingerprint, overwrite)
+            folds, labels, dataset = cross_validate(
+                inputs, cfg, progress, full_video=clips, state_dir=folder if cfg.resume else None,
+                fingerprint=fingerprint,
+            )  # fmt: skip
+        except BaseException:
+            if fresh and not any(folder.glob("*.pt")):  # stopped before any state was saved: nothing to resume
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
         with atomic_folder(out, overwrite=overwrite) as tmp:
             payload = _write_run(tmp, cfg, folds, labels, dataset, inputs.manifest)
             meta = ProbeMeta(kind=cfg.probe, embed_dim=info.embed_dim, num_classes=len(labels),
@@ -307,7 +315,7 @@ def train_run(
             )
             write_json(
                 tmp / "environment.json",
-                environment([cfg.seed * 1000 + f.fold for f in folds], str(resolve_device(cfg.device))),
+                environment([cfg.seed * 1000 + f.fold for f in folds], str(device)),
             )
             if clips is not None and clips.timing:
                 write_json(tmp / "timing.json", [{**vars(t), "encoder_share": t.encoder_share} for t in clips.timing])

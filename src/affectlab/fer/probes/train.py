@@ -26,6 +26,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import TrainConfig
+from affectlab.fer.encoders.checkpoint import load_weights
 from affectlab.fer.encoders.runner import resolve_device
 from affectlab.fer.probes.models import PooledProbe, build_probe
 from affectlab.io import atomic_path
@@ -157,12 +158,28 @@ def _save_state(path: Path, state: dict) -> None:
         torch.save(state, tmp)
 
 
-def _load_state(path: Path, fingerprint: str) -> dict | None:
-    """The training state at ``path`` when it belongs to the same run (same fingerprint), else None."""
+def foreign_state(path: Path, why: str | BaseException) -> AffectlabError:
+    """The one-line error for a file in a run's state folder that is not a state ``fer train`` saved."""
+    if isinstance(why, BaseException):
+        why = f"{type(why).__name__}: {(str(why).strip().splitlines() or [''])[0][:120]}"
+    return AffectlabError(
+        f"{path}: not a training state saved by 'affectlab fer train' ({why}); delete {path.parent} to start "
+        "the run afresh"
+    )
+
+
+def load_state(path: Path, fingerprint: str) -> dict | None:
+    """The training state at ``path`` when it belongs to the same run (same fingerprint), else None; a file
+    that is not a state of ours is a one-line error (loaded with ``weights_only``, so nothing is executed)."""
     if not path.is_file():
         return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    return state if state.get("fingerprint") == fingerprint else None
+    try:
+        state = load_weights(path)
+    except AffectlabError as err:
+        raise foreign_state(path, str(err).removeprefix(f"{path}: ")) from None
+    if not isinstance(state.get("fingerprint"), str):
+        raise foreign_state(path, "no fingerprint")
+    return state if state["fingerprint"] == fingerprint else None
 
 
 @deterministic()
@@ -227,14 +244,17 @@ def fit_heads_from(
     steps_per_epoch = math.ceil(len(yt) / cfg.batch_size)
     total, warmup = cfg.epochs * steps_per_epoch, int(cfg.warmup_epochs * steps_per_epoch)
     step, first_epoch = 0, 0
-    saved = _load_state(state_path, fingerprint) if state_path is not None else None
+    saved = load_state(state_path, fingerprint) if state_path is not None else None
     if saved is not None:
-        for head, weights in zip(heads, saved["heads"], strict=True):
-            head.load_state_dict(weights)
-        optimizer.load_state_dict(saved["optimizer"])
-        rng.bit_generator.state = saved["rng"]
-        torch.set_rng_state(saved["torch_rng"])
-        step, first_epoch = saved["step"], saved["epoch"]
+        try:
+            for head, weights in zip(heads, saved["heads"], strict=True):
+                head.load_state_dict(weights)
+            optimizer.load_state_dict(saved["optimizer"])
+            rng.bit_generator.state = saved["rng"]
+            torch.set_rng_state(saved["torch_rng"])
+            step, first_epoch = int(saved["step"]), int(saved["epoch"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as err:
+            raise foreign_state(state_path, err) from None
         if progress is not None:
             progress(first_epoch)
     for epoch in range(first_epoch, cfg.epochs):

@@ -155,7 +155,7 @@ def _cross_section(doc: _Both, run: Path, pictures: Path) -> None:
 
 
 def _map_section(doc: _Both, features: Path | None, pictures: Path) -> None:
-    from affectlab.fer.embed_plot import EmbedPlotConfig, embed_plot
+    from affectlab.fer.embedding_map import EmbedPlotConfig, embed_plot
 
     doc.heading("Embedding map")
     if features is None:
