@@ -350,12 +350,15 @@ def train(
     if s is None:
         typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
         return
-    lines = [("", s)] + ([(" full-video", result.full_video_summary)] if result.full_video_summary else [])
-    for name, summary in lines:
+    lines = [("", s, result.pooled)]
+    if result.full_video_summary:
+        lines.append((" full-video", result.full_video_summary, result.full_video_pooled))
+    for name, summary, total in lines:
         typer.echo(
             f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
-            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds "
-            f"-> {out}/metrics.md"
+            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds"
+            + (f"; pooled over {total['n']} clips: UAR {total['uar']:.3f}, WAR {total['war']:.3f}" if total else "")
+            + f" -> {out}/metrics.md"
         )
     typer.echo(f"report: {out / 'report.html'}")
 
