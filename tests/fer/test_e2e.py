@@ -162,8 +162,8 @@ def test_test_only_crema_set_is_indexed_and_evaluated(pipeline: Path) -> None:
     assert "folds none: 6 clips/1 actors" in printed
     # class counts per fold: one clip of each of the six CREMA-D emotions
     counts = printed.split("clips per fold and class:")[1]
-    assert all(name in counts for name in ("anger", "disgust", "fear", "happy", "neutral", "sad"))
-    assert "none       6       1      1        1     1      1        1    1" in counts
+    assert all(name in counts for name in ("angry", "disgust", "fearful", "happy", "neutral", "sad"))
+    assert "none       6       1      1        1        1      1        1    1" in counts
     # the RAVDESS probes evaluated on the single CREMA-D actor
     cross = json.loads((pipeline / "run_ravdess/cross-crema-d-calm-merge/cross_metrics.json").read_text())
     assert cross["clips_scored"] == 6 and all(f["n"] == 6 for f in cross["folds"])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.labels import emotion_colour
+from affectlab.fer.data.labels import canonical_labels, emotion_colour
 from affectlab.fer.probes.metrics import chance_uar, uar, war
 from affectlab.io import read_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
@@ -106,7 +106,7 @@ class _Both:
 def _cv_section(doc: _Both, metrics: dict[str, Any], pictures: Path) -> None:
     from affectlab.fer.probes.run import confusion_png
 
-    labels, folds = metrics["labels"], [f for f in metrics["folds"] if "confusion" in f]
+    labels, folds = list(canonical_labels(metrics["labels"])), [f for f in metrics["folds"] if "confusion" in f]
     s = metrics["summary"]
     confusions = [np.asarray(f["confusion"]) for f in folds]
     pooled = np.sum(confusions, axis=0)

@@ -156,7 +156,7 @@ def test_crema_folder_skips_bad_files(crema_folder, shared_data):
     }
     row = next(r for r in table.to_pylist() if Path(r["path"]).name == "1002_DFA_ANG_XX.flv")
     assert (row["label"], row["label_index"], row["intensity"], row["statement"]) == (
-        "anger",
+        "angry",
         0,
         "unspecified",
         "Don't forget a jacket",
@@ -196,9 +196,9 @@ def test_cli_index_writes_skipped_report_and_exits_3(crema_folder, tmp_path):
     assert result.exit_code == 3, result.output
     table = read_manifest(out)
     assert table.num_rows == 6 and label_names(table) == (
-        "anger",
+        "angry",
         "disgust",
-        "fear",
+        "fearful",
         "happy",
         "neutral",
         "sad",

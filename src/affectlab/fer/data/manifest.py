@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from affectlab.errors import AffectlabError
 from affectlab.fer.data import datasets
 from affectlab.fer.data.folds import assign_folds, read_fold_file
+from affectlab.fer.data.labels import canonical, canonical_labels
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.io import atomic_path, file_sha256
 from affectlab.progress import progress_bar
@@ -193,11 +194,13 @@ def with_labels(table: pa.Table, labels: Sequence[str]) -> pa.Table:
 
 
 def label_names(table: pa.Table) -> tuple[str, ...]:
-    """The ordered label table of a manifest: ``label_names(t)[t['label_index'][i]] == t['label'][i]``."""
+    """The ordered label table of a manifest, in the canonical vocabulary (a manifest of an older version's
+    CREMA-D ``anger``/``fear`` reads as ``angry``/``fearful``): ``label_names(t)[t['label_index'][i]] ==
+    t['label'][i]`` for a manifest read with :func:`read_manifest`."""
     raw = (table.schema.metadata or {}).get(LABELS_KEY)
     if raw is None:
         raise AffectlabError("manifest has no label table in its metadata: re-create it with `affectlab fer index`")
-    return tuple(json.loads(raw))
+    return canonical_labels(json.loads(raw))
 
 
 def fold_assignment(table: pa.Table) -> dict[str, int]:
@@ -226,6 +229,18 @@ def read_manifest(path: str | os.PathLike[str]) -> pa.Table:
     missing = [name for name in MANIFEST_SCHEMA.names if name not in table.column_names]
     if missing:
         raise AffectlabError(f"manifest {path}: missing columns {', '.join(missing)}")
+    return canonical_manifest(table)
+
+
+def canonical_manifest(table: pa.Table) -> pa.Table:
+    """The manifest with its labels in the canonical vocabulary (older versions wrote CREMA-D's own names)."""
+    labels = table.column("label").to_pylist()
+    mapped = [None if name is None else canonical(name) for name in labels]
+    if mapped != labels:
+        position = table.column_names.index("label")
+        table = table.set_column(position, table.schema.field("label"), pa.array(mapped, pa.string()))
+    if LABELS_KEY in (table.schema.metadata or {}):
+        table = with_labels(table, label_names(table))
     return table
 
 

@@ -26,7 +26,7 @@ from torch import nn
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore, Split
 from affectlab.fer.config import TrainConfig
-from affectlab.fer.data.labels import LABELS
+from affectlab.fer.data.labels import LABELS, canonical
 from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
 from affectlab.fer.probes.models import build_probe, uses_tokens
 from affectlab.fer.probes.train import (
@@ -115,7 +115,7 @@ def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str
     if dataset in LABELS:
         labels = LABELS[dataset]
     else:
-        pairs = dict(zip(indices, manifest.column("label").to_pylist(), strict=True))
+        pairs = dict(zip(indices, map(canonical, manifest.column("label").to_pylist()), strict=True))
         labels = tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
     outside = sorted({i for i in indices if i >= len(labels)})
     if outside:

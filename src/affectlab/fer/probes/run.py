@@ -44,6 +44,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import feature_info
 from affectlab.fer.cache.store import FeatureInfo, FeatureStore
 from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.data.labels import canonical, canonical_labels
 from affectlab.fer.encoders import Encoder, load_encoder
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, save_probe
@@ -431,7 +432,8 @@ class Run:
 
     @property
     def labels(self) -> list[str]:
-        return self._metrics["labels"]
+        """The run's label table in the canonical vocabulary (whatever version wrote it)."""
+        return list(canonical_labels(self._metrics["labels"]))
 
     @property
     def warnings(self) -> list[str]:
@@ -481,7 +483,12 @@ class Run:
         import pandas as pd
 
         path = self.path / "predictions.csv"
-        return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+        if not path.is_file():
+            return pd.DataFrame()
+        frame = pd.read_csv(path)
+        for column in ("true", "predicted"):  # runs of older versions wrote CREMA-D's own names
+            frame[column] = frame[column].map(canonical)
+        return frame.rename(columns={c: f"p_{canonical(c[2:])}" for c in frame.columns if c.startswith("p_")})
 
     def __repr__(self) -> str:
         s = self.summary
