@@ -1,8 +1,9 @@
 """Index a dataset into a manifest (Parquet): labels, actors, metadata, actor-disjoint folds, content hashes.
 
-Unreadable videos, zero-frame videos, names that don't fit the scheme and (with ``check_faces``) clips
-without a face are not fatal: they come back as ``(path, reason)`` rows for the skipped report
-(``<manifest>.skipped.csv``). ``folds=None`` indexes a test-only set: the ``fold`` column is null.
+Unreadable videos, zero-frame videos, names that don't fit the scheme, (with ``check_faces``) clips without
+a face and repeated content (:func:`drop_duplicates`) are not fatal: they come back as ``(path, reason)``
+rows for the skipped report (``<manifest>.skipped.csv``). ``folds=None`` indexes a test-only set: the
+``fold`` column is null.
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def index_dataset(
                 continue
             record["content_hash"] = file_sha256(record["path"]) if hash_files and reads_files else None
             kept.append(record)
+    kept = drop_duplicates(kept, skipped)
     if not kept:
         raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")
     actors = [r["actor"] for r in kept]
@@ -172,6 +174,34 @@ def index_dataset(
         record.update(dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]])
     table = pa.Table.from_pylist(kept, schema=MANIFEST_SCHEMA)
     return with_labels(table, labels), skipped
+
+
+def drop_duplicates(records: list[dict], skipped: list[tuple[str, str]]) -> list[dict]:
+    """Records without repeated content (same ``content_hash``): a file indexed under two or more actors would
+    sit in two folds (trained on and tested on), so every copy is skipped; copies under one actor are kept
+    once (the first in path order). What is dropped goes to ``skipped`` with its reason."""
+    copies: dict[str, list[dict]] = {}
+    for record in records:
+        if record.get("content_hash"):
+            copies.setdefault(record["content_hash"], []).append(record)
+    dropped: set[int] = set()
+    for digest, group in copies.items():
+        if len(group) < 2:
+            continue
+        actors = sorted({r["actor"] for r in group})
+        same = f"same content (sha256 {digest[:12]}) as"
+        if len(actors) > 1:
+            for record in group:
+                others = ", ".join(f"{r['path']} (actor {r['actor']})" for r in group if r is not record)
+                reason = (f"{same} {others}: one recording under actors {', '.join(actors)} could be trained on in "
+                          "one fold and tested in another")  # fmt: skip
+                skipped.append((record["path"], reason))
+                dropped.add(id(record))
+        else:
+            for record in group[1:]:
+                skipped.append((record["path"], f"{same} {group[0]['path']} of the same actor: kept once"))
+                dropped.add(id(record))
+    return [r for r in records if id(r) not in dropped]
 
 
 def _fold_assignment(
