@@ -466,7 +466,9 @@ def reproduce(
     ctx: typer.Context,
     ravdess: Path | None = typer.Option(None, "--ravdess", help="Your RAVDESS folder (Actor_01/ ... Actor_24/)."),
     crema_d: Path | None = typer.Option(None, "--crema-d", help="Your CREMA-D folder (VideoFlash/*.flv or *.flv)."),
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar."),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar (frame-baseline ships its own)."
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for everything (resumed when it exists)."),
     mode: str = typer.Option(default(ReproduceConfig, "mode"), "--mode", help=one_of(ReproduceConfig, "mode") + "."),
     preset: str = typer.Option(default(ReproduceConfig, "preset"), "--preset", help="vjepa-fer or vjepa2."),

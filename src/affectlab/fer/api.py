@@ -283,7 +283,7 @@ def reproduce(
     ravdess: PathLike | None = None,
     crema_d: PathLike | None = None,
     *,
-    checkpoint: PathLike,
+    checkpoint: PathLike | None = None,
     out: PathLike,
     ravdess_folds: PathLike | None = None,
     crema_d_folds: PathLike | None = None,
@@ -296,7 +296,9 @@ def reproduce(
     ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
     table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
     (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
-    Stages whose outputs exist with the same settings are skipped, so a stopped reproduction resumes."""
+    ``checkpoint`` may be left out for an encoder that ships its weights (``encoder="frame-baseline"``).
+    Everything is checked before any work; stages whose outputs exist with the same settings are skipped, so
+    a stopped reproduction resumes."""
     import pandas as pd
 
     from affectlab.fer.config import ReproduceConfig

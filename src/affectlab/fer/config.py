@@ -180,6 +180,11 @@ class TrainConfig(BaseModel):
     )
     final_weight_decay: NonNegativeFloat | None = Field(None, description="cosine wd target; None: constant")
     exclude_bias_decay: bool = Field(True, description="biases and 1-D parameters without weight decay")
+    shuffle: Literal["epoch", "once"] = Field(
+        "epoch",
+        description="epoch: a new batch order every epoch; once: one seeded order repeated every epoch (the V-JEPA "
+        "FER reference: its DistributedSampler never gets set_epoch)",
+    )
     eval: EvalKind = Field("protocol", description="protocol (test views), full-video (every clip position) or both")
     resume: bool = Field(True, description="save latest.pt after every epoch so a stopped run continues")
 

@@ -3,8 +3,11 @@
 A preset holds, per stage, field values of :class:`~affectlab.fer.config.IndexConfig` (per dataset),
 :class:`~affectlab.fer.config.SamplingConfig`, :class:`~affectlab.fer.config.ExtractConfig` and
 :class:`~affectlab.fer.config.TrainConfig`. :func:`with_preset` layers them: config defaults, then the preset,
-then every option the user gave (which always wins); the result is validated as the config and its name is
-written to ``config.json`` beside the resolved values.
+then every option the user gave (which wins, but not against an encoder's input contract); the result is
+validated as the config and its name is written to ``config.json`` beside the resolved values. A preset sets the
+protocol, not what an encoder can read: an encoder's input contract (the frame baseline's 64 px face crops)
+replaces the preset's sampling values, and a user's option against it is refused with the reason
+(:func:`encoder_contract`).
 
 ``vjepa-fer`` is what the V-JEPA FER fork (lennarteingunia/vjepa-for-fer @702cd62, a fork of
 facebookresearch/jepa) runs, read from its code rather than its text:
@@ -90,6 +93,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             "grad_clip": 1.0,
             "num_heads": 16,
             "exclude_bias_decay": True,
+            "shuffle": "once",
             "eval": "both",
         },
     },
@@ -136,8 +140,34 @@ def merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def encoder_contract(name: str | None, values: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Preset ``name``'s extract ``values`` with the encoder's input contract (:data:`ENCODER_SAMPLING`: the frame
+    baseline reads 64 px face crops) in place of the preset's sampling: a preset sets the protocol, an encoder
+    what it can read. A sampling option the user gave against the contract is refused with the reason."""
+    from affectlab.fer.config import ENCODER_SAMPLING
+
+    encoder = given.get("encoder", values.get("encoder"))
+    contract = ENCODER_SAMPLING.get(encoder) if isinstance(encoder, str) else None
+    if not contract:
+        return values
+    asked = given.get("sampling") if isinstance(given.get("sampling"), dict) else {}
+    clash = {k: v for k, v in asked.items() if k in contract and v != contract[k]}
+    if clash:
+        wanted = ", ".join(f"{k}={v}" for k, v in contract.items())
+        raise AffectlabError(
+            f"encoder {encoder} reads {wanted} (its input contract) but "
+            f"{', '.join(f'{k}={v}' for k, v in clash.items())} was asked with preset {name}: leave it out, or use "
+            "an encoder that reads it"
+        )
+    return {**values, "sampling": {**values.get("sampling", {}), **contract}}
+
+
 def with_preset(
     model: type[Model], name: str | None, stage: Stage, given: dict[str, Any], what: str, dataset: str | None = None
 ) -> Model:
-    """``model`` from its defaults, then preset ``name``'s ``stage`` values, then the ``given`` options."""
-    return validated(model, merge(preset_values(name, stage, dataset), given), what)
+    """``model`` from its defaults, then preset ``name``'s ``stage`` values (for extraction, under the encoder's
+    input contract: :func:`encoder_contract`), then the ``given`` options."""
+    values = preset_values(name, stage, dataset)
+    if stage == "extract" and name is not None:
+        values = encoder_contract(name, values, given)
+    return validated(model, merge(values, given), what)

@@ -179,3 +179,45 @@ def test_cli_says_each_unseen_class_warning_once_in_one_line(tmp_path: Path) -> 
     assert len(lines) == 2 and all(line.startswith("warning: fold ") for line in lines)
     assert "fold 0: no training clips of neutral" in lines[0] and "fold 1: no training clips of fearful" in lines[1]
     assert "UnseenClassWarning" not in done.stderr and "cross_validate(" not in done.stderr
+
+
+class _Recording:
+    """A batch source that records the clip order of every epoch."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        from affectlab.fer.probes.train import ArrayBatches
+
+        self.inner, self.orders = ArrayBatches(x), []
+        self.views, self.embed_dim = self.inner.views, self.inner.embed_dim
+
+    def batches(self, plan, epoch: int):
+        self.orders.append(np.concatenate([idx for idx, _ in plan]).tolist())
+        return self.inner.batches(plan, epoch)
+
+
+@pytest.mark.parametrize("shuffle", ["epoch", "once"])
+def test_shuffle_once_repeats_one_order_every_epoch_as_the_reference_sampler_does(
+    signal_store, shuffle: str, tmp_path: Path
+) -> None:
+    """The V-JEPA FER reference never calls ``set_epoch`` on its DistributedSampler, so every epoch sees one
+    order; ``shuffle="once"`` (the vjepa-fer preset) does the same, also across a stop and resume."""
+    from affectlab.fer.presets import preset_values
+    from affectlab.fer.probes.train import fit_heads_from
+
+    x, y, _, _ = _split(signal_store, "linear")
+    cfg = TrainConfig(probe="linear", **{**FAST, "epochs": 3, "shuffle": shuffle})
+    source = _Recording(x)
+    fit_heads_from(source, y, 8, cfg, seed=0, standardize=source.inner.x)
+    orders = source.orders
+    assert all(sorted(o) == list(range(len(y))) for o in orders)
+    assert (orders[0] == orders[1] == orders[2]) == (shuffle == "once")
+    # a run stopped after epoch 1 and resumed draws the same orders
+    state = tmp_path / "latest.pt"
+    first = _Recording(x)
+    fit_heads_from(first, y, 8, cfg.model_copy(update={"epochs": 1}), seed=0, standardize=first.inner.x,
+                   state_path=state, fingerprint="f")  # fmt: skip
+    resumed = _Recording(x)
+    fit_heads_from(resumed, y, 8, cfg, seed=0, standardize=resumed.inner.x, state_path=state, fingerprint="f")
+    if shuffle == "once":
+        assert first.orders + resumed.orders == orders
+    assert preset_values("vjepa-fer", "train")["shuffle"] == "once"
