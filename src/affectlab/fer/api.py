@@ -202,11 +202,18 @@ def train(
     holding classes their training folds lack.
     """
     from affectlab.fer.config import ExtractConfig, TrainConfig
-    from affectlab.fer.presets import with_preset
+    from affectlab.fer.presets import preset_values, with_preset
     from affectlab.fer.probes.evaluate import fold_ids
     from affectlab.fer.probes.run import Run, train_run
 
-    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options")
+    if online:  # the encoder the probe reads (its heads, where the preset takes them from the encoder)
+        encoder_name = getattr(encoder, "name", encoder) or preset_values(preset, "extract").get("encoder")
+        embed_dim = getattr(encoder, "embed_dim", None)
+    else:
+        info = _store(features).info if features is not None else None
+        encoder_name, embed_dim = (info.encoder, info.embed_dim) if info else (None, None)
+    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options",
+                      encoder=encoder_name, embed_dim=embed_dim)  # fmt: skip
     if online and manifest is None:
         raise AffectlabError(f"{out}: online training needs --manifest (the clips) instead of --features")
     if not online and features is None:

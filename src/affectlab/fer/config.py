@@ -81,7 +81,11 @@ class IndexConfig(BaseModel):
 
 
 class SamplingConfig(BaseModel):
-    """Clip sampling and transform settings; defaults are the V-JEPA frozen-probe protocol."""
+    """Clip sampling and transform settings. The temporal defaults are the V-JEPA frozen-probe protocol (16 frames
+    at step 4, 8 segments, 3 test views, 1 train view, ImageNet mean/std); the spatial ones are affectlab's: 224 px,
+    training views by one random-resized crop of scale (0.3, 1) and ratio (3/4, 4/3) with horizontal flips
+    (``crop-flip``), where the reference uses RandAugment, scale (0.08, 1), no flip and random erasing
+    (``train_augment="vjepa"``, which the presets set)."""
 
     model_config = ConfigDict(extra="forbid")
 
