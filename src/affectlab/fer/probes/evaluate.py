@@ -76,8 +76,9 @@ MIN_OPTIMISER_STEPS = 100
 
 
 def untrained_warning(fold: int, absent: list[str], predicted: dict[str, int], n_test: int) -> str | None:
-    """What is true of a fold whose training clips lack some classes: those outputs were never trained (the
-    head still has them, and they can win), how often they won, and which test classes they concern."""
+    """The warning of a fold with untrained outputs (classes without a training clip; the head still has them,
+    and they can win): the untrained classes its test fold holds, then any other it predicted, and how many
+    test clips they won. None when there is nothing to say."""
     names = list(absent) + [name for name in predicted if name not in absent]
     if not names:
         return None
