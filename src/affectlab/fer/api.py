@@ -198,8 +198,11 @@ def train(
     ``encoder_options`` are :class:`~affectlab.fer.config.ExtractConfig` fields for the encoder (``sampling``,
     ``pooling``, ``batch_size``, ``decode_workers``, ``device``). Given options override ``preset``. A stopped
     run continues when called again with the same arguments.
-    ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names test folds
-    holding classes their training folds lack.
+    ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names folds with
+    untrained outputs (classes without a training clip) and how often they won, and folds trained on too few
+    clips or optimiser steps; ``Run.pooled`` has the scores of the confusion matrix summed over folds. Under a
+    preset whose probe takes its attention heads from the encoder (``vjepa-fer``), they come from the store's
+    encoder (or ``encoder``).
     """
     from affectlab.fer.config import ExtractConfig, TrainConfig
     from affectlab.fer.presets import preset_values, with_preset
