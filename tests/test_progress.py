@@ -33,6 +33,9 @@ def test_a_failed_stage_says_no_finished_line_and_disabled_says_nothing(capsys: 
         advance(1)
         raise ValueError("boom")
     assert capsys.readouterr().err.splitlines() == ["train: started"]
+    with pytest.raises(ValueError), progress_bar("extract", 6, "clips"):
+        raise ValueError("a bad input, found before any work")  # its error is all a user should see
+    assert capsys.readouterr().err == ""
     with progress_bar("train", 3, "epochs", enabled=False) as advance:
         advance(3)
     assert capsys.readouterr().err == ""

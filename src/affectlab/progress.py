@@ -2,8 +2,8 @@
 
 Library functions take ``progress: bool`` and show it through :func:`progress_bar`. On a terminal or in a
 notebook it is a rich bar; when stderr goes to a file or a pipe it is plain lines instead (no bar to redraw):
-one when the stage starts, one every :data:`LINE_EVERY_S` seconds while it runs (even while one step takes
-long), and one when it finishes, so a log shows what a long run is doing.
+one when the stage's work starts, one every :data:`LINE_EVERY_S` seconds while it runs (even while one step
+takes long), and one when it finishes, so a log shows what a long run is doing.
 """
 
 from __future__ import annotations
@@ -75,15 +75,24 @@ def _duration(seconds: float) -> str:
 
 @contextlib.contextmanager
 def progress_lines(description: str, total: int | None, unit: str) -> Iterator[Advance]:
-    """Progress as lines on stderr: ``description: started`` (with the total), then every
-    :data:`LINE_EVERY_S` seconds ``description: done/total unit, rate, elapsed``, then ``description: finished``
-    (nothing more when the stage fails: its error says why)."""
+    """Progress as lines on stderr: ``description: started`` (with the total) once work is under way (the first
+    step, or the first tick), then every :data:`LINE_EVERY_S` seconds ``description: done/total unit, rate,
+    elapsed``, then ``description: finished, ...``. A stage that fails before any step says nothing (its error
+    is the one line a user sees); one that fails later gets no finished line."""
     start = time.monotonic()
     done = 0
+    started = threading.Event()
     stop = threading.Event()
+    lock = threading.Lock()
 
     def say(text: str) -> None:
         print(f"{description}: {text}", file=sys.stderr, flush=True)
+
+    def announce() -> None:
+        with lock:
+            if not started.is_set():
+                started.set()
+                say("started" + ("" if total is None else f" ({total} {unit})"))
 
     def status() -> str:
         elapsed = time.monotonic() - start
@@ -92,13 +101,14 @@ def progress_lines(description: str, total: int | None, unit: str) -> Iterator[A
 
     def tick() -> None:
         while not stop.wait(LINE_EVERY_S):
+            announce()
             say(status())
 
     def advance(n: int) -> None:
         nonlocal done
+        announce()
         done += n
 
-    say("started" + ("" if total is None else f" ({total} {unit})"))
     ticker = threading.Thread(target=tick, name=f"progress {description}", daemon=True)
     ticker.start()
     try:
