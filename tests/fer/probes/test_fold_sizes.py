@@ -68,9 +68,11 @@ def test_small_training_warning_thresholds(clips: int, batch: int, epochs: int, 
     assert (message is not None) == warned
     assert (clips < MIN_TRAIN_CLIPS or steps * epochs < MIN_OPTIMISER_STEPS) == warned
     if warned:
+        short = [f"fewer than {MIN_TRAIN_CLIPS} clips"] * (clips < MIN_TRAIN_CLIPS)
+        short += [f"fewer than {MIN_OPTIMISER_STEPS} steps"] * (steps * epochs < MIN_OPTIMISER_STEPS)
         assert message == (
             f"fold 2: trained on {clips} clips, {steps} optimiser step(s) per epoch, {steps * epochs} in all "
-            f"(fewer than {MIN_TRAIN_CLIPS} clips or {MIN_OPTIMISER_STEPS} steps): its scores say little"
+            f"({' and '.join(short)}): its scores say little"
         )
 
 
@@ -94,7 +96,8 @@ def test_run_records_fold_sizes_pooled_scores_and_warns_of_small_folds(tmp_path:
     assert [r["train clips"] for r in table[:2]] == [6, 6] and table[-1]["UAR"] == uar(summed)
     for k in (0, 1):
         expected = (f"fold {k}: trained on 6 clips, 1 optimiser step(s) per epoch, 2 in all (fewer than "
-                    f"{MIN_TRAIN_CLIPS} clips or {MIN_OPTIMISER_STEPS} steps): its scores say little")  # fmt: skip
+                    f"{MIN_TRAIN_CLIPS} clips and fewer than {MIN_OPTIMISER_STEPS} steps): its scores say "
+                    "little")  # fmt: skip
         assert expected in run.warnings
     assert "pooled UAR" in repr(run) and "fold mean ± std" in repr(run)
     page = write_report(run.path)

@@ -93,11 +93,13 @@ def untrained_warning(fold: int, absent: list[str], predicted: dict[str, int], n
 def small_training_warning(fold: int, clips: int, steps_per_epoch: int, epochs: int) -> str | None:
     """A fold trained on fewer than :data:`MIN_TRAIN_CLIPS` clips or :data:`MIN_OPTIMISER_STEPS` steps."""
     steps = steps_per_epoch * epochs
-    if clips >= MIN_TRAIN_CLIPS and steps >= MIN_OPTIMISER_STEPS:
+    short = [f"fewer than {MIN_TRAIN_CLIPS} clips"] if clips < MIN_TRAIN_CLIPS else []
+    short += [f"fewer than {MIN_OPTIMISER_STEPS} steps"] if steps < MIN_OPTIMISER_STEPS else []
+    if not short:
         return None
     return (
         f"fold {fold}: trained on {clips} clips, {steps_per_epoch} optimiser step(s) per epoch, {steps} in all "
-        f"(fewer than {MIN_TRAIN_CLIPS} clips or {MIN_OPTIMISER_STEPS} steps): its scores say little"
+        f"({' and '.join(short)}): its scores say little"
     )
 
 
