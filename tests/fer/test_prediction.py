@@ -34,7 +34,7 @@ def test_baseline_scores_every_frame_with_its_face(carphone: Path, tmp_path: Pat
     n_frames = video_info(carphone)[0]
     assert pred.per_frame and pred.window_frames == 1 and pred.n_frames == n_frames
     assert pred.window_starts == list(range(n_frames))  # every frame, over the whole video
-    assert pred.labels == ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    assert pred.labels == ["angry", "disgust", "fearful", "happy", "sad", "surprised", "neutral"]
     assert len(pred.face_found) == len(pred.face_score) == n_frames and all(pred.face_found)
     assert min(pred.face_score) > 0.5 and pred.face["face_share"] == 1.0
     probs = np.asarray(pred.probs)

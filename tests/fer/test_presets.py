@@ -85,3 +85,23 @@ def test_cli_extract_with_a_preset_and_explicit_options(shared_data: Path, tmp_p
     assert (s["resolution"], s["num_segments"], s["num_views"]) == (32, 2, 1)  # typed: over the preset
     assert (s["train_augment"], s["train_scale"], s["erase_prob"], s["train_flip"]) == ("vjepa", [0.08, 1.0], 0.25,
                                                                                        False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("preset", "encoder", "width", "heads"),
+    [
+        ("vjepa-fer", "vjepa-vit_huge", 1280, 16),  # ARCHS: ViT-H has 16 heads
+        ("vjepa-fer", "vjepa-vit_large", None, 16),
+        ("vjepa-fer", "vjepa2", 1408, 22),  # V-JEPA 2 ViT-g: 22 heads, not the fixed 16
+        ("vjepa-fer", "vjepa2", 1024, 16),
+        ("vjepa-fer", "frame-baseline", 128, 16),  # no attention heads of its own: the config's default
+        ("vjepa-fer", None, None, 16),
+        ("vjepa2", "vjepa2", 1408, 16),  # V-JEPA 2's eval takes num_heads from its config (16), not the encoder
+    ],
+)
+def test_vjepa_fer_probe_heads_come_from_the_encoder(preset: str, encoder, width, heads: int) -> None:
+    """The fork builds its probe with ``num_heads=encoder.num_heads`` (eval.py:189)."""
+    cfg = with_preset(TrainConfig, preset, "train", {}, "train", encoder=encoder, embed_dim=width)
+    assert cfg.num_heads == heads
+    given = with_preset(TrainConfig, preset, "train", {"num_heads": 4}, "train", encoder=encoder, embed_dim=width)
+    assert given.num_heads == 4  # an option given wins

@@ -351,12 +351,15 @@ def train(
     if s is None:
         typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
         return
-    lines = [("", s)] + ([(" full-video", result.full_video_summary)] if result.full_video_summary else [])
-    for name, summary in lines:
+    lines = [("", s, result.pooled)]
+    if result.full_video_summary:
+        lines.append((" full-video", result.full_video_summary, result.full_video_pooled))
+    for name, summary, total in lines:
         typer.echo(
             f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
-            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds "
-            f"-> {out}/metrics.md"
+            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds"
+            + (f"; pooled over {total['n']} clips: UAR {total['uar']:.3f}, WAR {total['war']:.3f}" if total else "")
+            + f" -> {out}/metrics.md"
         )
     typer.echo(f"report: {out / 'report.html'}")
 
@@ -470,7 +473,9 @@ def reproduce(
     ctx: typer.Context,
     ravdess: Path | None = typer.Option(None, "--ravdess", help="Your RAVDESS folder (Actor_01/ ... Actor_24/)."),
     crema_d: Path | None = typer.Option(None, "--crema-d", help="Your CREMA-D folder (VideoFlash/*.flv or *.flv)."),
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar."),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar (frame-baseline ships its own)."
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for everything (resumed when it exists)."),
     mode: str = typer.Option(default(ReproduceConfig, "mode"), "--mode", help=one_of(ReproduceConfig, "mode") + "."),
     preset: str = typer.Option(default(ReproduceConfig, "preset"), "--preset", help="vjepa-fer or vjepa2."),

@@ -221,16 +221,26 @@ def train(
     ``encoder_options`` are :class:`~affectlab.fer.config.ExtractConfig` fields for the encoder (``sampling``,
     ``pooling``, ``batch_size``, ``decode_workers``, ``device``). Given options override ``preset``. A stopped
     run continues when called again with the same arguments.
-    ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names test folds
-    holding classes their training folds lack.
+    ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names folds with
+    untrained outputs (classes without a training clip) and how often they won, and folds trained on too few
+    clips or optimiser steps; ``Run.pooled`` has the scores of the confusion matrix summed over folds. Under a
+    preset whose probe takes its attention heads from the encoder (``vjepa-fer``), they come from the store's
+    encoder (or ``encoder``).
     """
     from affectlab.fer.config import ExtractConfig, TrainConfig
-    from affectlab.fer.presets import with_preset
+    from affectlab.fer.presets import preset_values, with_preset
     from affectlab.fer.probes.evaluate import fold_ids
     from affectlab.fer.probes.run import Run, train_run
 
     _paths(("out",), out=out, checkpoint=checkpoint)
-    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options")
+    if online:  # the encoder the probe reads (its heads, where the preset takes them from the encoder)
+        encoder_name = getattr(encoder, "name", encoder) or preset_values(preset, "extract").get("encoder")
+        embed_dim = getattr(encoder, "embed_dim", None)
+    else:
+        info = _store(features).info if features is not None else None
+        encoder_name, embed_dim = (info.encoder, info.embed_dim) if info else (None, None)
+    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options",
+                      encoder=encoder_name, embed_dim=embed_dim)  # fmt: skip
     if online and manifest is None:
         raise AffectlabError(f"{out}: online training needs --manifest (the clips) instead of --features")
     if not online and features is None:
@@ -320,7 +330,7 @@ def reproduce(
     ravdess: PathLike | None = None,
     crema_d: PathLike | None = None,
     *,
-    checkpoint: PathLike,
+    checkpoint: PathLike | None = None,
     out: PathLike,
     ravdess_folds: PathLike | None = None,
     crema_d_folds: PathLike | None = None,
@@ -333,7 +343,9 @@ def reproduce(
     ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
     table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
     (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
-    Stages whose outputs exist with the same settings are skipped, so a stopped reproduction resumes."""
+    ``checkpoint`` may be left out for an encoder that ships its weights (``encoder="frame-baseline"``).
+    Everything is checked before any work; stages whose outputs exist with the same settings are skipped, so
+    a stopped reproduction resumes."""
     import pandas as pd
 
     from affectlab.fer.config import ReproduceConfig

@@ -96,7 +96,11 @@ class IndexConfig(BaseModel):
 
 
 class SamplingConfig(BaseModel):
-    """Clip sampling and transform settings; defaults are the V-JEPA frozen-probe protocol."""
+    """Clip sampling and transform settings. The temporal defaults are the V-JEPA frozen-probe protocol (16 frames
+    at step 4, 8 segments, 3 test views, 1 train view, ImageNet mean/std); the spatial ones are affectlab's: 224 px,
+    training views by one random-resized crop of scale (0.3, 1) and ratio (3/4, 4/3) with horizontal flips
+    (``crop-flip``), where the reference uses RandAugment, scale (0.08, 1), no flip and random erasing
+    (``train_augment="vjepa"``, which the presets set)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -195,6 +199,11 @@ class TrainConfig(BaseModel):
     )
     final_weight_decay: NonNegativeFloat | None = Field(None, description="cosine wd target; None: constant")
     exclude_bias_decay: bool = Field(True, description="biases and 1-D parameters without weight decay")
+    shuffle: Literal["epoch", "once"] = Field(
+        "epoch",
+        description="epoch: a new batch order every epoch; once: one seeded order repeated every epoch (the V-JEPA "
+        "FER reference: its DistributedSampler never gets set_epoch)",
+    )
     eval: EvalKind = Field("protocol", description="protocol (test views), full-video (every clip position) or both")
     resume: bool = Field(True, description="save latest.pt after every epoch so a stopped run continues")
 

@@ -4,7 +4,9 @@ beside the reference numbers.
 Stages (each skipped when its output exists and was made with the same settings, recorded in
 ``OUT/reproduce.json``; a stopped training continues from its last epoch):
 
-1. index RAVDESS and CREMA-D with the preset's folds (``manifests/``);
+0. check everything first (:func:`check_inputs`: folders, fold files and folds, encoder with preset, checkpoint,
+   training options), so a mistake fails in seconds, not after the first dataset's extraction;
+1. index RAVDESS and CREMA-D with the preset's folds (``manifests/``), both before any extraction;
 2. cached mode: extract both (``features/``; the store itself resumes); online mode: nothing to extract;
 3. train the preset's probe on each dataset (``runs/DATASET``), 5 folds, protocol and full-video evaluation;
    a dataset whose manifest has one fold (e.g. a single actor) trains one probe on every clip, for the
@@ -91,9 +93,50 @@ class Ledger:
         write_json(self.path, self.stages)
 
 
+def check_inputs(
+    roots: dict[str, str | Path],
+    checkpoint: str | Path | None,
+    cfg: ReproduceConfig,
+    folds_files: dict[str, str | Path] | None = None,
+) -> None:
+    """Everything :func:`reproduce` needs, checked before any work (seconds, not after hours of extraction):
+    every dataset folder, fold file and its folds (names only: no video is opened), the encoder with the preset
+    (its input contract), the checkpoint (or the weights the encoder ships), the training options."""
+    from affectlab.fer import api
+    from affectlab.fer.config import ExtractConfig, TrainConfig
+    from affectlab.fer.data.folds import read_fold_file
+    from affectlab.fer.encoders import ENCODERS, load_encoder
+    from affectlab.fer.presets import with_preset
+
+    for name, root in roots.items():
+        if not Path(root).exists():
+            raise AffectlabError(f"{root}: the {NAMES.get(name, name)} folder is not there (it needs your own copy)")
+    for path in (folds_files or {}).values():
+        read_fold_file(path)
+    given = {"sampling": cfg.sampling, "device": cfg.device, "pooling": cfg.pool,
+             **({"encoder": cfg.encoder} if cfg.encoder else {})}  # fmt: skip
+    extract = with_preset(ExtractConfig, cfg.preset, "extract", given, "reproduce options")
+    if extract.encoder not in ENCODERS:
+        raise AffectlabError(f"unknown encoder {extract.encoder!r}; expected one of {', '.join(ENCODERS)}")
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        raise AffectlabError(f"{checkpoint}: checkpoint not found (download it first: see docs/fer/reproduce.md)")
+    if checkpoint is None:  # the encoder's own weights, or a one-line error saying which checkpoint it needs
+        load_encoder(extract.encoder, None, extract.sampling)
+    with_preset(TrainConfig, cfg.preset, "train", {**cfg.train, "device": cfg.device, "seed": cfg.seed},
+                "reproduce training options")  # fmt: skip
+    for name, root in roots.items():
+        folds_file = (folds_files or {}).get(name)
+        options = {} if folds_file else {"folds": cfg.folds, "seed": cfg.seed}
+        try:
+            api.index(root, name, folds_file=folds_file, preset=cfg.preset, check=False, hash=False,
+                      progress=False, **options)  # fmt: skip
+        except AffectlabError as err:
+            raise AffectlabError(f"{NAMES[name]} ({root}): {err}") from None
+
+
 def reproduce(
     roots: dict[str, str | Path],
-    checkpoint: str | Path,
+    checkpoint: str | Path | None,
     out: str | Path,
     cfg: ReproduceConfig,
     *,
@@ -101,22 +144,21 @@ def reproduce(
     overwrite: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the stages of the module docstring into ``out``; returns the table (also in ``table.json``)."""
+    """Run the stages of the module docstring into ``out``; returns the table (also in ``table.json``).
+    Everything is checked first (:func:`check_inputs`); ``checkpoint`` None: the weights the encoder ships
+    (the frame baseline's)."""
     from affectlab.fer import api
     from affectlab.fer.data.manifest import read_manifest
+    from affectlab.progress import progress_bar
 
     out = Path(out)
     check_writable(out, folder=True)
-    for name, root in roots.items():
-        if not Path(root).exists():
-            raise AffectlabError(f"{root}: the {NAMES.get(name, name)} folder is not there (it needs your own copy)")
-    if not Path(checkpoint).is_file():
-        raise AffectlabError(f"{checkpoint}: checkpoint not found (download it first: see docs/fer/reproduce.md)")
+    check_inputs(roots, checkpoint, cfg, folds_files)
     out.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(out, "reproduction"):
         ledger = Ledger(out, overwrite)
         manifests, targets, runs = {}, {}, {}
-        for name, root in roots.items():
+        for name, root in roots.items():  # every dataset indexed before any extraction
             manifests[name] = out / "manifests" / f"{name}.parquet"
             folds_file = (folds_files or {}).get(name)
             settings = {"root": str(Path(root).resolve()), "preset": cfg.preset, "folds": cfg.folds, "seed": cfg.seed,
@@ -126,6 +168,7 @@ def reproduce(
                 api.index(root, name, out=manifests[name], folds_file=folds_file, preset=cfg.preset,
                           progress=progress, **options)  # fmt: skip
                 ledger.finish(f"index/{name}", settings)
+        for name in roots:
             encoder_options = {"sampling": cfg.sampling, "device": cfg.device, "decode_workers": cfg.decode_workers,
                                **({"pooling": cfg.pool} if cfg.mode == "cached" else {})}  # fmt: skip
             targets[name] = manifests[name]
@@ -150,18 +193,17 @@ def reproduce(
                           overwrite=True, progress=progress, **train_options)  # fmt: skip
                 ledger.finish(f"train/{name}", settings)
         eval_kind = read_json(runs[next(iter(runs))] / "config.json")["train"]["eval"]
-        for src in runs:
-            for dst in runs:
-                if src == dst:
-                    continue
-                for calm in CALMS:
-                    folder = runs[src] / f"cross-{dst}-calm-{calm}"
-                    settings = {"run": ledger.stages.get(f"train/{src}"), "data": ledger.stages.get(f"index/{dst}"),
-                                "calm": calm, "eval": eval_kind}  # fmt: skip
-                    if not ledger.done(f"cross/{src}->{dst}/{calm}", settings, folder / "cross_metrics.json"):
-                        api.cross(runs[src], targets[dst], calm=calm, out=folder, eval=eval_kind,
-                                  checkpoint=checkpoint, overwrite=True)  # fmt: skip
-                        ledger.finish(f"cross/{src}->{dst}/{calm}", settings)
+        pairs = [(src, dst, calm) for src in runs for dst in runs if src != dst for calm in CALMS]
+        with progress_bar("cross-dataset", len(pairs), "evaluations", progress and bool(pairs)) as advance:
+            for src, dst, calm in pairs:
+                folder = runs[src] / f"cross-{dst}-calm-{calm}"
+                settings = {"run": ledger.stages.get(f"train/{src}"), "data": ledger.stages.get(f"index/{dst}"),
+                            "calm": calm, "eval": eval_kind}  # fmt: skip
+                if not ledger.done(f"cross/{src}->{dst}/{calm}", settings, folder / "cross_metrics.json"):
+                    api.cross(runs[src], targets[dst], calm=calm, out=folder, eval=eval_kind,
+                              checkpoint=checkpoint, overwrite=True)  # fmt: skip
+                    ledger.finish(f"cross/{src}->{dst}/{calm}", settings)
+                advance(1)
         table = paper_table(runs, cfg)
         write_outputs(out, table, runs, cfg)
     return table

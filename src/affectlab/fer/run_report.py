@@ -1,11 +1,13 @@
 """The report of a training run (``affectlab fer report RUN``): one self-contained ``report.html`` and a
 ``report.md``, with their pictures in ``RUN/report/``.
 
-Sections: the warnings the numbers cannot show; per-fold UAR, WAR and macro-F1 with mean ± std; per-class
-recall (mean ± std over folds, one fixed colour per emotion); the confusion matrix summed over folds with
-its counts and pooled UAR/WAR in the title; cross-dataset results of every ``RUN/cross-*`` folder (clip
-counts per fold probe, the confusion of one probe on average); the embedding map of the run's features;
-contact sheets of the most confident errors; the full config and the feature store's identity.
+Sections: the warnings the numbers cannot show; per-fold UAR, WAR and macro-F1 with their test and training
+clip counts, mean ± std over folds and the pooled scores of the summed confusion matrix beside them; per-class
+recall of the summed matrix (one fixed colour per emotion, chance from the classes tested); the confusion
+matrix summed over folds with its counts and pooled UAR/WAR in the title; cross-dataset results of every
+``RUN/cross-*`` folder (clip counts per fold probe, the confusion of one probe on average); the embedding map
+of the run's features; contact sheets of the most confident errors; the full config and the feature store's
+identity.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.labels import emotion_colour
-from affectlab.fer.probes.metrics import mean_std, uar, war
+from affectlab.fer.data.labels import canonical_labels, emotion_colour
+from affectlab.fer.probes.metrics import chance_uar, uar, war
 from affectlab.io import read_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
 from affectlab.report.plots import new_figure, save_png, styled
@@ -31,32 +33,32 @@ PICTURES = "report"
 ERRORS_SHOWN = 3
 
 
-def class_recalls(confusions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per class: mean and std (ddof 1) of the recall over the folds where the class is present, and its
-    clip count over all folds."""
-    recalls = np.array([np.diag(cm) / np.where(cm.sum(1) > 0, cm.sum(1), np.nan) for cm in confusions], dtype=float)
-    stats = [mean_std(col[np.isfinite(col)]) if np.isfinite(col).any() else (np.nan, np.nan) for col in recalls.T]
+def class_recalls(confusions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per class: the recall of the confusion matrix summed over folds (NaN for a class no fold tests) and its
+    test clip count, so the bars agree with the pooled matrix (a fold of 1 clip weighs 1 clip)."""
     counts = np.sum([cm.sum(1) for cm in confusions], axis=0)
-    return np.array([m for m, _ in stats]), np.array([s for _, s in stats]), counts
+    hits = np.sum([np.diag(cm) for cm in confusions], axis=0)
+    return np.divide(hits, counts, out=np.full(len(counts), np.nan), where=counts > 0), counts
 
 
 @styled
-def recall_bars(labels: list[str], means: np.ndarray, stds: np.ndarray, counts: np.ndarray, path: Path, title: str):
-    """One bar per class (its emotion's colour): mean recall over folds, ± std, clip count below."""
+def recall_bars(labels: list[str], recalls: np.ndarray, counts: np.ndarray, path: Path, title: str):
+    """One bar per class (its emotion's colour): recall of the summed confusion, clip count below; chance is
+    1 / the number of classes tested."""
     fig = new_figure(figsize=(max(5.5, 0.9 * len(labels) + 2), 3.6))
     ax = fig.subplots()
     x = np.arange(len(labels))
-    tested = np.isfinite(means)
+    tested = np.isfinite(recalls)
     colours = [emotion_colour(n) for n in labels]
-    ax.bar(x[tested], means[tested], yerr=np.nan_to_num(stds[tested]), capsize=3,
-           color=[c for c, t in zip(colours, tested, strict=True) if t])  # fmt: skip
-    ax.axhline(1 / len(labels), color="#555555", lw=0.8, ls="--", label="chance (1 / classes)")
+    ax.bar(x[tested], recalls[tested], color=[c for c, t in zip(colours, tested, strict=True) if t])
+    ax.axhline(chance_uar(np.diag(counts)), color="#555555", lw=0.8, ls="--",
+               label=f"chance (1 / {int(tested.sum())} classes tested)")  # fmt: skip
     ticks = [
         f"{n}\n(n={int(c)})" if t else f"{n}\n(not tested)" for n, c, t in zip(labels, counts, tested, strict=True)
     ]
     ax.set_xticks(x, ticks)
     ax.set_ylim(0, 1.05)
-    ax.set_ylabel("recall (mean ± std over folds)")
+    ax.set_ylabel("recall (all folds summed)")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="x", visible=False)
@@ -104,20 +106,24 @@ class _Both:
 def _cv_section(doc: _Both, metrics: dict[str, Any], pictures: Path) -> None:
     from affectlab.fer.probes.run import confusion_png
 
-    labels, folds = metrics["labels"], [f for f in metrics["folds"] if "confusion" in f]
+    labels, folds = list(canonical_labels(metrics["labels"])), [f for f in metrics["folds"] if "confusion" in f]
     s = metrics["summary"]
+    confusions = [np.asarray(f["confusion"]) for f in folds]
+    pooled = np.sum(confusions, axis=0)
+    sizes = [int(cm.sum()) for cm in confusions]
     doc.heading("Cross-validation")
     doc.paragraph(
-        f"{len(folds)} subject-independent folds (test actors never seen in training): UAR "
+        f"{len(folds)} subject-independent folds (test actors never seen in training) of {min(sizes)} to "
+        f"{max(sizes)} test clips. All folds summed ({int(pooled.sum())} clips, each once): UAR {uar(pooled):.3f}, "
+        f"WAR {war(pooled):.3f}; mean ± std over folds (every fold weighs alike, whatever its size): UAR "
         f"{s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f}, "
-        f"macro-F1 {s['macro_f1']['mean']:.3f} ± {s['macro_f1']['std']:.3f} (mean ± std over folds)."
+        f"macro-F1 {s['macro_f1']['mean']:.3f} ± {s['macro_f1']['std']:.3f}. Chance UAR: "
+        f"{chance_uar(pooled):.3f} (1 / the {int((pooled.sum(1) > 0).sum())} classes tested)."
     )
     doc.table(_scores_table(metrics["table"]))
-    confusions = [np.asarray(f["confusion"]) for f in folds]
-    means, stds, counts = class_recalls(confusions)
-    recall = recall_bars(labels, means, stds, counts, pictures / "recall.png", "Per-class recall")
-    doc.figure(recall, "Per-class recall: mean ± std over the folds where the class is tested; n = test clips")
-    pooled = np.sum(confusions, axis=0)
+    recalls, counts = class_recalls(confusions)
+    recall = recall_bars(labels, recalls, counts, pictures / "recall.png", "Per-class recall")
+    doc.figure(recall, "Per-class recall of the confusion matrix summed over folds; n = test clips")
     title = f"{metrics['dataset']}, all {len(folds)} folds summed: UAR {uar(pooled):.3f}, WAR {war(pooled):.3f}"
     matrix = confusion_png(pooled, labels, pictures / "confusion.png", title)
     doc.figure(matrix, f"{title} ({int(pooled.sum())} test clips, each once; rows = true, columns = predicted)")

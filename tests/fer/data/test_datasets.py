@@ -132,13 +132,14 @@ def test_real_ravdess_clips(shared_data):
 
 @pytest.fixture
 def crema_folder(shared_data, tmp_path) -> Path:
-    """Real CREMA-D clips linked under two actors' names, plus an empty, a truncated and a fake video."""
+    """Real CREMA-D clips linked under two actors' names (other clips for the second actor: one recording under
+    two actors is refused), plus an empty, a truncated and a fake video."""
     real = sorted((shared_data / "face_video" / "crema_d").glob("*.flv"))
     folder = tmp_path / "VideoFlash"
     folder.mkdir()
-    for clip in real[:3]:
+    for clip, other in zip(real[:3], real[3:6], strict=True):
         (folder / clip.name).symlink_to(clip)
-        (folder / clip.name.replace("1001", "1002")).symlink_to(clip)
+        (folder / clip.name.replace("1001", "1002")).symlink_to(other)
     (folder / "1003_DFA_ANG_XX.flv").write_bytes(real[3].read_bytes()[:300])
     (folder / "1003_DFA_HAP_XX.flv").touch()
     (folder / "1003_DFA_SAD_XX.flv").write_text("not a video")
@@ -156,7 +157,7 @@ def test_crema_folder_skips_bad_files(crema_folder, shared_data):
     }
     row = next(r for r in table.to_pylist() if Path(r["path"]).name == "1002_DFA_ANG_XX.flv")
     assert (row["label"], row["label_index"], row["intensity"], row["statement"]) == (
-        "anger",
+        "angry",
         0,
         "unspecified",
         "Don't forget a jacket",
@@ -196,9 +197,9 @@ def test_cli_index_writes_skipped_report_and_exits_3(crema_folder, tmp_path):
     assert result.exit_code == 3, result.output
     table = read_manifest(out)
     assert table.num_rows == 6 and label_names(table) == (
-        "anger",
+        "angry",
         "disgust",
-        "fear",
+        "fearful",
         "happy",
         "neutral",
         "sad",
@@ -254,11 +255,11 @@ def test_empty_dataset_is_an_error(tmp_path):
 
 
 def test_folder_dataset_by_subfolder_and_csv(tmp_path, shared_data):
-    clip = next((shared_data / "face_video" / "crema_d").glob("*.flv"))
+    clips = iter(sorted((shared_data / "face_video" / "crema_d").glob("*.flv")))  # one recording per file
     for label, n in (("pain", 2), ("calm", 3)):
         (tmp_path / "data" / label).mkdir(parents=True)
         for i in range(n):
-            shutil.copyfile(clip, tmp_path / "data" / label / f"c{i}.flv")
+            shutil.copyfile(next(clips), tmp_path / "data" / label / f"c{i}.flv")
     table, skipped = index_dataset(tmp_path / "data", "folder", folds=2, hash_files=False)
     assert skipped == [] and label_names(table) == ("calm", "pain")
     assert Counter(zip(table["label"].to_pylist(), table["label_index"].to_pylist(), strict=True)) == {

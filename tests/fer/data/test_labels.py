@@ -17,31 +17,46 @@ def test_label_tables_follow_the_official_codes():
         "disgust",
         "surprised",
     )
-    assert LABELS["crema-d"] == ("anger", "disgust", "fear", "happy", "neutral", "sad")
+    assert LABELS["crema-d"] == ("angry", "disgust", "fearful", "happy", "neutral", "sad")
 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("angry", "anger"),
-        ("ANG", "anger"),
-        ("Fearful", "fear"),
-        ("surprised", "surprise"),
+        ("anger", "angry"),
+        ("ANG", "angry"),
+        ("Fear", "fearful"),
+        ("surprise", "surprised"),
+        ("Fearful", "fearful"),
+        ("joy", "happy"),
         ("HAP", "happy"),
         ("sadness", "sad"),
         ("disgusted", "disgust"),
         (" neutral ", "neutral"),
         ("calm", "calm"),
         ("boredom", "boredom"),
+        (" Boredom ", "Boredom"),
     ],
 )
 def test_canonical_maps_synonyms(name, expected):
     assert canonical(name) == expected
 
 
-def test_every_dataset_label_is_canonical():
-    for names in LABELS.values():
-        assert {canonical(n) for n in names} <= set(CANONICAL)
+def test_every_label_table_is_in_the_one_vocabulary():
+    """Every table a label can come from (the dataset tables, the code tables of the file names, the frame
+    baseline's outputs) is written in the canonical names; only a dataset's own table (DATASET_NAMES) differs."""
+    from affectlab.fer.data.datasets import CREMA_EMOTION
+    from affectlab.fer.data.labels import DATASET_NAMES
+    from affectlab.fer.encoders.frame_baseline import FER_LABELS
+
+    tables = {**LABELS, "crema-d codes": tuple(CREMA_EMOTION.values()), "fer2013": FER_LABELS}
+    for name, names in tables.items():
+        assert set(names) <= set(CANONICAL), name
+        assert all(canonical(n) == n for n in names), name
+    # each dataset's own names map onto its canonical table, index by index
+    assert tuple(canonical(n) for n in DATASET_NAMES["crema-d"]) == LABELS["crema-d"]
+    assert tuple(canonical(n) for n in DATASET_NAMES["fer2013"]) == FER_LABELS
+    assert DATASET_NAMES["ravdess"] == LABELS["ravdess"]
 
 
 def test_ravdess_to_crema_drops_calm_and_surprised():
@@ -81,18 +96,18 @@ def test_bad_arguments_raise(src, calm):
 
 
 def test_palette_gives_an_emotion_one_colour_in_every_label_set():
-    from affectlab.fer.data.labels import EMOTION_COLOURS, emotion_colour
+    from affectlab.fer.data.labels import DATASET_NAMES, EMOTION_COLOURS, emotion_colour
     from affectlab.fer.encoders.frame_baseline import FER_LABELS
 
-    tables = {"ravdess": LABELS["ravdess"], "crema-d": LABELS["crema-d"], "fer2013": FER_LABELS}
+    tables = {"ravdess": LABELS["ravdess"], "crema-d": DATASET_NAMES["crema-d"], "fer2013": DATASET_NAMES["fer2013"]}
     by_emotion: dict[str, set[str]] = {}
     for names in tables.values():
         for name in names:
             by_emotion.setdefault(canonical(name), set()).add(emotion_colour(name))
     # angry/anger, fearful/fear, surprised/surprise, happy, sad, disgust, neutral: one colour each
-    assert set(by_emotion) == {"neutral", "calm", "happy", "sad", "anger", "fear", "disgust", "surprise"}
+    assert set(by_emotion) == {"neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"}
     assert all(len(colours) == 1 for colours in by_emotion.values()), by_emotion
-    assert emotion_colour("angry") == emotion_colour("anger") == emotion_colour("ANG") == EMOTION_COLOURS["anger"]
+    assert emotion_colour("angry") == emotion_colour("anger") == emotion_colour("ANG") == EMOTION_COLOURS["angry"]
     assert emotion_colour("fearful") == emotion_colour("fear") and emotion_colour("surprised") == emotion_colour(
         "surprise"
     )

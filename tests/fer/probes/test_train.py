@@ -137,15 +137,29 @@ def test_test_fold_classes_absent_from_training_are_warned_and_recorded(tmp_path
     with pytest.warns(UnseenClassWarning) as caught:
         train_run(store.root, cfg, tmp_path / "run")
     messages = [str(w.message) for w in caught]
-    assert any("fold 0: the test fold holds neutral clips but no training clip" in m for m in messages)
-    assert any("fold 1: the test fold holds fearful clips" in m for m in messages)
     metrics = json.loads((tmp_path / "run/metrics.json").read_text())
     assert [f["classes_absent_from_training"] for f in metrics["folds"]] == [["neutral"], ["fearful"]]
-    assert Run(tmp_path / "run").warnings == [
-        f"fold {k}: test clips of {name} but no training clip of that class (the probe cannot predict it; "
-        "recall 0 there)"
-        for k, name in ((0, "neutral"), (1, "fearful"))
-    ]
+    # the head has an output for every class: count, from the predictions themselves, how often an untrained
+    # one won (classes 0, 6, 7 untrained in fold 0; 5, 6, 7 in fold 1)
+    predictions = Run(tmp_path / "run").predictions
+    untrained = {0: {"neutral", "disgust", "surprised"}, 1: {"fearful", "disgust", "surprised"}}
+    for fold in metrics["folds"]:
+        k = fold["fold"]
+        mine = predictions[predictions["fold"] == k]
+        counted = mine["predicted"][mine["predicted"].isin(untrained[k])].value_counts().to_dict()
+        assert fold["untrained_predicted"] == counted
+        names = fold["classes_absent_from_training"] + sorted(
+            set(counted) - set(fold["classes_absent_from_training"]),
+            key=["neutral", "fearful", "disgust", "surprised"].index,
+        )
+        one = len(names) == 1
+        expected = (
+            f"fold {k}: no training clips of {', '.join(names)}; {'its output was' if one else 'their outputs were'} "
+            f"never trained, and {'was' if one else 'were'} predicted for {sum(counted.values())} of the fold's "
+            f"{len(mine)} test clips"
+        )
+        assert expected in messages and expected in Run(tmp_path / "run").warnings
+    assert not any("cannot predict" in m for m in messages)
 
 
 def test_cli_says_each_unseen_class_warning_once_in_one_line(tmp_path: Path) -> None:
@@ -161,10 +175,49 @@ def test_cli_says_each_unseen_class_warning_once_in_one_line(tmp_path: Path) -> 
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    lines = [line for line in done.stderr.splitlines() if "no training clip" in line]
-    assert lines == [
-        f"warning: fold {k}: test clips of {name} but no training clip of that class (the probe cannot "
-        "predict it; recall 0 there)"
-        for k, name in ((0, "neutral"), (1, "fearful"))
-    ]
+    lines = [line for line in done.stderr.splitlines() if "no training clips" in line]
+    assert len(lines) == 2 and all(line.startswith("warning: fold ") for line in lines)
+    assert "fold 0: no training clips of neutral" in lines[0] and "fold 1: no training clips of fearful" in lines[1]
     assert "UnseenClassWarning" not in done.stderr and "cross_validate(" not in done.stderr
+
+
+class _Recording:
+    """A batch source that records the clip order of every epoch."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        from affectlab.fer.probes.train import ArrayBatches
+
+        self.inner, self.orders = ArrayBatches(x), []
+        self.views, self.embed_dim = self.inner.views, self.inner.embed_dim
+
+    def batches(self, plan, epoch: int):
+        self.orders.append(np.concatenate([idx for idx, _ in plan]).tolist())
+        return self.inner.batches(plan, epoch)
+
+
+@pytest.mark.parametrize("shuffle", ["epoch", "once"])
+def test_shuffle_once_repeats_one_order_every_epoch_as_the_reference_sampler_does(
+    signal_store, shuffle: str, tmp_path: Path
+) -> None:
+    """The V-JEPA FER reference never calls ``set_epoch`` on its DistributedSampler, so every epoch sees one
+    order; ``shuffle="once"`` (the vjepa-fer preset) does the same, also across a stop and resume."""
+    from affectlab.fer.presets import preset_values
+    from affectlab.fer.probes.train import fit_heads_from
+
+    x, y, _, _ = _split(signal_store, "linear")
+    cfg = TrainConfig(probe="linear", **{**FAST, "epochs": 3, "shuffle": shuffle})
+    source = _Recording(x)
+    fit_heads_from(source, y, 8, cfg, seed=0, standardize=source.inner.x)
+    orders = source.orders
+    assert all(sorted(o) == list(range(len(y))) for o in orders)
+    assert (orders[0] == orders[1] == orders[2]) == (shuffle == "once")
+    # a run stopped after epoch 1 and resumed draws the same orders
+    state = tmp_path / "latest.pt"
+    first = _Recording(x)
+    fit_heads_from(first, y, 8, cfg.model_copy(update={"epochs": 1}), seed=0, standardize=first.inner.x,
+                   state_path=state, fingerprint="f")  # fmt: skip
+    resumed = _Recording(x)
+    fit_heads_from(resumed, y, 8, cfg, seed=0, standardize=resumed.inner.x, state_path=state, fingerprint="f")
+    if shuffle == "once":
+        assert first.orders + resumed.orders == orders
+    assert preset_values("vjepa-fer", "train")["shuffle"] == "once"

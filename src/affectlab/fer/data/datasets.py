@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.labels import LABELS
+from affectlab.fer.data.labels import LABELS, canonical
 from affectlab.io import open_csv
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".flv", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg"})
@@ -31,10 +31,10 @@ RAVDESS_INTENSITY = {"01": "normal", "02": "strong"}
 RAVDESS_STATEMENT = {"01": "Kids are talking by the door", "02": "Dogs are sitting by the door"}
 MODALITY_FILTER = {"av": ("audio-visual",), "video": ("video-only",), "both": ("audio-visual", "video-only")}
 
-CREMA_EMOTION = {
-    "ANG": "anger",
+CREMA_EMOTION = {  # codes -> the canonical vocabulary (CREMA-D's own names: labels.DATASET_NAMES)
+    "ANG": "angry",
     "DIS": "disgust",
-    "FEA": "fear",
+    "FEA": "fearful",
     "HAP": "happy",
     "NEU": "neutral",
     "SAD": "sad",
@@ -255,8 +255,9 @@ def _folder_record(path: Path, label: str, actor: str) -> Record:
 def scan_folder(root: Path) -> Scan:
     """A folder with one sub-folder per class, or a CSV ``path,label[,subject]`` (paths relative to it).
 
-    Labels are sorted by name. Without a subject column every clip is its own subject, so folds are
-    clip-wise, not subject-independent.
+    Labels are sorted by name, emotion names in the canonical vocabulary (``anger`` -> ``angry``, ``joy`` ->
+    ``happy``; :func:`~affectlab.fer.data.labels.canonical`), other names as given. Without a subject column
+    every clip is its own subject, so folds are clip-wise, not subject-independent.
     """
     if root.is_file():
         return _scan_label_csv(root)
@@ -264,7 +265,7 @@ def scan_folder(root: Path) -> Scan:
     for path in video_files(root, skipped):
         if path.parent == root:
             continue
-        label = path.relative_to(root).parts[0]
+        label = canonical(path.relative_to(root).parts[0])
         records.append(_folder_record(path, label, f"{label}/{path.stem}"))
     return records, skipped, tuple(sorted({r["label"] for r in records}))
 
@@ -278,7 +279,7 @@ def _scan_label_csv(csv_path: Path) -> Scan:
     records, skipped = [], []
     for row in rows:
         path = Path(_absolute(csv_path.parent / row["path"].strip()))
-        label = row["label"].strip()
+        label = canonical(row["label"])
         if not label:
             skipped.append((str(path), "empty label"))
             continue

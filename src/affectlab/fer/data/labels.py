@@ -1,21 +1,29 @@
-"""Fixed label tables per dataset and the cross-dataset label map (calm/neutral policy).
+"""One emotion vocabulary for every dataset, the fixed label order of each, and the cross-dataset label map.
 
-| index | RAVDESS (code)  | CREMA-D (code) |
-|-------|-----------------|----------------|
-| 0     | neutral (01)    | anger (ANG)    |
-| 1     | calm (02)       | disgust (DIS)  |
-| 2     | happy (03)      | fear (FEA)     |
-| 3     | sad (04)        | happy (HAP)    |
-| 4     | angry (05)      | neutral (NEU)  |
-| 5     | fearful (06)    | sad (SAD)      |
-| 6     | disgust (07)    |                |
-| 7     | surprised (08)  |                |
+The canonical vocabulary (:data:`CANONICAL`) is RAVDESS's names plus contempt: neutral, calm, happy, sad,
+angry, fearful, disgust, surprised, contempt. RAVDESS has the most classes of the reference datasets (8), its
+names are what the V-JEPA FER paper reports, and manifests and runs of RAVDESS keep their names; the adjectives
+read as what a face shows ("looks angry"), and disgust is the word all three datasets use. Every other table
+is written in it: CREMA-D's ANG/FEA are angry/fearful (not anger/fear), FER2013's fear/surprise are
+fearful/surprised, a folder dataset's ``anger`` or ``joy`` class is angry or happy. So a correct prediction
+gives ``label == true_label`` whatever dataset the clip came from. A dataset's own names appear only where
+its own table is shown (:data:`DATASET_NAMES`, the table below).
 
-Canonical vocabulary (:data:`CANONICAL`): neutral, calm, happy, sad, anger, fear, disgust, surprise,
-contempt. Every plot colours an emotion by its canonical name (:func:`emotion_colour`), so ``angry``
-(RAVDESS, FER2013) and ``anger`` (CREMA-D) are the same colour in every label set.
-Cross-dataset policy: labels meet by canonical name; ``calm`` is dropped or merged into ``neutral``;
-labels the other dataset lacks (``surprise`` for CREMA-D) are dropped (``None``).
+| index | RAVDESS (code)  | CREMA-D (code)  | CREMA-D's own name |
+|-------|-----------------|-----------------|--------------------|
+| 0     | neutral (01)    | angry (ANG)     | anger              |
+| 1     | calm (02)       | disgust (DIS)   | disgust            |
+| 2     | happy (03)      | fearful (FEA)   | fear               |
+| 3     | sad (04)        | happy (HAP)     | happy              |
+| 4     | angry (05)      | neutral (NEU)   | neutral            |
+| 5     | fearful (06)    | sad (SAD)       | sad                |
+| 6     | disgust (07)    |                 |                    |
+| 7     | surprised (08)  |                 |                    |
+
+Manifests and runs written before (CREMA-D ``anger``/``fear``) are read into this vocabulary by
+:func:`canonical`. Every plot colours an emotion by its canonical name (:func:`emotion_colour`).
+Cross-dataset policy: labels meet by canonical name; ``calm`` is dropped or merged into ``neutral``; labels
+the other dataset lacks (``surprised`` for CREMA-D) are dropped (``None``).
 """
 
 from __future__ import annotations
@@ -27,11 +35,17 @@ from affectlab.errors import AffectlabError
 
 LABELS: dict[str, tuple[str, ...]] = {
     "ravdess": ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"),
+    "crema-d": ("angry", "disgust", "fearful", "happy", "neutral", "sad"),
+}
+# Each dataset's own names, in its label order: only for showing that dataset's table.
+DATASET_NAMES: dict[str, tuple[str, ...]] = {
+    "ravdess": LABELS["ravdess"],
     "crema-d": ("anger", "disgust", "fear", "happy", "neutral", "sad"),
+    "fer2013": ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"),
 }
 
 CANONICAL: tuple[str, ...] = (
-    "neutral", "calm", "happy", "sad", "anger", "fear", "disgust", "surprise", "contempt",
+    "neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised", "contempt",
 )  # fmt: skip
 
 # One colour per canonical emotion, the same in every plot and label set (Okabe-Ito where it has a fitting
@@ -41,10 +55,10 @@ EMOTION_COLOURS: dict[str, str] = {
     "calm": "#56B4E9",
     "happy": "#E69F00",
     "sad": "#0072B2",
-    "anger": "#D55E00",
-    "fear": "#CC79A7",
+    "angry": "#D55E00",
+    "fearful": "#CC79A7",
     "disgust": "#009E73",
-    "surprise": "#C8B400",  # Okabe-Ito yellow, darkened to read as a line on white
+    "surprised": "#C8B400",  # Okabe-Ito yellow, darkened to read as a line on white
     "contempt": "#8B4513",
 }
 # Labels outside the canonical emotions (folder datasets) take these, in the order first asked for.
@@ -58,32 +72,40 @@ _SYNONYMS: dict[str, str] = {
     "joy": "happy",
     "hap": "happy",
     "sadness": "sad",
-    "angry": "anger",
-    "ang": "anger",
-    "fearful": "fear",
-    "fea": "fear",
+    "anger": "angry",
+    "ang": "angry",
+    "fear": "fearful",
+    "fea": "fearful",
     "disgusted": "disgust",
     "dis": "disgust",
-    "surprised": "surprise",
-    "sur": "surprise",
+    "surprise": "surprised",
+    "sur": "surprised",
     "contemptuous": "contempt",
 }
 
 
 def canonical(name: str) -> str:
-    """Map a label name or synonym (``angry``, ``ANG``, ``fearful``, ...) to the canonical vocabulary.
+    """A label name or synonym (``anger``, ``ANG``, ``Fear``, ``surprise``, ``joy``, ...) in the canonical
+    vocabulary (``angry``, ``angry``, ``fearful``, ``surprised``, ``happy``).
 
-    Names outside the known emotions are returned lower-cased and stripped, so folder datasets with
-    their own classes still work.
+    A name outside the known emotions is returned as given (stripped), so a folder dataset's own classes keep
+    their names.
     """
     key = name.strip().lower()
-    return _SYNONYMS.get(key, key)
+    if key in CANONICAL:
+        return key
+    return _SYNONYMS.get(key, name.strip())
+
+
+def canonical_labels(names: Sequence[str]) -> tuple[str, ...]:
+    """A label table in the canonical vocabulary (a table written by an older version reads as today's)."""
+    return tuple(canonical(name) for name in names)
 
 
 def emotion_colour(name: str) -> str:
     """The fixed colour of an emotion label, by its canonical name (``angry``, ``anger`` and ``ANG`` share
     one); a label outside the canonical emotions gets a colour of its own, stable for the process."""
-    key = canonical(name)
+    key = canonical(name).lower()
     if key in EMOTION_COLOURS:
         return EMOTION_COLOURS[key]
     if key not in _other_assigned:
@@ -112,10 +134,10 @@ def cross_dataset_map(
     """
     if calm not in ("drop", "merge"):
         raise AffectlabError(f"calm policy {calm!r}: expected 'drop' or 'merge'")
-    dst_index = {canonical(name): i for i, name in enumerate(label_table(dst))}
+    dst_index = {canonical(name).lower(): i for i, name in enumerate(label_table(dst))}
     mapping: dict[int, int | None] = {}
     for i, name in enumerate(label_table(src)):
-        key = canonical(name)
+        key = canonical(name).lower()
         if key == "calm" and key not in dst_index:
             key = "neutral" if calm == "merge" else ""
         mapping[i] = dst_index.get(key)

@@ -1,8 +1,9 @@
 """Index a dataset into a manifest (Parquet): labels, actors, metadata, actor-disjoint folds, content hashes.
 
-Unreadable videos, zero-frame videos, names that don't fit the scheme and (with ``check_faces``) clips
-without a face are not fatal: they come back as ``(path, reason)`` rows for the skipped report
-(``<manifest>.skipped.csv``). ``folds=None`` indexes a test-only set: the ``fold`` column is null.
+Unreadable videos, zero-frame videos, names that don't fit the scheme, (with ``check_faces``) clips without
+a face and repeated content (:func:`drop_duplicates`) are not fatal: they come back as ``(path, reason)``
+rows for the skipped report (``<manifest>.skipped.csv``). ``folds=None`` indexes a test-only set: the
+``fold`` column is null.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pyarrow.parquet as pq
 from affectlab.errors import AffectlabError
 from affectlab.fer.data import datasets
 from affectlab.fer.data.folds import assign_folds, read_fold_file
+from affectlab.fer.data.labels import canonical, canonical_labels
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.io import atomic_path, file_sha256
 from affectlab.progress import progress_bar
@@ -162,6 +164,7 @@ def index_dataset(
                 continue
             record["content_hash"] = file_sha256(record["path"]) if hash_files and reads_files else None
             kept.append(record)
+    kept = drop_duplicates(kept, skipped)
     if not kept:
         raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")
     actors = [r["actor"] for r in kept]
@@ -171,6 +174,34 @@ def index_dataset(
         record.update(dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]])
     table = pa.Table.from_pylist(kept, schema=MANIFEST_SCHEMA)
     return with_labels(table, labels), skipped
+
+
+def drop_duplicates(records: list[dict], skipped: list[tuple[str, str]]) -> list[dict]:
+    """Records without repeated content (same ``content_hash``): a file indexed under two or more actors would
+    sit in two folds (trained on and tested on), so every copy is skipped; copies under one actor are kept
+    once (the first in path order). What is dropped goes to ``skipped`` with its reason."""
+    copies: dict[str, list[dict]] = {}
+    for record in records:
+        if record.get("content_hash"):
+            copies.setdefault(record["content_hash"], []).append(record)
+    dropped: set[int] = set()
+    for digest, group in copies.items():
+        if len(group) < 2:
+            continue
+        actors = sorted({r["actor"] for r in group})
+        same = f"same content (sha256 {digest[:12]}) as"
+        if len(actors) > 1:
+            for record in group:
+                others = ", ".join(f"{r['path']} (actor {r['actor']})" for r in group if r is not record)
+                reason = (f"{same} {others}: one recording under actors {', '.join(actors)} could be trained on in "
+                          "one fold and tested in another")  # fmt: skip
+                skipped.append((record["path"], reason))
+                dropped.add(id(record))
+        else:
+            for record in group[1:]:
+                skipped.append((record["path"], f"{same} {group[0]['path']} of the same actor: kept once"))
+                dropped.add(id(record))
+    return [r for r in records if id(r) not in dropped]
 
 
 def _fold_assignment(
@@ -193,11 +224,13 @@ def with_labels(table: pa.Table, labels: Sequence[str]) -> pa.Table:
 
 
 def label_names(table: pa.Table) -> tuple[str, ...]:
-    """The ordered label table of a manifest: ``label_names(t)[t['label_index'][i]] == t['label'][i]``."""
+    """The ordered label table of a manifest, in the canonical vocabulary (a manifest of an older version's
+    CREMA-D ``anger``/``fear`` reads as ``angry``/``fearful``): ``label_names(t)[t['label_index'][i]] ==
+    t['label'][i]`` for a manifest read with :func:`read_manifest`."""
     raw = (table.schema.metadata or {}).get(LABELS_KEY)
     if raw is None:
         raise AffectlabError("manifest has no label table in its metadata: re-create it with `affectlab fer index`")
-    return tuple(json.loads(raw))
+    return canonical_labels(json.loads(raw))
 
 
 def fold_assignment(table: pa.Table) -> dict[str, int]:
@@ -226,6 +259,18 @@ def read_manifest(path: str | os.PathLike[str]) -> pa.Table:
     missing = [name for name in MANIFEST_SCHEMA.names if name not in table.column_names]
     if missing:
         raise AffectlabError(f"manifest {path}: missing columns {', '.join(missing)}")
+    return canonical_manifest(table)
+
+
+def canonical_manifest(table: pa.Table) -> pa.Table:
+    """The manifest with its labels in the canonical vocabulary (older versions wrote CREMA-D's own names)."""
+    labels = table.column("label").to_pylist()
+    mapped = [None if name is None else canonical(name) for name in labels]
+    if mapped != labels:
+        position = table.column_names.index("label")
+        table = table.set_column(position, table.schema.field("label"), pa.array(mapped, pa.string()))
+    if LABELS_KEY in (table.schema.metadata or {}):
+        table = with_labels(table, label_names(table))
     return table
 
 

@@ -5,9 +5,12 @@ Frame indices follow the reference V-JEPA eval dataset (facebookresearch/jepa,
 as its frozen-evaluation loaders set it). With ``T = frames_per_clip``, ``s = frame_step``,
 ``S = num_segments``, ``L = T * s`` and ``P = n_frames // S``:
 
-- ``P > L`` (long video): segment ``i`` is ``floor(clip(linspace(e - L, e, T), e - L, e - 1)) + i * P``
-  with ``e = L`` at test time (``e`` uniform in ``[L, P)`` at train time): one window of ``L`` frames at
-  the start of each of ``S`` equal partitions.
+- ``P > L`` (long video): segment ``i`` is ``floor(clip(linspace(e - L, e, T), e - L, e - 1)) + i * P``:
+  one window of ``L`` frames in each of ``S`` equal partitions, ending at ``e`` uniform in ``[L, P)`` at train
+  time and at ``e = L`` (the partition's start) at test time. The reference draws ``e`` at random for its
+  test clips too (``random_clip_sampling=True``, the default its validation loader keeps); affectlab fixes it
+  so test features are the same every time and can be cached. Only videos longer than ``S * L`` frames (512
+  at the defaults) differ; RAVDESS and CREMA-D clips are shorter.
 - ``P <= L`` (short video): ``m = min(L, n_frames) - 1``, base = ``linspace(0, m, m // s)`` padded with
   ``T - m // s`` copies of ``m`` (the last frame repeated), clipped to ``[0, m - 1]``, floored; segment
   ``i`` = base ``+ i * c`` with ``c = (n_frames - L) // (S - 1)`` when ``n_frames > L`` else 0, so the

@@ -23,7 +23,8 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
 from affectlab.io import file_sha256
 
-FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# FER2013's output order in the canonical vocabulary (its own names: fer.data.labels.DATASET_NAMES["fer2013"])
+FER_LABELS = ("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutral")
 INPUT_SIZE = 64
 FEATURE_LAYER = "add_4"
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import ProbeKind
+from affectlab.fer.data.labels import canonical_labels
 from affectlab.fer.encoders.checkpoint import load_weights
 from affectlab.fer.probes.models import AttentiveClassifier, build_probe
 from affectlab.io import atomic_path
@@ -36,6 +37,12 @@ class ProbeMeta(BaseModel):
     labels: list[str] = []
     lr: float = 0.0
     weight_decay: float = 0.0
+
+    @field_validator("labels")
+    @classmethod
+    def _canonical(cls, labels: list[str]) -> list[str]:
+        """Probes saved by older versions (CREMA-D ``anger``/``fear``) read in today's vocabulary."""
+        return list(canonical_labels(labels))
 
 
 def _strip_module(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -26,7 +26,7 @@ from torch import nn
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore, Split
 from affectlab.fer.config import TrainConfig
-from affectlab.fer.data.labels import LABELS
+from affectlab.fer.data.labels import LABELS, canonical
 from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
 from affectlab.fer.probes.models import build_probe, uses_tokens
 from affectlab.fer.probes.train import (
@@ -60,12 +60,49 @@ class FoldResult(BaseModel):
     probs: list[list[float]]
     probe: nn.Module
     absent_from_training: list[str] = []  # classes of the test fold no training clip has
+    untrained_predicted: dict[str, int] = {}  # untrained class -> test clips it was predicted for
+    train_clips: int = 0  # clips the kept head was fitted on (validation actors excluded)
+    steps_per_epoch: int = 0
     full_video: FoldScores | None = None
     full_video_probs: list[list[float]] = []
 
 
 class UnseenClassWarning(UserWarning):
-    """A test fold holds classes its training folds lack: the probe cannot predict them."""
+    """A fold trains on no clip of a class its test fold holds, or its untrained outputs were predicted."""
+
+
+# A fold trained on fewer clips or optimiser steps than these gets a warning (docs/fer/probes.md): 40 clips is
+# 5 per class of RAVDESS's 8; 100 steps is 5 epochs of 20 batches (10 clips at batch 16 make 1 step/epoch).
+MIN_TRAIN_CLIPS = 40
+MIN_OPTIMISER_STEPS = 100
+
+
+def untrained_warning(fold: int, absent: list[str], predicted: dict[str, int], n_test: int) -> str | None:
+    """The warning of a fold with untrained outputs (classes without a training clip; the head still has them,
+    and they can win): the untrained classes its test fold holds, then any other it predicted, and how many
+    test clips they won. None when there is nothing to say."""
+    names = list(absent) + [name for name in predicted if name not in absent]
+    if not names:
+        return None
+    won = sum(predicted.values())
+    one = len(names) == 1
+    return (
+        f"fold {fold}: no training clips of {', '.join(names)}; {'its output was' if one else 'their outputs were'} "
+        f"never trained, and {'was' if one else 'were'} predicted for {won} of the fold's {n_test} test clips"
+    )
+
+
+def small_training_warning(fold: int, clips: int, steps_per_epoch: int, epochs: int) -> str | None:
+    """A fold trained on fewer than :data:`MIN_TRAIN_CLIPS` clips or :data:`MIN_OPTIMISER_STEPS` steps."""
+    steps = steps_per_epoch * epochs
+    short = [f"fewer than {MIN_TRAIN_CLIPS} clips"] if clips < MIN_TRAIN_CLIPS else []
+    short += [f"fewer than {MIN_OPTIMISER_STEPS} steps"] if steps < MIN_OPTIMISER_STEPS else []
+    if not short:
+        return None
+    return (
+        f"fold {fold}: trained on {clips} clips, {steps_per_epoch} optimiser step(s) per epoch, {steps} in all "
+        f"({' and '.join(short)}): its scores say little"
+    )
 
 
 def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str, ...]]:
@@ -83,7 +120,7 @@ def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str
     if dataset in LABELS:
         labels = LABELS[dataset]
     else:
-        pairs = dict(zip(indices, manifest.column("label").to_pylist(), strict=True))
+        pairs = dict(zip(indices, map(canonical, manifest.column("label").to_pylist()), strict=True))
         labels = tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
     outside = sorted({i for i in indices if i >= len(labels)})
     if outside:
@@ -264,14 +301,8 @@ def cross_validate(
             best, val_scores = _choose_head(heads, inputs, val, y[val], len(labels), cfg.device)
             probs = score_batches([heads[best]], inputs.test_batches(test), cfg.device)[0] if protocol else None
             lr, wd = sweep[best]
-            absent = [labels[c] for c in sorted(set(y[test].tolist()) - set(y[fit].tolist()))]
-            if absent:
-                warnings.warn(
-                    f"{what}: the test fold holds {', '.join(absent)} clips but no training clip has "
-                    "that class; the probe cannot predict it",
-                    UnseenClassWarning,
-                    stacklevel=2,
-                )
+            untrained = set(range(len(labels))) - set(y[fit].tolist())
+            absent = [labels[c] for c in sorted(untrained & set(y[test].tolist()))]
             result = FoldResult(
                 fold=int(k),
                 test_actors=sorted(set(actors[test])),
@@ -285,11 +316,20 @@ def cross_validate(
                 probs=probs.tolist() if protocol else [],
                 probe=heads[best],
                 absent_from_training=absent,
+                train_clips=len(fit),
+                steps_per_epoch=-(-len(fit) // cfg.batch_size),
             )
             if whole and len(test):
                 summed = full_video.full_video_probs(test, [heads[best]])[:, 0]
                 result.full_video = score(f"fold {int(k)}", y[test], summed.argmax(1), len(labels))
                 result.full_video_probs = (summed / summed.sum(1, keepdims=True)).tolist()
+            primary = result.scores or result.full_video
+            if primary is not None:
+                predicted = np.asarray(primary.confusion).sum(0)
+                result.untrained_predicted = {labels[c]: int(predicted[c]) for c in sorted(untrained) if predicted[c]}
+            message = untrained_warning(int(k), absent, result.untrained_predicted, len(test))
+            if message:
+                warnings.warn(message, UnseenClassWarning, stacklevel=2)
             if done is not None:
                 _save_fold(done, result, fingerprint)
                 state.unlink(missing_ok=True)

@@ -80,6 +80,20 @@ def score(name: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     )
 
 
+def pooled(folds: Sequence[FoldScores], name: str = "pooled") -> FoldScores:
+    """The scores of the folds' confusion matrices summed: every test clip counted once, so a fold of 1 clip
+    weighs 1 clip (the fold mean weighs it like a fold of 28)."""
+    cm = np.sum([np.asarray(f.confusion, dtype=np.int64) for f in folds], axis=0)
+    return FoldScores(name=name, n=int(cm.sum()), uar=uar(cm), war=war(cm), macro_f1=macro_f1(cm),
+                      confusion=cm.tolist())  # fmt: skip
+
+
+def chance_uar(cm: np.ndarray) -> float:
+    """UAR (and per-class recall) of guessing: 1 / the number of classes present (non-empty rows)."""
+    present = int(_present(np.asarray(cm)).sum())
+    return 1 / present if present else float("nan")
+
+
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
     """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
     arr = np.asarray(values, dtype=np.float64)

@@ -44,11 +44,19 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import feature_info
 from affectlab.fer.cache.store import FeatureInfo, FeatureStore
 from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.data.labels import canonical, canonical_labels
 from affectlab.fer.encoders import Encoder, load_encoder
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, save_probe
-from affectlab.fer.probes.evaluate import FoldResult, OnlineInputs, StoreInputs, cross_validate
-from affectlab.fer.probes.metrics import FoldScores, summarize
+from affectlab.fer.probes.evaluate import (
+    FoldResult,
+    OnlineInputs,
+    StoreInputs,
+    cross_validate,
+    small_training_warning,
+    untrained_warning,
+)
+from affectlab.fer.probes.metrics import FoldScores, pooled, summarize
 from affectlab.io import (
     LOCK_FILE,
     atomic_folder,
@@ -120,7 +128,9 @@ def confusion_png(cm: np.ndarray, labels: Sequence[str], path: Path, title: str)
 def metrics_table(
     folds: Sequence[FoldScores], extra: Sequence[dict[str, Any]] | None = None, n_total: int | None = None
 ) -> list[dict]:
-    """Rows for the Markdown/JSON table: one per fold, then ``mean ± std`` (its n: ``n_total`` or the sum)."""
+    """Rows for the Markdown/JSON table: one per fold (n = its test clips), then ``mean ± std`` over folds (its
+    n: ``n_total`` or the sum), then, when the folds' test clips are disjoint (no ``n_total``: cross-validation),
+    the scores of their summed confusion matrix."""
     rows = [
         {
             "fold": f.name,
@@ -143,6 +153,10 @@ def metrics_table(
             },
         }
     )
+    if n_total is not None:  # every probe scored the same clips: summing would count each clip once per probe
+        return rows
+    total = pooled(folds, "pooled (summed confusion)")
+    rows.append({"fold": total.name, "n": total.n, "UAR": total.uar, "WAR": total.war, "macro-F1": total.macro_f1})
     return rows
 
 
@@ -350,16 +364,22 @@ def _write_run(
                 "head": f.head,
                 "val_uar_per_head": f.val_uar,
                 "classes_absent_from_training": f.absent_from_training,
+                "untrained_predicted": f.untrained_predicted,
+                "train_clips": f.train_clips,
+                "steps_per_epoch": f.steps_per_epoch,
                 **({"full_video": f.full_video.model_dump()} if primary == "protocol" and f.full_video else {}),
             }
             for f in folds
         ],
         "summary": summarize([scores_of[primary](f) for f in kinds[primary]]) if kinds[primary] else None,
         "warnings": [
-            f"fold {f.fold}: test clips of {', '.join(f.absent_from_training)} but no training clip of "
-            "that class (the probe cannot predict it; recall 0 there)"
+            message
             for f in folds
-            if f.absent_from_training
+            for message in (
+                untrained_warning(f.fold, f.absent_from_training, f.untrained_predicted, len(f.rows)),
+                small_training_warning(f.fold, f.train_clips, f.steps_per_epoch, cfg.epochs),
+            )
+            if message
         ],
     }
     what = f"{dataset}, {cfg.probe} probe"
@@ -371,15 +391,19 @@ def _write_run(
         if not scored:
             continue
         scores = [scores_of[kind](f) for f in scored]
-        pooled = np.sum([np.asarray(s.confusion) for s in scores], axis=0)
-        payload[kind] = {"summary": summarize(scores), "confusion_all": pooled.tolist()}
-        extra = [{"test actors": " ".join(f.test_actors), "lr": f.head["lr"], "wd": f.head["weight_decay"]}
+        total = pooled(scores)
+        payload[kind] = {"summary": summarize(scores), "pooled": _pooled_summary(total),
+                         "confusion_all": total.confusion}  # fmt: skip
+        extra = [{"train clips": f.train_clips, "steps/epoch": f.steps_per_epoch,
+                  "test actors": " ".join(f.test_actors), "lr": f.head["lr"], "wd": f.head["weight_decay"]}
                  for f in scored]  # fmt: skip
         sections.append(f"## {EVAL_TITLES[kind]}\n\n{markdown_table(metrics_table(scores, extra))}")
         suffix = "" if kind == primary else "_full_video"
-        confusion_png(pooled, labels, tmp / f"confusion_all{suffix}.png", f"{what}, all folds ({kind})")
+        matrix = np.asarray(total.confusion)
+        confusion_png(matrix, labels, tmp / f"confusion_all{suffix}.png", f"{what}, all folds ({kind})")
         if kind == primary:
-            payload["confusion_all"] = pooled.tolist()
+            payload["confusion_all"] = total.confusion
+            payload["pooled"] = _pooled_summary(total)
             payload["table"] = metrics_table(scores, extra)
             for f in scored:
                 confusion_png(np.asarray(scores_of[kind](f).confusion), labels, tmp / f"confusion_fold{f.fold}.png",
@@ -389,6 +413,10 @@ def _write_run(
     write_json(tmp / "metrics.json", payload)
     write_text(tmp / "metrics.md", f"# {what}: {len(kinds[primary])} folds\n\n" + "\n".join(sections))
     return payload
+
+
+def _pooled_summary(total: FoldScores) -> dict[str, float]:
+    return {"uar": total.uar, "war": total.war, "macro_f1": total.macro_f1, "n": total.n}
 
 
 @dataclass
@@ -412,7 +440,8 @@ class Run:
 
     @property
     def labels(self) -> list[str]:
-        return self._metrics["labels"]
+        """The run's label table in the canonical vocabulary (whatever version wrote it)."""
+        return list(canonical_labels(self._metrics["labels"]))
 
     @property
     def warnings(self) -> list[str]:
@@ -426,17 +455,30 @@ class Run:
         return self._metrics["summary"]
 
     @property
+    def pooled(self) -> dict[str, float] | None:
+        """UAR, WAR, macro-F1 and n of the confusion matrix summed over folds (every test clip once), beside the
+        fold mean ± std of :attr:`summary`; None for runs without test folds or written before it was kept."""
+        return self._metrics.get("pooled")
+
+    @property
     def full_video_summary(self) -> dict[str, dict[str, float]] | None:
         """The full-video evaluation's mean ± std (None when it was not run)."""
         return self._metrics.get("full_video", {}).get("summary")
 
     @property
+    def full_video_pooled(self) -> dict[str, float] | None:
+        """The full-video evaluation's scores of the summed confusion matrix (None when not run)."""
+        return self._metrics.get("full_video", {}).get("pooled")
+
+    @property
     def metrics(self):
-        """One row per fold: n, UAR, WAR, macro-F1, test actors, chosen head (a pandas DataFrame)."""
+        """One row per fold: n (test clips), training clips, UAR, WAR, macro-F1, test actors, chosen head (a pandas
+        DataFrame)."""
         import pandas as pd
 
         rows = [
-            {"fold": f["fold"], "n": f.get("n"), "uar": f.get("uar"), "war": f.get("war"),
+            {"fold": f["fold"], "n": f.get("n"), "train_clips": f.get("train_clips"), "uar": f.get("uar"),
+             "war": f.get("war"),
              "macro_f1": f.get("macro_f1"), "test_actors": " ".join(f["test_actors"]), "lr": f["head"]["lr"],
              "weight_decay": f["head"]["weight_decay"]}
             for f in self._metrics["folds"]
@@ -449,15 +491,23 @@ class Run:
         import pandas as pd
 
         path = self.path / "predictions.csv"
-        return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+        if not path.is_file():
+            return pd.DataFrame()
+        frame = pd.read_csv(path)
+        for column in ("true", "predicted"):  # runs of older versions wrote CREMA-D's own names
+            frame[column] = frame[column].map(canonical)
+        return frame.rename(columns={c: f"p_{canonical(c[2:])}" for c in frame.columns if c.startswith("p_")})
 
     def __repr__(self) -> str:
         s = self.summary
         if s is None:
             return f"Run({self.path}: {self.dataset}, one probe on every clip)"
+        p = self.pooled
+        total = f"; pooled UAR {p['uar']:.3f}, WAR {p['war']:.3f} over {p['n']} clips" if p else ""
         return (
             f"Run({self.path}: {self.dataset}, {len(self._metrics['folds'])} folds, "
-            f"UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f})"
+            f"UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f}"
+            f" (fold mean ± std){total})"
         )
 
     def _repr_html_(self) -> str:

@@ -123,8 +123,9 @@ def schedule_at(step: int, total: int, warmup: int, lr: float, wd: float, cfg: T
     return new_lr, new_wd
 
 
-def _batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    order = rng.permutation(n)
+def _batches(n: int, batch_size: int, rng: np.random.Generator, order: np.ndarray | None = None) -> list[np.ndarray]:
+    """Batches of a new random order drawn from ``rng``, or of ``order`` when given (``shuffle="once"``)."""
+    order = rng.permutation(n) if order is None else order
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
@@ -257,8 +258,11 @@ def fit_heads_from(
             raise foreign_state(state_path, err) from None
         if progress is not None:
             progress(first_epoch)
+    # shuffle="once": one order for every epoch, from its own generator so a resumed run draws the same one
+    fixed = np.random.default_rng([seed, 1]).permutation(len(yt)) if cfg.shuffle == "once" else None
     for epoch in range(first_epoch, cfg.epochs):
-        plan = [(idx, rng.integers(0, source.views, size=len(idx))) for idx in _batches(len(yt), cfg.batch_size, rng)]
+        batches = _batches(len(yt), cfg.batch_size, rng, fixed)
+        plan = [(idx, rng.integers(0, source.views, size=len(idx))) for idx in batches]
         for (idx, _), batch in zip(plan, source.batches(plan, epoch), strict=True):
             batch = batch.to(device, non_blocking=True)
             labels = yt[idx].to(device)
