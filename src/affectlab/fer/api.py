@@ -319,6 +319,7 @@ def predict(
     checkpoint: PathLike | None = None,
     stride: int | None = None,
     smooth: float | None = None,
+    faces: str | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     progress: bool = True,
@@ -327,7 +328,9 @@ def predict(
     or window) and a video-level label; without ``run`` the frame baseline's FER2013 head on every frame
     (every ``stride`` frames), with a run sliding windows. Frames and windows without a face get no
     probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
-    ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes windows.csv,
+    Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
+    and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
+    (``tracks``, each with its own labels and face boxes). ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes windows.csv,
     prediction.json, timeline.png and config.json.
 
     >>> import affectlab as al
@@ -347,6 +350,7 @@ def predict(
             checkpoint=None if checkpoint is None else str(checkpoint),
             stride=stride,
             smooth=smooth,
+            faces=faces,
             device=device,
         ),
         "predict options",

@@ -207,6 +207,9 @@ class PredictConfig(BaseModel):
         description="frames between windows (run) or scored frames (frame baseline); None: half a window, every frame",
     )
     smooth: float = Field(0.0, ge=0, description="seconds of centred moving average drawn on per-frame timelines")
+    faces: Literal["largest", "all"] = Field(
+        "largest", description="score the largest face track (warn when there are more) or every track"
+    )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
 

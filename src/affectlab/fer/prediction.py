@@ -339,12 +339,11 @@ def _largest(tracks: list[TrackRows]) -> int:
     return max(range(len(tracks)), key=lambda i: (areas[i], len(tracks[i].rows), -i))
 
 
-def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False, faces: Faces = "largest") -> Prediction:
+def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False) -> Prediction:
     """Score every frame (frame baseline) or window (run) of every face in ``video`` with its face signal,
     and the video per face (see the module docstring); ``progress`` shows a bar of the frames decoded with the
     video's duration (total and time left)."""
-    if faces not in ("largest", "all"):
-        raise AffectlabError(f"faces={faces!r}: expected 'largest' or 'all'")
+    faces = cfg.faces
     if not Path(video).is_file():
         raise AffectlabError(f"{video}: video not found")
     n_frames, fps, _, _ = video_info(video)
@@ -533,6 +532,12 @@ def timeline_title(pred: Prediction) -> tuple[str, str]:
     return first, ", ".join(second)
 
 
+def _median_x(track: TrackPrediction) -> float:
+    """The median left edge of the track's face boxes (where it is in the frame)."""
+    xs = [b[0] for b in track.face_box if b is not None]
+    return float(np.median(xs)) if xs else float("nan")
+
+
 def timeline_figure(pred: Prediction, path: str | Path | None = None):
     """The timeline of ``pred``, one row of panels per track (see :func:`affectlab.fer.timeline.timeline_png`)."""
     from affectlab.fer.timeline import TimelineRow, timeline_png
@@ -543,7 +548,7 @@ def timeline_figure(pred: Prediction, path: str | Path | None = None):
     tracks = _tracks(pred)
     rows = [
         TimelineRow(
-            name=f"track {t.track}" if len(tracks) > 1 else "",
+            name=f"track {t.track}, x~{_median_x(t):.0f} px" if len(tracks) > 1 else "",
             probs=np.asarray([[np.nan] * len(pred.labels) if p is None else p for p in t.probs], dtype=float),
             face_scores=np.asarray(t.face_score, dtype=float) if t.face_score else None,
         )

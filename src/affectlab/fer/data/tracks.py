@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from affectlab.fer.data.faces import FaceTrack, _iou
+from affectlab.fer.data.faces import FaceTrack, _iou, detect_faces
 
 LINK_IOU = 0.3
 LINK_CENTRE = 0.5
@@ -107,3 +107,13 @@ def min_track_rows(rate: float, total: int) -> int:
     """Rows a kept track needs: ``MIN_TRACK_S`` seconds of sampled frames at ``rate`` rows/s, at most half
     of ``total``, at least 1."""
     return max(1, min(round(MIN_TRACK_S * rate), total // 2))
+
+
+def frame_tracks(frames: np.ndarray) -> list[TrackRows]:
+    """The kept face tracks of a few frames ``[N, H, W, 3]`` (e.g. a clip's sampled frames; rows are frame
+    positions; no gap ends a track; a kept track is on at least a quarter of the frames)."""
+    linker = TrackLinker(len(frames))
+    for row, frame in enumerate(frames):
+        boxes, scores, _ = detect_faces(frame)
+        linker.link(row, boxes, scores)
+    return [linker.tracks[t] for t in linker.kept(max(1, len(frames) // 4))]
