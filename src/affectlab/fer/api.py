@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
 from affectlab.progress import progress_bar
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from affectlab.fer.cache.store import FeatureStore
     from affectlab.fer.data.manifest import Manifest
     from affectlab.fer.encoders import Encoder
@@ -100,6 +100,8 @@ def index(
 
 
 def _manifest_table(manifest: Manifest | pa.Table | PathLike) -> pa.Table:
+    import pyarrow as pa
+
     from affectlab.fer.data.manifest import Manifest, read_manifest
 
     if isinstance(manifest, Manifest):
@@ -340,9 +342,8 @@ def predict(
     """
     from affectlab.fer.config import PredictConfig
     from affectlab.fer.prediction import predict_video
-    from affectlab.fer.probes.run import Run
 
-    run_path = run.path if isinstance(run, Run) else run
+    run_path = run if run is None or isinstance(run, str | os.PathLike) else run.path  # a Run (no torch import)
     cfg = validated(
         PredictConfig,
         _given(
