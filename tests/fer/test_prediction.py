@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from affectlab.cli import app
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.fer.config import SamplingConfig
+from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.fer.prediction import NoFaceWarning, PredictConfig, predict_video, write_prediction
 from affectlab.fer.timeline import cell_edges, moving_average
 from tests.fer.videos import write_video
@@ -280,7 +280,8 @@ def test_tight_face_crops_have_a_face_on_every_frame(shared_data: Path, tmp_path
 
     from affectlab.fer.data.faces import detect_faces
 
-    clips = sorted((shared_data / "face_video").glob("*/*.flv")) + sorted((shared_data / "face_video").glob("*/*/*.mp4"))
+    root = shared_data / "face_video"
+    clips = sorted(root.glob("crema_d/*.flv")) + sorted(root.glob("ravdess/*/*.mp4"))
     for clip in clips:
         frames = decode_frames(clip, range(0, 48, 3))
         x, y, w, h = detect_faces(frames[0])[0][0]

@@ -429,19 +429,23 @@ def predict(
     import warnings
 
     from affectlab.fer.api import predict as run_predict
-    from affectlab.fer.prediction import MultipleFacesWarning, NoFaceWarning
+    from affectlab.fer.prediction import MultipleFacesWarning, NoFaceWarning, TrainedClipWarning
 
+    said = (MultipleFacesWarning, TrainedClipWarning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", NoFaceWarning)  # said below, once, in the CLI's words
-        warnings.simplefilter("always", MultipleFacesWarning)
+        for category in said:
+            warnings.simplefilter("always", category)
         pred = run_predict(
             video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, faces=faces, device=device, out=out
         )
     for warning in caught:
-        if issubclass(warning.category, MultipleFacesWarning):
+        if issubclass(warning.category, said):
             _echo(f"warning: {warning.message}")
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if pred.probes:
+        _echo(f"probes: {pred.probes}")
     what = f"{len(pred.probs)} {'frames' if pred.per_frame else 'windows'}"
     face = f"faces on {sum(pred.face_found)}/{len(pred.face_found)}"
     if pred.video_probs is None:

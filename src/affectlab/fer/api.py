@@ -332,7 +332,8 @@ def predict(
     probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
     Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
     and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
-    (``tracks``, each with its own labels and face boxes). ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes windows.csv,
+    (``tracks``, each with its own labels and face boxes). ``smooth`` (seconds) smooths the per-frame timeline.
+    ``out`` also writes windows.csv,
     prediction.json, timeline.png and config.json.
 
     >>> import affectlab as al

@@ -74,6 +74,10 @@ class NoFaceWarning(UserWarning):
     """No face was found in a video: it gets no emotion label."""
 
 
+class TrainedClipWarning(UserWarning):
+    """Every fold probe of the run trained on the video (it is in the run's clips, in no single held-out fold)."""
+
+
 class MultipleFacesWarning(UserWarning):
     """More than one face track was seen, and only the largest was scored (``faces="largest"``)."""
 
@@ -113,6 +117,7 @@ class Prediction(BaseModel):
     video_from: str  # how video_probs were obtained
     true_label: str | None = None  # from the file name (RAVDESS, CREMA-D), when it gives one
     true_from: str | None = None
+    probes: str | None = None  # with a run: which fold probes scored, and why
     faces: Faces = "largest"
     tracks_seen: int = 0  # face tracks found in the video (all of them, also with faces="largest")
     main_track: int | None = None  # the largest track, whose rows are the top-level fields
@@ -189,10 +194,56 @@ def probe_scorer(runner: SegmentRunner, info: FeatureInfo, probes: Sequence[nn.M
     return score
 
 
+def run_clip_folds(run: str | Path, video: str | Path) -> list[int] | None:
+    """The folds in which ``run`` tested the clips with ``video``'s content (sha256 against the content hashes
+    of the run's manifest or feature store, then their folds in ``predictions.csv``); None when the run has
+    no clip with that content, or its manifest is not where its config says."""
+    from affectlab.fer.cache.store import FeatureStore, clip_content_ids
+    from affectlab.fer.data.manifest import read_manifest
+    from affectlab.fer.probes.run import run_config
+    from affectlab.io import file_sha256, open_csv
+
+    config, _ = run_config(run)
+    features, manifest = config.get("features"), config.get("manifest")
+    if features and Path(features).is_dir():
+        table = FeatureStore(features).manifest
+    elif manifest and Path(manifest).is_file():
+        table = read_manifest(manifest)
+    else:
+        return None
+    digest = file_sha256(video)
+    paths = table.column("path").to_pylist() if "path" in table.column_names else []
+    same = {p for p, h in zip(paths, clip_content_ids(table), strict=True) if h == digest}
+    if not same:
+        return None
+    with open_csv(Path(run) / "predictions.csv") as fh:
+        return sorted({int(r["fold"]) for r in csv.DictReader(fh) if r["path"] in same})
+
+
+def held_out_probes(run: str | Path, video: str | Path, folds: Sequence[int]) -> tuple[list[int], str]:
+    """The fold probes to score ``video`` with, and the sentence that says which and why: only the probe(s)
+    whose fold held the clip out when the run has it (a :class:`TrainedClipWarning` when every probe trained
+    on it), else every probe."""
+    tested = run_clip_folds(run, video)
+    if tested is None:
+        return list(folds), f"all {len(folds)} fold probes (the clip is not one of the run's)"
+    clean = [f for f in folds if tested == [f]]
+    if clean:
+        return clean, (
+            f"the fold {clean[0]} probe only: the clip (same content) was held out in fold {clean[0]} of the run, "
+            f"the other {len(folds) - 1} probes trained on it"
+        )
+    where = ", ".join(map(str, tested)) if tested else "no test fold"
+    note = f"all {len(folds)} fold probes, every one trained on this clip (in the run's clips, tested in {where})"
+    warnings.warn(f"{video}: {note}; the prediction is not held out", TrainedClipWarning, stacklevel=3)
+    return list(folds), note
+
+
 def run_scorer(
-    run: str | Path, checkpoint: str | None, device: Device = "auto"
+    run: str | Path, checkpoint: str | None, device: Device = "auto", folds: Sequence[int] | None = None
 ) -> tuple[WindowScorer, list[str], SamplingConfig]:
-    """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked)."""
+    """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked); ``folds``:
+    the fold probes to average (default every one)."""
     from affectlab.fer.encoders import load_encoder
     from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
     from affectlab.fer.probes.run import load_run_probes, run_config
@@ -205,9 +256,10 @@ def run_scorer(
             f"{run}: trained on {info.encoder} weights with sha256 {info.checkpoint_sha256[:12]}..., "
             f"but the checkpoint given hashes to {encoder.checkpoint_sha256[:12]}...; pass --checkpoint"
         )
-    folds = load_run_probes(run)
+    probes = load_run_probes(run)
     runner = SegmentRunner(encoder, resolve_device(device))
-    return probe_scorer(runner, info, [p for _, p, _ in folds]), folds[0][2].labels, sampling
+    chosen = [p for f, p, _ in probes if folds is None or f in folds]
+    return probe_scorer(runner, info, chosen), probes[0][2].labels, sampling
 
 
 def frame_positions(n_frames: int, stride: int | None) -> np.ndarray:
@@ -254,9 +306,7 @@ class FaceStream:
         return track_face(track, self.miss_scores, self.height, self.width)
 
 
-def _score_frames(
-    stream: FaceStream, score: FaceScorer, side: int, radius: int
-) -> dict[int, dict[int, np.ndarray]]:
+def _score_frames(stream: FaceStream, score: FaceScorer, side: int, radius: int) -> dict[int, dict[int, np.ndarray]]:
     """Per-frame baseline: every detected face cropped (median box of its track within ``radius`` rows),
     scored in batches. Returns ``{linker track: {row: probs}}``."""
     probs: dict[int, dict[int, np.ndarray]] = {}
@@ -308,7 +358,8 @@ def _score_windows(
             for t, track in enumerate(stream.linker.tracks):
                 boxes = track.on(rows)
                 if (~np.isnan(boxes[:, 0])).mean() >= 0.5:
-                    probs.setdefault(t, {})[done] = score(_window_crop(np.stack([held[r] for r in rows]), boxes, sampling))
+                    clip = _window_crop(np.stack([held[r] for r in rows]), boxes, sampling)
+                    probs.setdefault(t, {})[done] = score(clip)
             done += 1
         first = int(windows[done].min()) if done < len(windows) else row + 1
         for r in [r for r in held if r < first and r not in keep]:
@@ -347,8 +398,12 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
     if not Path(video).is_file():
         raise AffectlabError(f"{video}: video not found")
     n_frames, fps, _, _ = video_info(video)
+    probes_note = None
     if cfg.run:
-        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device)
+        from affectlab.fer.probes.run import load_run_probes
+
+        folds, probes_note = held_out_probes(cfg.run, video, [f for f, _, _ in load_run_probes(cfg.run)])
+        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device, folds)
         if faces == "all" and not sampling.face_crop:
             raise AffectlabError(
                 f"{cfg.run}: the run's encoder sees whole frames (no face crop), so its windows cannot be scored per "
@@ -383,8 +438,9 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
         if cfg.run:
             found = (face.found[windows].mean(axis=1) >= 0.5).tolist()
             scores = face.scores[windows].mean(axis=1).round(4).tolist()
-            boxes = [track.on(rows) for rows in windows]
-            box = [None if not f else np.nanmedian(b, axis=0).round(2).tolist() for f, b in zip(found, boxes, strict=True)]
+            medians = [np.nanmedian(track.on(rows), axis=0).round(2).tolist() if f else None
+                       for f, rows in zip(found, windows, strict=True)]  # fmt: skip
+            box = medians
         else:
             found, scores = face.found.tolist(), face.scores.round(4).tolist()
             box = [None if np.isnan(b[0]) else b.round(2).tolist() for b in face.boxes]
@@ -458,6 +514,7 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
         video_from=first.video_from,
         true_label=None if true is None else true[0],
         true_from=None if true is None else f"{true[1]} file name",
+        probes=probes_note,
         faces=faces,
         tracks_seen=len(kept),
         main_track=main if kept else None,

@@ -200,7 +200,9 @@ def decode_frames(path: str | os.PathLike[str], indices: Sequence[int] | np.ndar
     return np.stack(out)
 
 
-def stream_frames(path: str | os.PathLike[str], indices: Sequence[int] | np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+def stream_frames(
+    path: str | os.PathLike[str], indices: Sequence[int] | np.ndarray
+) -> Iterator[tuple[int, np.ndarray]]:
     """``(index, RGB frame uint8 [H, W, 3])`` for each distinct index of ``indices`` in increasing order, in one
     decoding pass from the first frame that keeps no more than the frame at hand (memory independent of the
     video's length). The frames are those :func:`decode_frames` gives: indices past the last decodable frame

@@ -115,8 +115,9 @@ def onnx_model(path: str | Path) -> bytes:
     try:
         with h5py.File(path, "r") as fh:
             layers = json.loads(fh.attrs["model_config"])["config"]["layers"]
-            weights = {ly["config"]["name"]: layer_weights(fh["model_weights"], ly["config"]["name"])
-                       for ly in layers if ly["class_name"] in ("Conv2D", "SeparableConv2D", "BatchNormalization")}  # fmt: skip
+            weighted = [ly["config"]["name"] for ly in layers
+                        if ly["class_name"] in ("Conv2D", "SeparableConv2D", "BatchNormalization")]  # fmt: skip
+            weights = {name: layer_weights(fh["model_weights"], name) for name in weighted}
     except (OSError, KeyError) as err:
         raise AffectlabError(f"{path}: not a Keras HDF5 model with model_config and model_weights ({err})") from err
     inputs = {ly["config"]["name"]: [i[0] for node in ly["inbound_nodes"] for i in node] for ly in layers}
