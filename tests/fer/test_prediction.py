@@ -331,3 +331,20 @@ def test_progress_names_the_video_and_its_duration(shared_data: Path, monkeypatc
     predict_video(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", PredictConfig(stride=2), progress=True)
     assert seen[0] == ("predict 1001_DFA_HAP_XX.flv (1.9 s of video)", 28, "frames")  # 56 frames at 30 fps
     assert sum(n for n in seen[1:]) == 28
+
+
+def test_full_range_detector_finds_a_face_far_from_the_camera(shared_data: Path, tmp_path: Path) -> None:
+    """The CREMA-D speaker at 160 px tall in a 1280x720 frame (a face of ~60 px): short-range finds no face,
+    full-range finds it on every frame."""
+    import cv2
+
+    frames = decode_frames(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", range(0, 24, 2))
+    canvas = np.full((len(frames), 720, 1280, 3), 120, np.uint8)
+    canvas[:, 300:460, 600:813] = np.stack([cv2.resize(f, (213, 160), interpolation=cv2.INTER_AREA) for f in frames])
+    video = write_video(tmp_path / "far.mp4", faceless=False, source=canvas, fps=15)
+    with pytest.warns(NoFaceWarning):
+        near = predict_video(video, PredictConfig())
+    far = predict_video(video, PredictConfig(detector="full-range"))
+    assert not any(near.face_found) and all(far.face_found)
+    x, y, w, h = np.median([b for b in far.tracks[0].face_box], axis=0)
+    assert 600 < x and x + w < 813 and 300 < y and y + h < 460  # the box is on the small face

@@ -416,6 +416,11 @@ def predict(
         "--faces",
         help=f"{one_of(PredictConfig, 'faces')}: the largest face track (warns when there are more) or every track.",
     ),
+    detector: str = typer.Option(
+        default(PredictConfig, "detector"),
+        "--detector",
+        help=f"{one_of(PredictConfig, 'detector')}: BlazeFace for faces near the camera, or far from it.",
+    ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
     out: Path = typer.Option(Path("predict-out"), "--out", help="Output folder."),
 ) -> None:
@@ -437,7 +442,15 @@ def predict(
         for category in said:
             warnings.simplefilter("always", category)
         pred = run_predict(
-            video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, faces=faces, device=device, out=out
+            video,
+            run=run,
+            checkpoint=checkpoint,
+            stride=stride,
+            smooth=smooth,
+            faces=faces,
+            detector=detector,
+            device=device,
+            out=out,
         )
     for warning in caught:
         if issubclass(warning.category, said):

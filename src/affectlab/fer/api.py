@@ -322,6 +322,7 @@ def predict(
     stride: int | None = None,
     smooth: float | None = None,
     faces: str | None = None,
+    detector: str | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     progress: bool = True,
@@ -332,7 +333,8 @@ def predict(
     probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
     Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
     and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
-    (``tracks``, each with its own labels and face boxes). ``smooth`` (seconds) smooths the per-frame timeline.
+    (``tracks``, each with its own labels and face boxes); ``detector="full-range"`` finds faces far from the
+    camera. ``smooth`` (seconds) smooths the per-frame timeline.
     ``out`` also writes windows.csv,
     prediction.json, timeline.png and config.json.
 
@@ -353,6 +355,7 @@ def predict(
             stride=stride,
             smooth=smooth,
             faces=faces,
+            detector=detector,
             device=device,
         ),
         "predict options",

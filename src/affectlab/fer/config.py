@@ -210,6 +210,9 @@ class PredictConfig(BaseModel):
     faces: Literal["largest", "all"] = Field(
         "largest", description="score the largest face track (warn when there are more) or every track"
     )
+    detector: Literal["short-range", "full-range"] = Field(
+        "short-range", description="BlazeFace model: short-range (faces near the camera) or full-range (far faces)"
+    )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
 

@@ -272,8 +272,10 @@ class FaceStream:
     """Decode the frames at ``positions`` once, detect every face on each and link them into tracks; iterate
     ``(row, frame)`` once the faces of the ``ahead`` rows after it are known (rows: positions' order)."""
 
-    def __init__(self, video: str | Path, positions: np.ndarray, fps: float, ahead: int, advance: Progress) -> None:
-        self.video, self.positions, self.ahead, self.advance = video, positions, ahead, advance
+    def __init__(
+        self, video: str | Path, positions: np.ndarray, fps: float, ahead: int, advance: Progress, detector: str
+    ) -> None:
+        self.video, self.positions, self.ahead, self.advance, self.detector = video, positions, ahead, advance, detector
         rate = fps / max(1.0, float(np.median(np.diff(positions)))) if len(positions) > 1 else fps or 1.0
         self.rate = rate  # rows per second of video
         self.linker = TrackLinker(round(MAX_GAP_S * rate))
@@ -282,7 +284,7 @@ class FaceStream:
         self.height = self.width = 0
 
     def _detect(self, row: int, frame: np.ndarray) -> None:
-        boxes, scores, best = detect_faces(frame)
+        boxes, scores, best = detect_faces(frame, self.detector)  # type: ignore[arg-type]
         self.miss_scores[row] = 0.0 if len(boxes) else best
         self.on_row.append(self.linker.link(row, boxes, scores))
 
@@ -425,11 +427,11 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
     description = f"predict {Path(video).name} ({n_frames / (fps or 1.0):.1f} s of video)"
     with progress_bar(description, len(positions), "frames", progress) as advance:
         if cfg.run:
-            stream = FaceStream(video, positions, fps, 0, advance)
+            stream = FaceStream(video, positions, fps, 0, advance, cfg.detector)
             probs, protocol_frames = _score_windows(stream, score, sampling, windows, protocol)
         else:  # a frame waits for the faces of the frames within the box radius after it
             radius = max(1, round(BOX_RADIUS_S * fps / max(1, cfg.stride or 1)))
-            stream = FaceStream(video, positions, fps, radius, advance)
+            stream = FaceStream(video, positions, fps, radius, advance, cfg.detector)
             probs = _score_frames(stream, score, sampling.resolution, radius)
     kept, numbers = stream.tracks()
     results = []
