@@ -191,13 +191,13 @@ def test_predict_warns_when_every_probe_trained_on_the_clip(pipeline: Path, tmp_
         writer.writerows(rows)
     shutil.copytree(source / "probes", run / "probes")
     with pytest.warns(TrainedClipWarning, match="every one trained on this clip"):
-        chosen, note = held_out_probes(run, clip, folds)
+        chosen, note = held_out_probes(run, clip)
     assert chosen == folds and f"tested in {min(own, other)}, {max(own, other)}" in note
-    chosen, note = held_out_probes(source, clip, folds)
+    chosen, note = held_out_probes(source, clip)
     assert chosen == [own]
     crema = next(Path(clip).parents[2].glob("crema_d/*.flv"))
     expected = (folds, f"all {len(folds)} fold probes (the clip is not one of the run's)")
-    assert held_out_probes(source, crema, folds) == expected
+    assert held_out_probes(source, crema) == expected
 
 
 def test_test_only_crema_set_is_indexed_and_evaluated(pipeline: Path) -> None:

@@ -220,11 +220,14 @@ def run_clip_folds(run: str | Path, video: str | Path) -> list[int] | None:
         return sorted({int(r["fold"]) for r in csv.DictReader(fh) if r["path"] in same})
 
 
-def held_out_probes(run: str | Path, video: str | Path, folds: Sequence[int]) -> tuple[list[int], str]:
+def held_out_probes(run: str | Path, video: str | Path) -> tuple[list[int], str]:
     """The fold probes to score ``video`` with, and the sentence that says which and why: only the probe(s)
     whose fold held the clip out when the run has it (a :class:`TrainedClipWarning` when every probe trained
     on it), else every probe."""
+    from affectlab.fer.probes.run import load_run_probes
+
     tested = run_clip_folds(run, video)
+    folds = [f for f, _, _ in load_run_probes(run)]
     if tested is None:
         return list(folds), f"all {len(folds)} fold probes (the clip is not one of the run's)"
     clean = [f for f in folds if tested == [f]]
@@ -402,9 +405,7 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
     n_frames, fps, _, _ = video_info(video)
     probes_note = None
     if cfg.run:
-        from affectlab.fer.probes.run import load_run_probes
-
-        folds, probes_note = held_out_probes(cfg.run, video, [f for f, _, _ in load_run_probes(cfg.run)])
+        folds, probes_note = held_out_probes(cfg.run, video)
         score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device, folds)
         if faces == "all" and not sampling.face_crop:
             raise AffectlabError(
