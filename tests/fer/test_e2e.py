@@ -249,3 +249,23 @@ def test_train_and_cross_write_the_run_report(pipeline: Path) -> None:
     assert (run / "report/recall.png").is_file() and (run / "report/error1.png").is_file()
     check = check_page(run / "report.html", pipeline / "report.png")
     assert check.overflowing == [] and check.broken_images == [] and check.images >= 6
+
+
+def test_predict_with_run_scores_every_face_track(pipeline: Path, shared_data: Path, tmp_path: Path) -> None:
+    """A run (frame-baseline encoder, face crops) on the composed two-face video: each track gets its own
+    windows, face boxes and protocol-clip video label."""
+    from affectlab.fer.config import PredictConfig
+    from affectlab.fer.prediction import predict_video
+    from tests.fer.test_prediction import _two_faces
+
+    video = _two_faces(shared_data, tmp_path)
+    pred = predict_video(video, PredictConfig(run=str(pipeline / "run_ravdess"), stride=16, faces="all"))
+    assert pred.tracks_seen == 2 and len(pred.tracks) == 2 and not pred.per_frame
+    assert pred.probes.startswith("all ") and "not one of the run's" in pred.probes
+    left, right = sorted(pred.tracks, key=lambda t: np.median([b[0] for b in t.face_box if b is not None]))
+    assert all(b is not None and b[0] + b[2] <= 480 for b in left.face_box)
+    assert all(b is not None and b[0] >= 480 for b in right.face_box)
+    for track in (left, right):
+        assert all(track.face_found) and all(p is not None for p in track.probs)
+        assert track.video_from.startswith("protocol clip") and np.isclose(sum(track.video_probs), 1.0)
+    assert not np.allclose(left.video_probs, right.video_probs)  # each face scored on its own crop
