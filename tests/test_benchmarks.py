@@ -16,6 +16,7 @@ RATIO_LINES = {
     "extract_throughput.py": "own/peer speed",
     "online_vs_cached.py": "x the cached epoch",
     "validity.py": "ratio to the paper",
+    "predict_speed.py": "real-time factor",
 }
 
 

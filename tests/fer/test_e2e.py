@@ -144,13 +144,60 @@ def test_predict_with_run_and_embed_plot(pipeline: Path) -> None:
     from affectlab.fer.data.video import sample_clip
     from affectlab.fer.prediction import run_scorer
 
-    score, _, sampling = run_scorer(pipeline / "run_ravdess", None)
+    with open(pipeline / "run_ravdess/predictions.csv") as fh:
+        video = Path(pred["video"]).resolve()
+        tested = [int(r["fold"]) for r in csv.DictReader(fh) if Path(r["path"]).resolve() == video]
+    assert len(tested) == 1  # the clip is in the run: only the probe of the fold that held it out scores it
+    assert pred["probes"].startswith(f"the fold {tested[0]} probe only: the clip (same content) was held out")
+    score, _, sampling = run_scorer(pipeline / "run_ravdess", None, folds=tested)
     expected = score(sample_clip(pred["video"], sampling))
     np.testing.assert_allclose(pred["video_probs"], expected, atol=1e-6)
     with open(pipeline / "pred_run/windows.csv") as fh:
         assert len(list(csv.DictReader(fh))) == len(pred["probs"]) > 1
     _png(pipeline / "pred_run/timeline.png")
     _png(pipeline / "map.png")
+
+
+def test_predict_warns_when_every_probe_trained_on_the_clip(pipeline: Path, tmp_path: Path) -> None:
+    """The same content in two folds (one file indexed twice): every probe trained on a copy -> all probes and a
+    warning; a clip the run does not have -> all probes, said so."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from affectlab.fer.cache.store import FeatureStore
+    from affectlab.fer.prediction import TrainedClipWarning, held_out_probes
+
+    source = pipeline / "run_ravdess"
+    manifest = FeatureStore(json.loads((source / "config.json").read_text())["features"]).manifest
+    clip = manifest.column("path")[0].as_py()
+    copy = manifest.slice(0, 1).to_pylist()[0] | {"path": str(tmp_path / "copy.mp4")}
+    pq.write_table(pa.concat_tables([manifest, pa.Table.from_pylist([copy], schema=manifest.schema)]),
+                   tmp_path / "manifest.parquet")  # fmt: skip
+    run = tmp_path / "run"
+    run.mkdir()
+    config = json.loads((source / "config.json").read_text()) | {"features": None}
+    (run / "config.json").write_text(json.dumps(config | {"manifest": str(tmp_path / "manifest.parquet")}))
+    with open(source / "predictions.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    folds = sorted({int(r["fold"]) for r in rows})
+    own = next(int(r["fold"]) for r in rows if r["path"] == clip)
+    other = next(f for f in folds if f != own)
+    rows.append(next(r for r in rows if r["path"] == clip) | {"path": copy["path"], "fold": str(other)})
+    with open(run / "predictions.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    shutil.copytree(source / "probes", run / "probes")
+    with pytest.warns(TrainedClipWarning, match="every one trained on this clip"):
+        chosen, note = held_out_probes(run, clip)
+    assert chosen == folds and f"tested in {min(own, other)}, {max(own, other)}" in note
+    chosen, note = held_out_probes(source, clip)
+    assert chosen == [own]
+    crema = next(Path(clip).parents[2].glob("crema_d/*.flv"))
+    expected = (folds, f"all {len(folds)} fold probes (the clip is not one of the run's)")
+    assert held_out_probes(source, crema) == expected
 
 
 def test_test_only_crema_set_is_indexed_and_evaluated(pipeline: Path) -> None:
@@ -202,3 +249,23 @@ def test_train_and_cross_write_the_run_report(pipeline: Path) -> None:
     assert (run / "report/recall.png").is_file() and (run / "report/error1.png").is_file()
     check = check_page(run / "report.html", pipeline / "report.png")
     assert check.overflowing == [] and check.broken_images == [] and check.images >= 6
+
+
+def test_predict_with_run_scores_every_face_track(pipeline: Path, shared_data: Path, tmp_path: Path) -> None:
+    """A run (frame-baseline encoder, face crops) on the composed two-face video: each track gets its own
+    windows, face boxes and protocol-clip video label."""
+    from affectlab.fer.config import PredictConfig
+    from affectlab.fer.prediction import predict_video
+    from tests.fer.test_prediction import _two_faces
+
+    video = _two_faces(shared_data, tmp_path)
+    pred = predict_video(video, PredictConfig(run=str(pipeline / "run_ravdess"), stride=16, faces="all"))
+    assert pred.tracks_seen == 2 and len(pred.tracks) == 2 and not pred.per_frame
+    assert pred.probes.startswith("all ") and "not one of the run's" in pred.probes
+    left, right = sorted(pred.tracks, key=lambda t: np.median([b[0] for b in t.face_box if b is not None]))
+    assert all(b is not None and b[0] + b[2] <= 480 for b in left.face_box)
+    assert all(b is not None and b[0] >= 480 for b in right.face_box)
+    for track in (left, right):
+        assert all(track.face_found) and all(p is not None for p in track.probs)
+        assert track.video_from.startswith("protocol clip") and np.isclose(sum(track.video_probs), 1.0)
+    assert not np.allclose(left.video_probs, right.video_probs)  # each face scored on its own crop

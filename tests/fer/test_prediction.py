@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from affectlab.cli import app
 from affectlab.errors import AffectlabError
+from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.fer.prediction import NoFaceWarning, PredictConfig, predict_video, write_prediction
 from affectlab.fer.timeline import cell_edges, moving_average
@@ -141,3 +142,209 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
     video = write_video(tmp_path / "clip.mp4", frames=8)
     with pytest.raises(AffectlabError, match="config.json"):
         predict_video(video, PredictConfig(run=str(tmp_path / "no-run")))
+
+
+# ---- one pass, the same numbers as before, face tracks ----
+REFERENCE = Path(__file__).with_name("predict_reference.json")
+
+
+@pytest.mark.parametrize("clip", sorted(json.loads(REFERENCE.read_text())["clips"]))
+def test_predictions_match_the_old_code_path(shared_data: Path, clip: str) -> None:
+    """``predict_reference.json`` was computed with the code before the one-pass rewrite (decode_frames per
+    chunk, the torch mini-Xception; its ``about`` says how): same faces, same probabilities to float rounding."""
+    ref = json.loads(REFERENCE.read_text())["clips"][clip]
+    pred = predict_video(shared_data / "face_video" / clip, PredictConfig())
+    assert pred.face_found == ref["face_found"] and pred.video_label == ref["video_label"]
+    np.testing.assert_allclose(pred.face_score, ref["face_score"], atol=1e-4)
+    nan = [np.nan] * 7
+    probs = np.asarray([nan if p is None else p for p in pred.probs])
+    np.testing.assert_allclose(probs, np.asarray([nan if p is None else p for p in ref["probs"]]), atol=2e-5)
+    np.testing.assert_allclose(pred.video_probs, ref["video_probs"], atol=2e-5)
+
+
+def test_each_frame_is_decoded_once_in_one_pass(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from affectlab.fer.data import video as video_module
+
+    passes, converted = [], []
+    real_pass = video_module._frames_from_start
+
+    def counting_pass(path):
+        passes.append(path)
+        for index, frame in real_pass(path):
+            real = frame.to_ndarray
+
+            def to_ndarray(*args, _real=real, _index=index, **kwargs):
+                converted.append(_index)
+                return _real(*args, **kwargs)
+
+            yield index, type("Frame", (), {"to_ndarray": staticmethod(to_ndarray)})()
+
+    monkeypatch.setattr(video_module, "_frames_from_start", counting_pass)
+    monkeypatch.setattr(video_module, "decode_frames", lambda *a, **k: pytest.fail("decode_frames called"))
+    clip = shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"
+    pred = predict_video(clip, PredictConfig())
+    assert len(passes) == 1 and sorted(converted) == list(range(pred.n_frames))  # each frame converted once
+
+
+def _peak_rss_mb(video: Path, cap_mb: int) -> float:
+    """Peak RSS of ``predict_video`` (every 10th frame) in a child process under an address-space cap."""
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]) << 20,) * 2)\n"
+        "from affectlab.fer.prediction import PredictConfig, predict_video\n"
+        "pred = predict_video(sys.argv[1], PredictConfig(stride=10))\n"
+        "assert all(pred.face_found), pred.face\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code, str(video), str(cap_mb)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return float(done.stdout.split()[-1])
+
+
+def test_a_long_video_takes_the_memory_of_a_short_one(shared_data: Path, tmp_path: Path) -> None:
+    """A 37 s video (a real face clip looped 20 times) under a 2 GiB address-space cap peaks within 40 MB of
+    the RSS of the 1.9 s clip: frames are held only until their faces are known, whatever the length."""
+    frames = decode_frames(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", range(56))
+    short = write_video(tmp_path / "short.mp4", faceless=False, source=frames, fps=30)
+    long = write_video(tmp_path / "long.mp4", faceless=False, source=np.concatenate([frames] * 20), fps=30)
+    assert video_info(long)[0] == 20 * 56
+    small, large = _peak_rss_mb(short, 2048), _peak_rss_mb(long, 2048)
+    assert large < small + 40, (small, large)
+
+
+def _two_faces(shared_data: Path, tmp_path: Path) -> Path:
+    """A happy CREMA-D clip (left, 480x360) beside a sad RAVDESS clip (right, its face region 720x720 -> 360x360)."""
+    import cv2
+
+    root = shared_data / "face_video"
+    left = decode_frames(root / "crema_d/1001_DFA_HAP_XX.flv", range(56))
+    right = decode_frames(root / "ravdess/Actor_05/01-01-04-01-01-01-05.mp4", range(56))
+    right = np.stack([cv2.resize(f[:, 280:1000], (360, 360), interpolation=cv2.INTER_AREA) for f in right])
+    return write_video(tmp_path / "two.mp4", faceless=False, source=np.concatenate([left, right], axis=2), fps=30)
+
+
+def test_two_faces_give_two_tracks_with_their_own_labels_and_boxes(shared_data: Path, tmp_path: Path) -> None:
+    from affectlab.fer.data.contact_sheet import render_contact_sheet
+    from affectlab.fer.prediction import MultipleFacesWarning
+
+    video = _two_faces(shared_data, tmp_path)
+    pred = predict_video(video, PredictConfig(faces="all"))
+    assert pred.tracks_seen == 2 and len(pred.tracks) == 2
+    by_side = sorted(pred.tracks, key=lambda t: np.median([b[0] for b in t.face_box]))
+    left, right = by_side
+    assert all(b is not None and b[0] + b[2] <= 480 for b in left.face_box)  # the CREMA-D half
+    assert all(b is not None and b[0] >= 480 for b in right.face_box)  # the RAVDESS half
+    assert all(left.face_found) and all(right.face_found)
+    assert left.video_label == "happy" and right.video_label != "happy"
+    # the main (top-level) track is the larger face: the RAVDESS face scaled to 360 px is the larger
+    main = pred.tracks[pred.main_track]
+    assert pred.video_label == main.video_label and pred.probs == main.probs
+    assert np.median([b[2] for b in main.face_box]) == max(np.median([b[2] for b in t.face_box]) for t in pred.tracks)
+
+    out = tmp_path / "pred"
+    result = CliRunner().invoke(app, ["fer", "predict", str(video), "--faces", "all", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"track {left.track}: happy" in result.output and "warning" not in result.output
+    with open(out / "windows.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 * 56 and {r["track"] for r in rows} == {"0", "1"}
+    for r in rows:
+        track = pred.tracks[int(r["track"])]
+        box = track.face_box[int(r["window"])]
+        assert [float(r[k]) for k in ("face_x", "face_y", "face_w", "face_h")] == box
+        assert float(r["face_score"]) == pytest.approx(track.face_score[int(r["window"])])
+    saved = json.loads((out / "prediction.json").read_text())
+    assert [t["video_label"] for t in saved["tracks"]] == [t.video_label for t in pred.tracks]
+    one_track = tmp_path / "one"
+    CliRunner().invoke(app, ["fer", "predict", str(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"),
+                             "--out", str(one_track)])  # fmt: skip
+    assert mpimg.imread(out / "timeline.png").shape[0] > 1.6 * mpimg.imread(one_track / "timeline.png").shape[0]
+
+    # largest (default): one track reported, and a warning that there were two
+    with pytest.warns(MultipleFacesWarning, match="2 face tracks seen; only the largest"):
+        largest = predict_video(video, PredictConfig())
+    assert len(largest.tracks) == 1 and largest.tracks_seen == 2 and largest.probs == main.probs
+    result = CliRunner().invoke(app, ["fer", "predict", str(video), "--out", str(tmp_path / "largest")])
+    assert result.exit_code == 0 and "warning:" in result.output and "2 face tracks seen" in result.output
+
+    # fer show draws both tracks' boxes
+    _, layout = render_contact_sheet(video, SamplingConfig(), thumb_height=48, layout=True)
+    assert layout["face"]["tracks"] == 2 and "2 face tracks" in layout["title"]
+
+
+def test_tight_face_crops_have_a_face_on_every_frame(shared_data: Path, tmp_path: Path) -> None:
+    """256x256 crops where the face fills nearly the whole frame (as MEAD's): found on every frame of every clip."""
+    import cv2
+
+    from affectlab.fer.data.faces import detect_faces
+
+    root = shared_data / "face_video"
+    clips = sorted(root.glob("crema_d/*.flv")) + sorted(root.glob("ravdess/*/*.mp4"))
+    for clip in clips:
+        frames = decode_frames(clip, range(0, 48, 3))
+        x, y, w, h = detect_faces(frames[0])[0][0]
+        side = round(max(w, h) * 1.15)  # BlazeFace's box (brows to chin) plus a little: the face fills the crop
+        left = int(np.clip(x + w / 2 - side / 2, 0, frames.shape[2] - side))
+        top = int(np.clip(y + h / 2 - side / 2, 0, frames.shape[1] - side))
+        crops = np.stack([cv2.resize(f[top : top + side, left : left + side], (256, 256)) for f in frames])
+        video = write_video(tmp_path / f"{clip.stem}.mp4", faceless=False, source=crops, fps=30)
+        pred = predict_video(video, PredictConfig())
+        assert all(pred.face_found), (clip.name, pred.face_score)
+        box = np.median([b for b in pred.tracks[0].face_box], axis=0)
+        assert box[2] > 0.6 * 256, (clip.name, box)  # the face box covers most of the frame
+
+
+def test_nothing_heavy_is_imported_before_it_is_needed(shared_data: Path, tmp_path: Path) -> None:
+    """The frame baseline predicts without torch; matplotlib comes only with the timeline."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from affectlab.fer.prediction import PredictConfig, predict_video\n"
+        "pred = predict_video(sys.argv[1], PredictConfig())\n"
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))\n"
+        "pred.save(sys.argv[2])\n"
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))\n"
+    )
+    clip = shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"
+    done = subprocess.run([sys.executable, "-c", code, str(clip), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:2] == ["[]", "['matplotlib']"]
+
+
+def test_progress_names_the_video_and_its_duration(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    from affectlab.fer import prediction
+
+    seen = []
+
+    @contextlib.contextmanager
+    def fake_bar(description, total, unit, enabled=True):
+        seen.append((description, total, unit))
+        yield lambda n: seen.append(n)
+
+    monkeypatch.setattr(prediction, "progress_bar", fake_bar)
+    predict_video(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", PredictConfig(stride=2), progress=True)
+    assert seen[0] == ("predict 1001_DFA_HAP_XX.flv (1.9 s of video)", 28, "frames")  # 56 frames at 30 fps
+    assert sum(n for n in seen[1:]) == 28
+
+
+def test_full_range_detector_finds_a_face_far_from_the_camera(shared_data: Path, tmp_path: Path) -> None:
+    """The CREMA-D speaker at 160 px tall in a 1280x720 frame (a face of ~60 px): short-range finds no face,
+    full-range finds it on every frame."""
+    import cv2
+
+    frames = decode_frames(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", range(0, 24, 2))
+    canvas = np.full((len(frames), 720, 1280, 3), 120, np.uint8)
+    canvas[:, 300:460, 600:813] = np.stack([cv2.resize(f, (213, 160), interpolation=cv2.INTER_AREA) for f in frames])
+    video = write_video(tmp_path / "far.mp4", faceless=False, source=canvas, fps=15)
+    with pytest.warns(NoFaceWarning):
+        near = predict_video(video, PredictConfig())
+    far = predict_video(video, PredictConfig(detector="full-range"))
+    assert not any(near.face_found) and all(far.face_found)
+    x, y, w, h = np.median([b for b in far.tracks[0].face_box], axis=0)
+    assert 600 < x and x + w < 813 and 300 < y and y + h < 460  # the box is on the small face

@@ -14,6 +14,7 @@ from affectlab.fer.config import (
     CrossConfig,
     ExtractConfig,
     IndexConfig,
+    PredictConfig,
     ReproduceConfig,
     SamplingConfig,
     TrainConfig,
@@ -416,11 +417,21 @@ def predict(
     smooth: float | None = typer.Option(
         None, "--smooth", help="Seconds of moving average drawn on the per-frame timeline (default none)."
     ),
+    faces: str = typer.Option(
+        default(PredictConfig, "faces"),
+        "--faces",
+        help=f"{one_of(PredictConfig, 'faces')}: the largest face track (warns when there are more) or every track.",
+    ),
+    detector: str = typer.Option(
+        default(PredictConfig, "detector"),
+        "--detector",
+        help=f"{one_of(PredictConfig, 'detector')}: BlazeFace for faces near the camera, or far from it.",
+    ),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
     out: Path = typer.Option(Path("predict-out"), "--out", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
-    """Emotion probabilities over time with the face signal (CSV, JSON, timeline PNG) and a video label.
+    """Emotion probabilities over time for every face (CSV, JSON, timeline PNG) and a video label per face.
 
     Example: affectlab fer predict clip.mp4 --run runs/ravdess --out pred/
 
@@ -430,24 +441,53 @@ def predict(
     import warnings
 
     from affectlab.fer.api import predict as run_predict
-    from affectlab.fer.prediction import NoFaceWarning
+    from affectlab.fer.prediction import MultipleFacesWarning, NoFaceWarning, TrainedClipWarning
 
-    with warnings.catch_warnings():
+    said = (MultipleFacesWarning, TrainedClipWarning)
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", NoFaceWarning)  # said below, once, in the CLI's words
+        for category in said:
+            warnings.simplefilter("always", category)
         pred = run_predict(
-            video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, device=device, out=out,
+            video,
+            run=run,
+            checkpoint=checkpoint,
+            stride=stride,
+            smooth=smooth,
+            faces=faces,
+            detector=detector,
+            device=device,
+            out=out,
             overwrite=overwrite,
-        )  # fmt: skip
+        )
+    for warning in caught:
+        if issubclass(warning.category, said):
+            _echo(f"warning: {warning.message}")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if pred.probes:
+        _echo(f"probes: {pred.probes}")
     what = f"{len(pred.probs)} {'frames' if pred.per_frame else 'windows'}"
     face = f"faces on {sum(pred.face_found)}/{len(pred.face_found)}"
     if pred.video_probs is None:
         _echo(f"warning: {video}: no face found ({face} {'frames' if pred.per_frame else 'windows'}); no label")
         typer.echo(f"{video.name}: no label over {what} -> {out / 'timeline.png'}")
         raise typer.Exit(EXIT_SKIPPED)
-    top = sorted(zip(pred.video_probs, pred.labels, strict=True), reverse=True)[:3]
     truth = f", true {pred.true_label}" if pred.true_label else ""
+    for track in pred.tracks if len(pred.tracks) > 1 else []:
+        found = f"faces on {sum(track.face_found)}/{len(track.face_found)}"
+        if track.video_probs is None:
+            typer.echo(f"{video.name} track {track.track}: no label over {what}, {found}")
+            continue
+        ranked = sorted(zip(track.video_probs, pred.labels, strict=True), reverse=True)[:3]
+        typer.echo(
+            f"{video.name} track {track.track}: {track.video_label} "
+            f"({', '.join(f'{n} {p:.2f}' for p, n in ranked)}) over {what}, {found}"
+        )
+    top = sorted(zip(pred.video_probs, pred.labels, strict=True), reverse=True)[:3]
+    main = f" (largest face, track {pred.main_track})" if len(pred.tracks) > 1 else ""
     typer.echo(
-        f"{video.name}: {pred.video_label} ({', '.join(f'{n} {p:.2f}' for p, n in top)}{truth}) over "
+        f"{video.name}: {pred.video_label}{main} ({', '.join(f'{n} {p:.2f}' for p, n in top)}{truth}) over "
         f"{what}, {face} -> {out / 'timeline.png'}"
     )
 

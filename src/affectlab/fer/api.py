@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
 from affectlab.progress import progress_bar
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from affectlab.fer.cache.store import FeatureStore
     from affectlab.fer.data.manifest import Manifest
     from affectlab.fer.encoders import Encoder
@@ -114,6 +114,8 @@ def index(
 
 
 def _manifest_table(manifest: Manifest | pa.Table | PathLike) -> pa.Table:
+    import pyarrow as pa
+
     from affectlab.fer.data.manifest import Manifest, read_manifest
 
     if isinstance(manifest, Manifest):
@@ -306,14 +308,13 @@ def cross(
 
 def _run_path(run: Run | PathLike) -> Path:
     """The folder of a :class:`Run` or a path to one (checked at the door)."""
-    from affectlab.fer.probes.run import Run
-
-    if isinstance(run, Run):
-        return run.path
-    if not isinstance(run, str | os.PathLike):
+    if isinstance(run, str | os.PathLike):
+        _paths(run=run)
+        return Path(run)
+    path = getattr(run, "path", None)  # a Run, known without importing the probes (and with them torch)
+    if not isinstance(path, Path):
         raise TypeError(f"run must be a Run or a path to a run folder, got {type(run).__name__}")
-    _paths(run=run)
-    return Path(run)
+    return path
 
 
 def report(run: Run | PathLike) -> Path:
@@ -370,6 +371,8 @@ def predict(
     checkpoint: PathLike | None = None,
     stride: int | None = None,
     smooth: float | None = None,
+    faces: str | None = None,
+    detector: str | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
@@ -379,7 +382,10 @@ def predict(
     or window) and a video-level label; without ``run`` the frame baseline's FER2013 head on every frame
     (every ``stride`` frames), with a run sliding windows. Frames and windows without a face get no
     probabilities; a video without a face gets no label (``label`` None, a :class:`NoFaceWarning`).
-    ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
+    Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
+    and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
+    (``tracks``, each with its own labels and face boxes); ``detector="full-range"`` finds faces far from the
+    camera. ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
     prediction.json, timeline.png and config.json (the device used) as a whole; an existing non-empty ``out``
     is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is refused.
 
@@ -403,6 +409,8 @@ def predict(
             checkpoint=None if checkpoint is None else str(checkpoint),
             stride=stride,
             smooth=smooth,
+            faces=faces,
+            detector=detector,
             device=device,
         ),
         "predict options",

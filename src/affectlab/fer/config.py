@@ -240,6 +240,12 @@ class PredictConfig(BaseModel):
         description="frames between windows (run) or scored frames (frame baseline); None: half a window, every frame",
     )
     smooth: float = Field(0.0, ge=0, description="seconds of centred moving average drawn on per-frame timelines")
+    faces: Literal["largest", "all"] = Field(
+        "largest", description="score the largest face track (warn when there are more) or every track"
+    )
+    detector: Literal["short-range", "full-range"] = Field(
+        "short-range", description="BlazeFace model: short-range (faces near the camera) or full-range (far faces)"
+    )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
 

