@@ -40,7 +40,7 @@ import numpy as np
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import clip_indices, decode_frames, video_info
-from affectlab.io import PathLike, atomic_path, write_json
+from affectlab.io import PathLike, atomic_path, check_writable, write_json
 
 FORMAT = 1  # bump when the layout or the choice of stored frames changes: old entries are then never read
 
@@ -80,6 +80,7 @@ class FrameCache:
     """Decoded frames per clip under ``root`` (created when first written)."""
 
     def __init__(self, root: PathLike) -> None:
+        check_writable(root, folder=True)
         self.root = Path(root)
 
     def key(self, content_id: str, cfg: SamplingConfig) -> str:
