@@ -306,8 +306,8 @@ def train(
     frame_cache: Path | None = typer.Option(
         None,
         "--frame-cache",
-        help="Online: folder of the decoded frames, filled on the first epoch [default: ~/.cache/affectlab/frames, "
-        "under $XDG_CACHE_HOME when set].",
+        help="Online: folder of the decoded frames, filled on the first epoch (default: ~/.cache/affectlab/frames, "
+        "or affectlab/frames under $XDG_CACHE_HOME when set).",
     ),
     no_frame_cache: bool = typer.Option(False, "--no-frame-cache", help="Online: decode every clip every epoch."),
     preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),

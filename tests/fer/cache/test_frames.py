@@ -18,7 +18,7 @@ import torch
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache import frames as frames_module
-from affectlab.fer.cache.frames import FrameCache, default_frame_cache, stored_indices
+from affectlab.fer.cache.frames import FrameCache, FrameCacheWarning, default_frame_cache, stored_indices
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import clip_indices, decode_frames, sample_clip, video_info
 from affectlab.fer.presets import preset_values
@@ -112,7 +112,7 @@ def test_incomplete_entries_are_decoded_again(shared_data: Path, tmp_path: Path)
     assert np.array_equal(cache.get(path, cid, cfg).frames, whole) and cache.load(cid, cfg) is not None
 
 
-def test_failed_write_leaves_nothing(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+def test_failed_write_leaves_nothing_and_training_goes_on(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
     path = _clips(shared_data)[1]
     cfg, cid = SamplingConfig(**SMALL), file_sha256(path)
 
@@ -121,9 +121,10 @@ def test_failed_write_leaves_nothing(shared_data: Path, tmp_path: Path, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "save", disk_full)
-    with pytest.raises(AffectlabError, match="no space left on the device"):
-        FrameCache(tmp_path).fill(path, cid, cfg)
+    with pytest.warns(FrameCacheWarning, match="frames not cached .*no space left on the device"):
+        entry = FrameCache(tmp_path).get(path, cid, cfg)  # training goes on with the decoded frames
     assert list(tmp_path.iterdir()) == []
+    assert np.array_equal(entry.frames, decode_frames(path, stored_indices(video_info(path)[0], cfg)))
 
 
 KILLED = """

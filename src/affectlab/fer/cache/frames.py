@@ -22,6 +22,8 @@ Layout of the cache folder (``KEY`` = sha256 of the content hash and the decode 
 Each file is written to a temporary beside it and renamed into place, the ``.npy`` first: an entry whose
 ``.json`` is missing, or whose ``.npy`` does not match it, is decoded again, so a process killed at any point
 (kill -9 included) leaves whole entries or none. Processes filling the same entry at once write the same bytes.
+A write that fails (a full disk) leaves nothing and is a :class:`FrameCacheWarning`: that clip's frames are used
+from memory and decoded again next time; training goes on.
 
 Size per clip: ``N * H * W * 3`` bytes: 2.76 MB per 1280x720 frame, 77 frames for a 3.2 s RAVDESS clip at the
 vjepa-fer settings (213 MB); 0.52 MB per 480x360 frame, 14 frames for a 2 s CREMA-D clip (7 MB).
@@ -32,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,11 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import clip_indices, decode_frames, video_info
 from affectlab.io import PathLike, atomic_path, check_writable, write_json
+
+
+class FrameCacheWarning(UserWarning):
+    """A frame cache entry could not be written (the clip is decoded again when next read)."""
+
 
 FORMAT = 1  # bump when the layout or the choice of stored frames changes: old entries are then never read
 
@@ -107,10 +115,14 @@ class FrameCache:
         indices = stored_indices(n_frames, cfg)
         frames = decode_frames(path, indices)
         key = self.key(content_id, cfg)
-        with atomic_path(self.root / f"{key}.npy") as tmp, open(tmp, "wb") as f:
-            np.save(f, frames)
-        write_json(self.root / f"{key}.json", {"n_frames": n_frames, "indices": indices.tolist(),
-                                               "shape": list(frames.shape), "content_hash": content_id})  # fmt: skip
+        try:
+            with atomic_path(self.root / f"{key}.npy") as tmp, open(tmp, "wb") as f:
+                np.save(f, frames)
+            meta = {"n_frames": n_frames, "indices": indices.tolist(), "shape": list(frames.shape),
+                    "content_hash": content_id}  # fmt: skip
+            write_json(self.root / f"{key}.json", meta)
+        except (AffectlabError, OSError) as err:
+            warnings.warn(f"{path}: frames not cached ({err}); decoded again next time", FrameCacheWarning, 2)
         return CachedFrames(n_frames, indices, frames)
 
     def get(self, path: PathLike, content_id: str, cfg: SamplingConfig) -> CachedFrames:
