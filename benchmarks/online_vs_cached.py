@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="6 clips, 1 epoch, 2 x 4 frames (the test suite's)")
+    parser.add_argument("--input-only", action="store_true", help="only the input pipeline's rate (no training)")
     args = parser.parse_args()
     datasets = ["crema_d"] if args.quick else ["crema_d", "ravdess"]
     if args.quick:
@@ -67,6 +68,16 @@ def main() -> None:
     cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
     torch.manual_seed(0)
     encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
+    if not args.input_only:
+        online_and_cached(args, cfg, encoder, datasets)
+    with TemporaryDirectory() as tmp:
+        table = pa.concat_tables([_manifest(SHARED / d, Path(tmp)) for d in datasets])
+        runner = SegmentRunner(encoder, resolve_device("cpu"))  # not run: the input side alone is timed
+        input_pipeline(table.slice(0, 2) if args.quick else table, runner, args.segments, args.frames, Path(tmp))
+
+
+def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionTransformer, datasets: list[str]):
+    """Encoder passes and seconds per epoch of online and cached training, with the same training code."""
     device = resolve_device(args.device)
     sampling = {"frames_per_clip": args.frames, "frame_step": 4, "num_segments": args.segments, "num_views": 3,
                 "train_views": 1, "resolution": args.resolution, "train_augment": args.augment,
@@ -117,10 +128,6 @@ def main() -> None:
     print(f"online epoch = {online_epoch / cached_epoch:.1f}x the cached epoch; {args.epochs} epochs: online "
           f"{args.epochs * online_epoch:.1f} s vs cached {extract + args.epochs * cached_epoch:.1f} s with its "
           f"extraction (ratio {args.epochs * online_epoch / (extract + args.epochs * cached_epoch):.1f})")  # fmt: skip
-    with TemporaryDirectory() as tmp:
-        table = pa.concat_tables([_manifest(SHARED / d, Path(tmp)) for d in datasets])
-        runner = SegmentRunner(encoder, resolve_device("cpu"))  # not run: the input side alone is timed
-        input_pipeline(table.slice(0, 2) if args.quick else table, runner, args.segments, args.frames, Path(tmp))
 
 
 def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames: int, tmp: Path) -> None:
@@ -134,20 +141,31 @@ def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames
     fresh = OnlineClips(table, ecfg, runner)
     cached = OnlineClips(table, ecfg, runner, frame_cache=FrameCache(tmp / "frames"))
 
-    def epoch(clips: OnlineClips, e: int) -> float:
-        start = time.process_time()
+    def epoch(clips: OnlineClips, e: int) -> np.ndarray:
+        """CPU seconds per clip of one epoch's train views."""
+        spent = []
         for path, cid in zip(clips.paths, clips.ids, strict=True):
+            start = time.process_time()
             clips.sample(path, cid, True, view_seed(cid, 0, e))
-        return table.num_rows / (time.process_time() - start)
+            spent.append(time.process_time() - start)
+        return np.asarray(spent)
 
     first, later, peer = epoch(cached, 0), epoch(cached, 1), epoch(fresh, 1)
-    entries = [cached.frame_cache.load(cid, ecfg.sampling) for cid in cached.ids]
-    mb = sum(x.frames.nbytes for x in entries) / len(entries) / 1e6
-    print(f"input pipeline at the vjepa-fer settings ({table.num_rows} clips, {segments} segments x {frames} frames, "
-          f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing; CPU seconds, 1 thread): "
-          f"frame cache {mb:.0f} MB per clip")  # fmt: skip
-    print(f"input pipeline: {later:.2f} clips/s/core in later epochs (frame cache read); first epoch (filling "
-          f"it) {first:.2f}; decoding every epoch (no cache) {peer:.2f} -> {later / peer:.1f}x")  # fmt: skip
+    entries = [cached.frame_cache.load(cid, ecfg.sampling).frames for cid in cached.ids]
+    print(f"input pipeline at the vjepa-fer settings ({segments} segments x {frames} frames, "
+          f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing), CPU seconds of one thread; "
+          f"the first epoch fills the frame cache, later ones read it, the peer decodes every epoch:")  # fmt: skip
+    sizes = [f.shape[1:3] for f in entries]
+    for size in sorted(set(sizes)):
+        rows = np.asarray([s == size for s in sizes])
+        mb = np.mean([f.nbytes for f, r in zip(entries, rows, strict=True) if r]) / 1e6
+        print(f"  {rows.sum()} clips of {size[1]}x{size[0]}: {rows.sum() / later[rows].sum():.2f} clips/s/core later, "
+              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / peer[rows].sum():.2f} without the cache; "
+              f"frame cache {mb:.0f} MB per clip")  # fmt: skip
+    n = table.num_rows
+    print(f"input pipeline: {n / later.sum():.2f} clips/s/core in later epochs (frame cache read); first epoch "
+          f"(filling it) {n / first.sum():.2f}; decoding every epoch (no cache) {n / peer.sum():.2f} -> "
+          f"{peer.sum() / later.sum():.1f}x")  # fmt: skip
     print("GPU: none was used (the encoder rates above are CPU rates, not a GPU's)")
 
 

@@ -213,8 +213,9 @@ def vjepa_segment(
         frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
     top, left, h, w = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)
     # Normalising is per pixel, so normalising only the crop gives the values the whole frame would.
-    x = torch.from_numpy(np.ascontiguousarray(frames[:, top : top + h, left : left + w])).float().div_(255.0)
-    x = ((x - torch.tensor(mean)) / torch.tensor(std)).permute(3, 0, 1, 2)  # T h w C -> C T h w
+    crop = np.ascontiguousarray(frames[:, top : top + h, left : left + w].transpose(3, 0, 1, 2))  # C T h w
+    x = torch.from_numpy(crop).float().div_(255.0)
+    x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
     if out is None:
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     else:  # the kernel F.interpolate calls, writing into out
