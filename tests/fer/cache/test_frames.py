@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+import affectlab as al
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache import frames as frames_module
 from affectlab.fer.cache.frames import FrameCache, FrameCacheWarning, default_frame_cache, stored_indices
@@ -174,3 +175,17 @@ def test_unwritable_folder_fails_before_any_work(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(AffectlabError, match="is not a folder"):
         FrameCache(tmp_path / "file" / "frames")
+
+
+def test_cli_refuses_an_unwritable_frame_cache_before_any_work(shared_data: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "ravdess.parquet"
+    al.fer.index(shared_data / "face_video/ravdess", "ravdess", folds=2, progress=False).save(manifest)
+    (tmp_path / "file").write_text("x")
+    done = subprocess.run(
+        [sys.executable, "-m", "affectlab", "fer", "train", "--online", "--manifest", str(manifest),
+         "--frame-cache", str(tmp_path / "file" / "frames"), "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"error: {tmp_path / 'file' / 'frames'}: cannot write ({tmp_path / 'file'} is not a folder)" in done.stderr
+    assert not (tmp_path / "run").exists()
