@@ -25,8 +25,8 @@ Each file is written to a temporary beside it and renamed into place, the ``.npy
 A write that fails (a full disk) leaves nothing and is a :class:`FrameCacheWarning`: that clip's frames are used
 from memory and decoded again next time; training goes on.
 
-Size per clip: ``N * H * W * 3`` bytes: 2.76 MB per 1280x720 frame, 77 frames for a 3.2 s RAVDESS clip at the
-vjepa-fer settings (213 MB); 0.52 MB per 480x360 frame, 14 frames for a 2 s CREMA-D clip (7 MB).
+Size per clip: ``N * H * W * 3`` bytes: 2.76 MB per 1280x720 frame, 64-77 frames for a 3.2 s RAVDESS clip at
+the vjepa-fer settings (177-213 MB); 0.52 MB per 480x360 frame, 13-15 frames for a 2 s CREMA-D clip (7-8 MB).
 """
 
 from __future__ import annotations
