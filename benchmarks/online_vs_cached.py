@@ -1,7 +1,13 @@
 """Online (encoder inside the training loop, fresh augmentation every epoch) against cached training (encode once,
 train from the store): encoder passes and wall time per epoch, in one run, on the real clips of ../shared/data,
 with the same training code; and in online mode the share of each epoch the encoder was busy, the time spent
-waiting for decoded clips, so one sees whether decoding is the bottleneck.
+waiting for decoded clips, so one sees whether decoding is the bottleneck. Online training reads its frames
+through the decoded-frame cache (:mod:`affectlab.fer.cache.frames`): the first epoch fills it, later ones read it.
+
+The input pipeline alone (decode + the vjepa-fer augmentation: RandAugment, random-resized crop, erasing, at
+384 px), in this process on one core (one torch thread), timed in CPU seconds so other load on the machine does
+not count: ``input pipeline: X clips/s/core`` for the first epoch (filling the frame cache) and later epochs
+(reading it), against decoding every epoch without the cache (the peer).
 
 The encoder is a V-JEPA ViT with random weights (timing does not depend on them): tiny on the CPU by default;
 ``--arch vit_huge --resolution 384`` is the paper's ViT-H/16-384 (for a GPU machine):
@@ -10,7 +16,8 @@ The encoder is a V-JEPA ViT with random weights (timing does not depend on them)
     .venv/bin/python benchmarks/online_vs_cached.py --device cuda --arch vit_huge --resolution 384 \\
         --segments 8 --frames 16 --epochs 2 --workers 16                  # ViT-H/384 on a GPU
 
-``--quick`` (run by the test suite): the 6 CREMA-D clips, 1 epoch, 2 segments of 4 frames.
+``--quick`` (run by the test suite): the 6 CREMA-D clips, 1 epoch, 2 segments of 4 frames (the input
+pipeline at 2 x 4 frames on 2 clips).
 """
 
 from __future__ import annotations
@@ -21,16 +28,20 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import cv2
 import numpy as np
+import pyarrow as pa
 import torch
 
 import affectlab as al
 from affectlab.fer.cache.extract import extract_features
+from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.encoders.vjepa import ARCHS, VisionTransformer, ViTConfig
+from affectlab.fer.presets import preset_values
 from affectlab.fer.probes.evaluate import probe_inputs
-from affectlab.fer.probes.online import OnlineClips
+from affectlab.fer.probes.online import OnlineClips, view_seed
 from affectlab.fer.probes.train import ArrayBatches, fit_heads_from
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "face_video"
@@ -49,6 +60,7 @@ def main() -> None:
     parser.add_argument("--augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="6 clips, 1 epoch, 2 x 4 frames (the test suite's)")
+    parser.add_argument("--input-only", action="store_true", help="only the input pipeline's rate (no training)")
     args = parser.parse_args()
     datasets = ["crema_d"] if args.quick else ["crema_d", "ravdess"]
     if args.quick:
@@ -56,6 +68,16 @@ def main() -> None:
     cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
     torch.manual_seed(0)
     encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
+    if not args.input_only:
+        online_and_cached(args, cfg, encoder, datasets)
+    with TemporaryDirectory() as tmp:
+        table = pa.concat_tables([_manifest(SHARED / d, Path(tmp)) for d in datasets])
+        runner = SegmentRunner(encoder, resolve_device("cpu"))  # not run: the input side alone is timed
+        input_pipeline(table.slice(0, 2) if args.quick else table, runner, args.segments, args.frames, Path(tmp))
+
+
+def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionTransformer, datasets: list[str]):
+    """Encoder passes and seconds per epoch of online and cached training, with the same training code."""
     device = resolve_device(args.device)
     sampling = {"frames_per_clip": args.frames, "frame_step": 4, "num_segments": args.segments, "num_views": 3,
                 "train_views": 1, "resolution": args.resolution, "train_augment": args.augment,
@@ -85,7 +107,7 @@ def main() -> None:
                 fit_heads_from(ArrayBatches(x), y, 8, train.model_copy(update={"epochs": 1}), 0)
                 results["cached"]["epoch"].append(time.perf_counter() - start)
             runner = SegmentRunner(encoder, device)
-            clips = OnlineClips(t, ecfg, runner)
+            clips = OnlineClips(t, ecfg, runner, frame_cache=FrameCache(Path(tmp) / "frames"))
             fit_heads_from(clips.train_source(rows), y, 8, train, 0)
             results["online"]["timing"] += clips.timing
     cached_epoch = sum(results["cached"]["epoch"]) / args.epochs
@@ -98,12 +120,53 @@ def main() -> None:
     extract = results["cached"]["extract"]
     print(f"cached: extraction once {extract:.1f} s ({results['cached']['passes']:,} segment passes: 3 test + 1 train "
           f"views), then {cached_epoch:.2f} s per epoch (0 encoder passes)")  # fmt: skip
+    walls = ", ".join(f"{sum(t.wall_s for t in ts):.1f}" for ts in per_epoch.values())
+    print(f"online epochs (the first fills the frame cache): {walls} s")
     print(f"online: {online_epoch:.1f} s per epoch ({passes:,.0f} segment passes per epoch, a fresh view each); "
           f"encoder busy {100 * busy:.0f}% of the epoch, waiting for decoded clips {100 * wait:.0f}% -> "
           f"{'decoding' if wait > busy else 'the encoder'} is the bottleneck")  # fmt: skip
     print(f"online epoch = {online_epoch / cached_epoch:.1f}x the cached epoch; {args.epochs} epochs: online "
           f"{args.epochs * online_epoch:.1f} s vs cached {extract + args.epochs * cached_epoch:.1f} s with its "
           f"extraction (ratio {args.epochs * online_epoch / (extract + args.epochs * cached_epoch):.1f})")  # fmt: skip
+
+
+def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames: int, tmp: Path) -> None:
+    """Clips per CPU second of one core through the online input pipeline at the vjepa-fer settings: the first
+    epoch (decoding, filling the frame cache), a later epoch (reading it), and decoding every epoch (no cache)."""
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    sampling = {**preset_values("vjepa-fer", "extract")["sampling"], "num_segments": segments,
+                "frames_per_clip": frames}  # fmt: skip
+    ecfg = ExtractConfig(encoder="vjepa-vit_huge", sampling=sampling, device="cpu", decode_workers=1)
+    fresh = OnlineClips(table, ecfg, runner)
+    cached = OnlineClips(table, ecfg, runner, frame_cache=FrameCache(tmp / "frames"))
+
+    def epoch(clips: OnlineClips, e: int) -> np.ndarray:
+        """CPU seconds per clip of one epoch's train views."""
+        spent = []
+        for path, cid in zip(clips.paths, clips.ids, strict=True):
+            start = time.process_time()
+            clips.sample(path, cid, True, view_seed(cid, 0, e))
+            spent.append(time.process_time() - start)
+        return np.asarray(spent)
+
+    first, later, peer = epoch(cached, 0), epoch(cached, 1), epoch(fresh, 1)
+    entries = [cached.frame_cache.load(cid, ecfg.sampling).frames for cid in cached.ids]
+    print(f"input pipeline at the vjepa-fer settings ({segments} segments x {frames} frames, "
+          f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing), CPU seconds of one thread; "
+          f"the first epoch fills the frame cache, later ones read it, the peer decodes every epoch:")  # fmt: skip
+    sizes = [f.shape[1:3] for f in entries]
+    for size in sorted(set(sizes)):
+        rows = np.asarray([s == size for s in sizes])
+        mb = np.mean([f.nbytes for f, r in zip(entries, rows, strict=True) if r]) / 1e6
+        print(f"  {rows.sum()} clips of {size[1]}x{size[0]}: {rows.sum() / later[rows].sum():.2f} clips/s/core later, "
+              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / peer[rows].sum():.2f} without the cache; "
+              f"frame cache {mb:.0f} MB per clip")  # fmt: skip
+    n = table.num_rows
+    print(f"input pipeline: {n / later.sum():.2f} clips/s/core in later epochs (frame cache read); first epoch "
+          f"(filling it) {n / first.sum():.2f}; decoding every epoch (no cache) {n / peer.sum():.2f} -> "
+          f"{peer.sum() / later.sum():.1f}x")  # fmt: skip
+    print("GPU: none was used (the encoder rates above are CPU rates, not a GPU's)")
 
 
 def _manifest(root: Path, tmp: Path):

@@ -305,6 +305,13 @@ def train(
     decode_workers: int = typer.Option(
         default(ExtractConfig, "decode_workers"), "--decode-workers", help="Processes decoding clips ahead."
     ),
+    frame_cache: Path | None = typer.Option(
+        None,
+        "--frame-cache",
+        help="Online: folder of the decoded frames, filled on the first epoch (default: ~/.cache/affectlab/frames, "
+        "or affectlab/frames under $XDG_CACHE_HOME when set).",
+    ),
+    no_frame_cache: bool = typer.Option(False, "--no-frame-cache", help="Online: decode every clip every epoch."),
     preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
 ) -> None:
@@ -343,6 +350,7 @@ def train(
             encoder=_options(ctx, encoder="encoder").get("encoder"),
             checkpoint=checkpoint,
             encoder_options=encoder_options,
+            frame_cache=False if no_frame_cache else (frame_cache or True),
             overwrite=overwrite,
             **given,
         )

@@ -207,6 +207,7 @@ def train(
     encoder: str | Encoder | None = None,
     checkpoint: PathLike | None = None,
     encoder_options: dict[str, Any] | None = None,
+    frame_cache: PathLike | bool = True,
     overwrite: bool = False,
     progress: bool = True,
     write_report: bool = True,
@@ -222,13 +223,16 @@ def train(
     ``folds`` = manifest | loao | all, ``seed``, ``device``, ``eval`` = protocol | full-video | both, ...);
     ``encoder_options`` are :class:`~affectlab.fer.config.ExtractConfig` fields for the encoder (``sampling``,
     ``pooling``, ``batch_size``, ``decode_workers``, ``device``). Given options override ``preset``. A stopped
-    run continues when called again with the same arguments.
+    run continues when called again with the same arguments. Online, ``frame_cache`` is the folder of the decoded
+    frames (:mod:`affectlab.fer.cache.frames`; True: :func:`~affectlab.fer.cache.frames.default_frame_cache`,
+    False: decode every clip every epoch); it changes the speed, never the numbers.
     ``write_report`` also writes ``RUN/report.html`` (:func:`report`). ``Run.warnings`` names folds with
     untrained outputs (classes without a training clip) and how often they won, and folds trained on too few
     clips or optimiser steps; ``Run.pooled`` has the scores of the confusion matrix summed over folds. Under a
     preset whose probe takes its attention heads from the encoder (``vjepa-fer``), they come from the store's
     encoder (or ``encoder``).
     """
+    from affectlab.fer.cache.frames import FrameCache, default_frame_cache
     from affectlab.fer.config import ExtractConfig, TrainConfig
     from affectlab.fer.presets import preset_values, with_preset
     from affectlab.fer.probes.evaluate import fold_ids
@@ -256,6 +260,9 @@ def train(
     table = _manifest_table(manifest) if online else _store(features).manifest
     n_folds = len(set(fold_ids(table, cfg.folds, str(manifest if online else features)).tolist()))
     sources = {"manifest": str(manifest)} if online and isinstance(manifest, str | os.PathLike) else None
+    frames = None
+    if online and frame_cache is not False:
+        frames = FrameCache(default_frame_cache() if frame_cache is True else frame_cache)
     with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
         train_run(
             None if online else _store(features).root,
@@ -268,6 +275,7 @@ def train(
             encoder=encoder_object,
             preset=preset,
             sources=sources,
+            frame_cache=frames,
         )
     if write_report:
         report(out)

@@ -131,3 +131,36 @@ def test_erasing_is_one_box_on_every_frame_with_fresh_noise() -> None:
     assert changed.any() and all(torch.equal(changed[0], changed[t]) for t in range(3))  # cube: the same box
     box = erased[:, :, changed[0]]
     assert not torch.equal(box[:, 0], box[:, 1])  # per-frame, per-pixel N(0, 1) values
+
+
+def _segment_as_first_written(frames, size, rng, *, randaugment, scale, ratio, flip, erase_prob, mean, std):
+    """The per-segment transform as it was first written (every op on whole frames, the whole frame normalised
+    before the crop): the faster one must give the same bits."""
+    if randaugment is not None:
+        frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
+    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)
+    x = ((x - torch.tensor(mean)) / torch.tensor(std)).permute(3, 0, 1, 2)
+    top, left, h, w = crop_box(x.shape[2], x.shape[3], scale, ratio, rng)
+    x = torch.nn.functional.interpolate(x[:, :, top : top + h, left : left + w], size=(size, size), mode="bilinear")
+    if flip and rng.random() < 0.5:
+        x = x.flip(-1)
+    if erase_prob > 0 and not rng.random() > erase_prob:
+        box = erase_box(size, size, rng)
+        if box is not None:
+            top, left, h, w = box
+            noise = rng.standard_normal((x.shape[1], x.shape[0], h, w), dtype=np.float32)
+            x[:, :, top : top + h, left : left + w] = torch.from_numpy(noise).permute(1, 0, 2, 3)
+    return x.contiguous()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_segment_is_bit_identical_to_the_whole_frame_transform(seed: int) -> None:
+    frames = np.random.default_rng(100 + seed).integers(0, 256, size=(4, 45, 61, 3), dtype=np.uint8)
+    frames[:, :20] //= 3  # some structure for the histogram ops
+    options = {"randaugment": RandAugment("rand-m7-n4-mstd0.5-inc1"), "scale": (0.08, 1.0), "ratio": (3 / 4, 4 / 3),
+               "flip": True, "erase_prob": 0.5, "mean": IMAGENET_MEAN, "std": IMAGENET_STD}  # fmt: skip
+    want = _segment_as_first_written(frames, 24, np.random.default_rng(seed), **options)
+    assert torch.equal(vjepa_segment(frames, 24, np.random.default_rng(seed), **options), want)
+    out = torch.full((3, 4, 24, 24), float("nan"))  # written in place, flipped and erased there too
+    assert vjepa_segment(frames, 24, np.random.default_rng(seed), **options, out=out).data_ptr() == out.data_ptr()
+    assert torch.equal(out, want)

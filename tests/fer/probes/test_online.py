@@ -18,6 +18,7 @@ import torch
 
 import affectlab as al
 from affectlab.fer.cache.extract import extract_features
+from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
 from affectlab.fer.encoders import load_encoder
 from affectlab.fer.encoders.runner import SegmentRunner
@@ -85,6 +86,23 @@ def test_online_draws_a_fresh_view_each_epoch(tiny) -> None:
     assert epoch0.shape == (3, 2 * 8, 32)
     assert torch.equal(epoch0, again)  # seeded by (clip, seed, epoch): a resumed run sees the same views
     assert all(not torch.allclose(epoch0[i], epoch1[i]) for i in range(3))  # every clip, a new view
+
+
+@pytest.mark.slow
+def test_frame_cache_changes_no_number(tiny, tmp_path: Path) -> None:
+    work, checkpoint, table = tiny
+    ecfg = _extract_cfg(checkpoint, train_augment="vjepa")
+    cfg = TrainConfig(**{**TRAIN, "epochs": 1})  # every clip is read again by its test fold
+    cache = FrameCache(tmp_path / "frames")
+    train_run(None, cfg, tmp_path / "decoded", manifest=table, extract=ecfg)
+    train_run(None, cfg, tmp_path / "filled", manifest=table, extract=ecfg, frame_cache=cache)  # fills it
+    assert len(list((tmp_path / "frames").glob("*.json"))) == table.num_rows
+    train_run(None, cfg, tmp_path / "read", manifest=table, extract=ecfg, frame_cache=cache)  # reads it
+    decoded = tmp_path / "decoded"
+    for run in (tmp_path / "filled", tmp_path / "read"):
+        assert _metrics(run) == _metrics(decoded)
+        _same_probes(run, decoded)
+        assert (run / "predictions.csv").read_bytes() == (decoded / "predictions.csv").read_bytes()
 
 
 JOB = """

@@ -205,22 +205,27 @@ def vjepa_segment(
     erase_prob: float,
     mean: Sequence[float],
     std: Sequence[float],
+    out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One segment ``uint8 [T, H, W, 3]`` -> normalised ``float32 [C, T, size, size]`` (the module docstring's
-    steps 1-5)."""
+    steps 1-5), written into ``out`` when given (a contiguous tensor of that shape: no copy into a batch)."""
     if randaugment is not None:
         frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
-    x = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(255.0)  # T H W C
-    x = (x - torch.tensor(mean)) / torch.tensor(std)
-    x = x.permute(3, 0, 1, 2)  # C T H W
-    top, left, h, w = crop_box(x.shape[2], x.shape[3], scale, ratio, rng)
-    x = F.interpolate(x[:, :, top : top + h, left : left + w], size=(size, size), mode="bilinear", align_corners=False)
+    top, left, h, w = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)
+    # Normalising is per pixel, so normalising only the crop gives the values the whole frame would.
+    crop = np.ascontiguousarray(frames[:, top : top + h, left : left + w].transpose(3, 0, 1, 2))  # C T h w
+    x = torch.from_numpy(crop).float().div_(255.0)
+    x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
+    if out is None:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    else:  # the kernel F.interpolate calls, writing into out
+        x = torch._C._nn.upsample_bilinear2d(x, (size, size), False, None, None, out=out)
     if flip and rng.random() < 0.5:
-        x = x.flip(-1)
+        x = x.flip(-1) if out is None else out.copy_(out.flip(-1))
     if erase_prob > 0 and not rng.random() > erase_prob:
         box = erase_box(size, size, rng)
         if box is not None:
             top, left, h, w = box
             noise = rng.standard_normal((x.shape[1], x.shape[0], h, w), dtype=np.float32)  # per frame: C h w
             x[:, :, top : top + h, left : left + w] = torch.from_numpy(noise).permute(1, 0, 2, 3)
-    return x.contiguous()
+    return x

@@ -23,7 +23,7 @@ import os
 import stat
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import av
 import cv2
@@ -359,18 +359,32 @@ def normalize(views: np.ndarray, cfg: SamplingConfig) -> torch.Tensor:
     return x.sub_(mean).div_(std).contiguous()
 
 
+class FrameSource(Protocol):
+    """Decoded frames of one video from somewhere other than its file (the frame cache): its header's frame
+    count, and ``uint8 [len(indices), H, W, 3]`` for sorted distinct ``indices`` as :func:`decode_frames` gives."""
+
+    n_frames: int
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray: ...
+
+
 def _distinct_frames(
-    path: str | os.PathLike[str], cfg: SamplingConfig, train: bool, seed: int | None, face: FaceBox | None = None
+    path: str | os.PathLike[str],
+    cfg: SamplingConfig,
+    train: bool,
+    seed: int | None,
+    face: FaceBox | None = None,
+    source: FrameSource | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, FaceTrack | None]:
     """``(indices [S, T], distinct frames [U, H, W, 3], position of each index among them [S*T], face track)``.
 
     With ``face_crop`` the frames are cropped to ``face``, or else to the median face over all the distinct
-    sampled frames (whose track is returned).
+    sampled frames (whose track is returned). ``source`` replaces decoding ``path``.
     """
-    n_frames = video_info(path)[0]
+    n_frames = video_info(path)[0] if source is None else source.n_frames
     indices = clip_indices(n_frames, cfg, rng=np.random.default_rng(seed) if train else None)
     distinct, inverse = np.unique(indices, return_inverse=True)
-    frames = decode_frames(path, distinct)
+    frames = decode_frames(path, distinct) if source is None else source(distinct)
     track = None
     if cfg.face_crop:
         if face is None:
@@ -396,11 +410,12 @@ def _vjepa_views(frames: np.ndarray, cfg: SamplingConfig, rng: np.random.Generat
     segments = frames.reshape(cfg.num_segments, cfg.frames_per_clip, *frames.shape[1:])
     options = {"randaugment": randaugment, "scale": cfg.train_scale, "ratio": cfg.train_ratio,
                "flip": cfg.train_flip, "erase_prob": cfg.erase_prob, "mean": cfg.mean, "std": cfg.std}  # fmt: skip
-    views = [
-        torch.stack([vjepa_segment(seg, cfg.resolution, rng, **options) for seg in segments])
-        for _ in range(cfg.train_views)
-    ]
-    return torch.stack(views)
+    size, t = cfg.resolution, cfg.frames_per_clip
+    views = torch.empty((cfg.train_views, cfg.num_segments, 3, t, size, size), dtype=torch.float32)
+    for view in views:
+        for seg, out in zip(segments, view, strict=True):
+            vjepa_segment(seg, size, rng, **options, out=out)
+    return views
 
 
 def _views(
@@ -430,6 +445,7 @@ def sample_clip(
     train: bool = False,
     seed: int | None = None,
     face: FaceBox | None = None,
+    source: FrameSource | None = None,
 ) -> torch.Tensor:
     """One clip as ``float32 [views, segments, C, T, H, W]``, ready for a frozen video encoder.
 
@@ -439,10 +455,11 @@ def sample_clip(
     centre view with the test-time temporal sampling (no randomness). The same ``seed`` gives the same tensor.
     Frames repeated across segments are decoded (and, except for ``vjepa``, transformed) once. With
     ``face_crop``, ``face`` is the crop box (default: the median face of the clip's sampled frames).
+    ``source`` gives the decoded frames instead of ``path`` (the frame cache: the same tensor, without decoding).
     """
     rng = np.random.default_rng(seed)
     random = train and cfg.train_augment != "none"
-    _, frames, inverse, _ = _distinct_frames(path, cfg, random, int(rng.integers(2**31)), face)
+    _, frames, inverse, _ = _distinct_frames(path, cfg, random, int(rng.integers(2**31)), face, source)
     return _views(frames, inverse, cfg, train, rng)
 
 

@@ -1,7 +1,8 @@
 """The frozen encoder inside the loop: exact (online) training and full-video evaluation.
 
 Clips are decoded and augmented on ``torch.utils.data.DataLoader`` worker processes (``decode_workers``), a few
-batches ahead, while this process runs the encoder through the one
+batches ahead (decoded once with a :class:`~affectlab.fer.cache.frames.FrameCache`, whose entries the workers
+fill on the first epoch and read from then on), while this process runs the encoder through the one
 :class:`~affectlab.fer.encoders.runner.SegmentRunner` (GPU, bf16, batched) and trains the probe on the full
 tokens. Every clip gets a fresh view every epoch, seeded by (content hash, training seed, epoch), so a run,
 and a resumed run, sees the same views. Each training epoch records its wall time, the time the loop waited
@@ -24,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import read_checked
+from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.cache.store import clip_content_ids
 from affectlab.fer.config import ExtractConfig
 from affectlab.fer.data.full_video import full_video_frames
@@ -103,6 +105,7 @@ class OnlineClips:
     cfg: ExtractConfig
     runner: SegmentRunner
     seed: int = 0
+    frame_cache: FrameCache | None = None
     timing: list[EpochTiming] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -112,7 +115,14 @@ class OnlineClips:
         self._pin = self.runner.device.type == "cuda"
 
     def _read(self, path: str, content_id: str, train: bool, seed: int | None) -> torch.Tensor | str:
-        return read_checked(path, content_id, lambda: sample_clip(path, self.cfg.sampling, train=train, seed=seed))
+        return read_checked(path, content_id, lambda: self.sample(path, content_id, train, seed))
+
+    def sample(self, path: str, content_id: str, train: bool, seed: int | None) -> torch.Tensor:
+        """One clip's views (:func:`~affectlab.fer.data.video.sample_clip`), its frames from the frame cache when
+        there is one."""
+        cfg = self.cfg.sampling
+        source = None if self.frame_cache is None else self.frame_cache.get(path, content_id, cfg)
+        return sample_clip(path, cfg, train=train, seed=seed, source=source)
 
     def encode(self, clips: torch.Tensor, timing: EpochTiming | None = None) -> torch.Tensor:
         """``[b, V, S, C, T, H, W]`` -> tokens ``[b, V, S * P, D]`` on the encoder's device."""

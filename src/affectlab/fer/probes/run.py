@@ -42,6 +42,7 @@ from torch import nn
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import feature_info
+from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.cache.store import FeatureInfo, FeatureStore
 from affectlab.fer.config import ExtractConfig, TrainConfig
 from affectlab.fer.data.labels import canonical, canonical_labels
@@ -256,13 +257,15 @@ def train_run(
     encoder: Encoder | None = None,
     preset: str | None = None,
     sources: dict[str, str] | None = None,
+    frame_cache: FrameCache | None = None,
 ) -> dict[str, Any]:
     """Train one probe per fold, score it, write the run folder ``out`` (layout: the module docstring).
 
     Cached (``features``: a store) or online (``manifest`` + ``extract``: the encoder inside the training loop).
     Full-video evaluation (``cfg.eval``) needs the encoder: ``extract`` (its checkpoint) or ``encoder``.
     ``sources`` names input files recorded in config.json (e.g. the manifest). A stopped run keeps its state
-    in :func:`state_folder` and the same call continues it."""
+    in :func:`state_folder` and the same call continues it. Online, ``frame_cache`` keeps each clip's decoded
+    frames (decoded every epoch without one; the numbers are the same)."""
     from affectlab.fer.probes.online import OnlineClips
 
     out = Path(out)
@@ -287,7 +290,8 @@ def train_run(
                 f"{store.info.checkpoint_sha256[:12]}...); give the same --checkpoint"
             )
         runner = SegmentRunner(enc, resolve_device(extract.device), extract.batch_size, extract.compile)
-        clips = OnlineClips(manifest if online else store.manifest, extract, runner, seed=cfg.seed)
+        clips = OnlineClips(manifest if online else store.manifest, extract, runner, seed=cfg.seed,
+                            frame_cache=frame_cache if online else None)  # fmt: skip
         info = info or feature_info(enc, extract)
     where = str((sources or {}).get("manifest", out))
     inputs = OnlineInputs(clips, where) if online else StoreInputs(store, cfg.probe)
