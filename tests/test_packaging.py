@@ -217,6 +217,6 @@ def test_wheel_installs_base_then_fer(shared_data, tmp_path):
     done = affectlab("fer", "predict", clip, "--out", "p", "--stride", "16")
     assert done.returncode == 0, done.stderr[-3000:]
     prediction = json.loads((tmp_path / "p" / "prediction.json").read_text())
-    assert prediction["source"] == "frame-baseline" and len(prediction["probs"]) >= 3
+    assert prediction["source"].startswith("frame-baseline") and len(prediction["probs"]) >= 3
     assert prediction["video_label"] in prediction["labels"]
     print(f"base install: {base_mb:.0f} MB in {base_seconds:.0f} s; [fer] on top: {fer_seconds:.0f} s")
