@@ -40,7 +40,7 @@ window.addEventListener("load", () => {
     const r = el.getBoundingClientRect();
     if (r.width > 0 && r.right > width + 1 && !scrolls(el)) over.push(el.tagName + " right=" + Math.round(r.right));
   }
-  const clipped = [...document.querySelectorAll("pre > code")].filter((c) => c.scrollWidth > c.clientWidth + 1)
+  const clipped = [...document.querySelectorAll("pre, pre > code")].filter((c) => c.scrollWidth > c.clientWidth + 1)
     .map((c) => c.textContent.slice(0, 60));
   const quoted = [...document.querySelectorAll("blockquote pre, blockquote code, blockquote blockquote")]
     .map((c) => c.textContent.slice(0, 60));
