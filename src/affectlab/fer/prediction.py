@@ -119,6 +119,14 @@ class Prediction(BaseModel):
 
     __str__ = __repr__  # print() shows the summary too (pydantic's __str__ lists every field)
 
+    def __dir__(self) -> list[str]:
+        """Without pydantic's deprecated v1 methods (``dict``, ``json``, ``parse_obj``, ...)."""
+        return [name for name in super().__dir__() if not hasattr(getattr(type(self), name, None), "__deprecated__")]
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary line, the timeline inline and the face signal (per track when tracked)."""
+        return prediction_html(self)
+
 
 def _window_faces(track: FaceTrack, rows: np.ndarray) -> tuple[list[bool], list[float]]:
     """Per window (rows of positions into ``track``): a face on at least half its frames; mean score."""
@@ -357,6 +365,31 @@ def timeline_figure(pred: Prediction, path: str | Path | None = None):
         face_scores=np.asarray(pred.face_score, dtype=float) if pred.face_score else None,
         per_frame=pred.per_frame,
         smooth_s=smooth if pred.per_frame else 0.0,
+    )
+
+
+def prediction_html(pred: Prediction) -> str:
+    """An HTML fragment: the summary line, the timeline as an inline PNG, and a table of the face signal
+    (one row per face track when the prediction has ``face["tracks"]``, else one row for the video)."""
+    import base64
+    import html
+    import io
+
+    buffer = io.BytesIO()
+    timeline_figure(pred).savefig(buffer, format="png", dpi=80)
+    title = " ".join(timeline_title(pred))
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    rows = pred.face.get("tracks") or [{k: v for k, v in pred.face.items() if not isinstance(v, list | dict)}]
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    cell = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(r.get(c, '')))}</td>" for c in columns) + "</tr>"
+                   for r in rows)  # fmt: skip
+    return (
+        f"<p><b>{html.escape(repr(pred))}</b></p>"
+        f'<img src="data:image/png;base64,{image}" alt="{html.escape(title, quote=True)}" '
+        f'style="max-width:100%">'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
