@@ -4,6 +4,7 @@ minute each, and show outputs (tables, plots). The site renders them with the ou
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "docs" / "tutorials").glob("*.ipynb"))
-SECONDS = {"text_captions_vs_art": 120, "fer_predict_and_train": 120}  # a minute on 2 idle cores, with room
+# CPU seconds of the kernel: "a minute at most on 2 cores" is at most 120; these are the budgets (measured
+# about 7 s and 26 s); the wall-clock limit only guards against a hang on a loaded machine
+CPU_SECONDS = {"text_captions_vs_art": 40, "fer_predict_and_train": 60}
+WALL_SECONDS = 600
 
 
 def execute(path: Path):
@@ -27,25 +31,37 @@ def execute(path: Path):
     return notebook
 
 
+def _children_cpu() -> float:
+    """CPU seconds of finished child processes (the kernel, once shut down, and whatever it started)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def outputs(notebook, kind: str) -> list[dict]:
     return [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if kind in o.get("data", {})]
 
 
+def _pictures(notebook) -> int:
+    """Plots shown: PNG outputs, and PNGs inlined in HTML outputs (a prediction's timeline)."""
+    inline = sum(o["data"]["text/html"].count("data:image/png;base64,") for o in outputs(notebook, "text/html"))
+    return len(outputs(notebook, "image/png")) + inline
+
+
 def test_there_are_two_tutorials():
-    assert {p.stem for p in NOTEBOOKS} == set(SECONDS)
+    assert {p.stem for p in NOTEBOOKS} == set(CPU_SECONDS)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_and_shows_its_results(path, shared_data):
     pytest.importorskip("nbclient")
-    start = time.monotonic()
+    start, before = time.monotonic(), _children_cpu()
     notebook = execute(path)
-    seconds = time.monotonic() - start
-    assert seconds < SECONDS[path.stem], f"{path.name} took {seconds:.0f} s"
+    cpu, seconds = _children_cpu() - before, time.monotonic() - start
+    assert cpu < CPU_SECONDS[path.stem] and seconds < WALL_SECONDS, f"{path.name}: {cpu:.0f} s CPU, {seconds:.0f} s"
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(not [o for o in cell.outputs if o.output_type == "error"] for cell in code)
-    assert outputs(notebook, "image/png"), "no plot shown"
+    assert _pictures(notebook), "no plot shown"
     assert outputs(notebook, "text/html"), "no table shown"
     # the notebook's last result is shown (a headline or a metrics table), not swallowed
     assert code[-1].outputs and code[-1].outputs[-1].output_type == "execute_result"
@@ -60,13 +76,13 @@ def test_stored_notebooks_hold_their_outputs():
         for cell in (c for c in notebook.cells if c.cell_type == "code"):
             assert cell.execution_count is not None, f"{path.name}: a cell was never run"
             assert all(o.output_type != "error" for o in cell.outputs), f"{path.name}: a stored output is an error"
-        assert outputs(notebook, "image/png"), f"{path.name}: no stored plot"
+        assert _pictures(notebook), f"{path.name}: no stored plot"
 
 
 if __name__ == "__main__":  # refresh the stored outputs: python -m tests.test_notebooks
     import nbformat
 
     for path in NOTEBOOKS if len(sys.argv) < 2 else [Path(a) for a in sys.argv[1:]]:
-        start = time.monotonic()
+        start, before = time.monotonic(), _children_cpu()
         nbformat.write(execute(path), path)
-        print(f"{path.name}: {time.monotonic() - start:.0f} s")
+        print(f"{path.name}: {time.monotonic() - start:.0f} s, {_children_cpu() - before:.0f} s CPU")
