@@ -370,7 +370,7 @@ def timeline_figure(pred: Prediction, path: str | Path | None = None):
 
 def prediction_html(pred: Prediction) -> str:
     """An HTML fragment: the summary line, the timeline as an inline PNG, and a table of the face signal
-    (one row per face track when the prediction has ``face["tracks"]``, else one row for the video)."""
+    (one row per face track when the prediction has ``face["tracks"]``, else one line per value for the video)."""
     import base64
     import html
     import io
@@ -379,17 +379,20 @@ def prediction_html(pred: Prediction) -> str:
     timeline_figure(pred).savefig(buffer, format="png", dpi=80)
     title = " ".join(timeline_title(pred))
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
-    rows = pred.face.get("tracks") or [{k: v for k, v in pred.face.items() if not isinstance(v, list | dict)}]
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    cell = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)  # noqa: E731
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(r.get(c, '')))}</td>" for c in columns) + "</tr>"
-                   for r in rows)  # fmt: skip
+    cell = lambda v: html.escape(f"{v:.3g}" if isinstance(v, float) else str(v))  # noqa: E731
+    if tracks := pred.face.get("tracks"):  # one row per face track
+        columns = list(dict.fromkeys(k for row in tracks for k in row))
+        head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns) + "</tr>"
+        rows = "".join("<tr>" + "".join(f"<td>{cell(r.get(c, ''))}</td>" for c in columns) + "</tr>" for r in tracks)
+    else:  # the video's face signal, one line per value
+        head = ""
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{cell(v)}</td></tr>" for k, v in pred.face.items()
+                       if not isinstance(v, list | dict))  # fmt: skip
     return (
         f"<p><b>{html.escape(repr(pred))}</b></p>"
         f'<img src="data:image/png;base64,{image}" alt="{html.escape(title, quote=True)}" '
         f'style="max-width:100%">'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
     )
 
 
