@@ -5,6 +5,7 @@ line which extra to install."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -210,6 +211,9 @@ def test_wheel_installs_base_then_fer(shared_data, tmp_path):
         "error: this command needs the 'fer' extra (torch is not installed): pip install \"affectlab[fer]\""
     )
 
+    print(f"base install: {base_mb:.0f} MB in {base_seconds:.0f} s")
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("the [fer] half reuses this interpreter's torch, and it has none")
     _expose_torch(bin_dir, tmp_path / "torch-only")
     start = time.monotonic()
     _pip(bin_dir, f"{wheel}[fer]")
@@ -219,4 +223,4 @@ def test_wheel_installs_base_then_fer(shared_data, tmp_path):
     prediction = json.loads((tmp_path / "p" / "prediction.json").read_text())
     assert prediction["source"].startswith("frame-baseline") and len(prediction["probs"]) >= 3
     assert prediction["video_label"] in prediction["labels"]
-    print(f"base install: {base_mb:.0f} MB in {base_seconds:.0f} s; [fer] on top: {fer_seconds:.0f} s")
+    print(f"[fer] on top: {fer_seconds:.0f} s")
