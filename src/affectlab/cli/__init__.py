@@ -63,6 +63,22 @@ def demo(out: str = typer.Option("demo-out", help="Folder for all demo outputs."
     run_demo(out)
 
 
+# The modules each extra brings (pip install "affectlab[EXTRA]"); the base install is the text half.
+EXTRA_OF_MODULE = {
+    **dict.fromkeys(("torch", "av", "cv2", "h5py", "transformers", "safetensors", "sklearn"), "fer"),
+    "ray": "ray",
+}
+
+
+def missing_extra(err: ModuleNotFoundError) -> str | None:
+    """The one-line message for a module of an optional extra that is not installed (None: not one of them)."""
+    module = (err.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return f'this command needs the {extra!r} extra ({module} is not installed): pip install "affectlab[{extra}]"'
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds: temporary outputs are removed, pools are stopped
 
@@ -80,6 +96,11 @@ def main() -> None:
         if err.errno not in WRITE_ERRNOS:
             raise
         typer.echo(f"error: {os_error(Path(err.filename or '.'), err)}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except ModuleNotFoundError as err:
+        if (message := missing_extra(err)) is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except KeyboardInterrupt:
         typer.echo("interrupted; nothing half-written was left behind", err=True)

@@ -163,6 +163,14 @@ class Prediction(BaseModel):
 
     __str__ = __repr__  # print() shows the summary too (pydantic's __str__ lists every field)
 
+    def __dir__(self) -> list[str]:
+        """Without pydantic's deprecated v1 methods (``dict``, ``json``, ``parse_obj``, ...)."""
+        return [name for name in super().__dir__() if not hasattr(getattr(type(self), name, None), "__deprecated__")]
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the summary line, the timeline inline and the face signal (per track when tracked)."""
+        return prediction_html(self)
+
 
 # ---- scorers ----
 def baseline_scorer(checkpoint: str | None = None) -> tuple[FaceScorer, list[str]]:
@@ -625,6 +633,34 @@ def timeline_figure(pred: Prediction, path: str | Path | None = None):
         title=timeline_title(pred),
         per_frame=pred.per_frame,
         smooth_s=smooth if pred.per_frame else 0.0,
+    )
+
+
+def prediction_html(pred: Prediction) -> str:
+    """An HTML fragment: the summary line, the timeline as an inline PNG, and a table of the face signal
+    (one row per face track when the prediction has ``face["tracks"]``, else one line per value for the video)."""
+    import base64
+    import html
+    import io
+
+    buffer = io.BytesIO()
+    timeline_figure(pred).savefig(buffer, format="png", dpi=80)
+    title = " ".join(timeline_title(pred))
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    cell = lambda v: html.escape(f"{v:.3g}" if isinstance(v, float) else str(v))  # noqa: E731
+    if tracks := pred.face.get("tracks"):  # one row per face track
+        columns = list(dict.fromkeys(k for row in tracks for k in row))
+        head = "<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in columns) + "</tr>"
+        rows = "".join("<tr>" + "".join(f"<td>{cell(r.get(c, ''))}</td>" for c in columns) + "</tr>" for r in tracks)
+    else:  # the video's face signal, one line per value
+        head = ""
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{cell(v)}</td></tr>" for k, v in pred.face.items()
+                       if not isinstance(v, list | dict))  # fmt: skip
+    return (
+        f"<p><b>{html.escape(repr(pred))}</b></p>"
+        f'<img src="data:image/png;base64,{image}" alt="{html.escape(title, quote=True)}" '
+        f'style="max-width:100%">'
+        f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
     )
 
 

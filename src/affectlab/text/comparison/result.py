@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,23 @@ from affectlab.text.comparison.report import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+class Headline(list[str]):
+    """The headline sentences; printed as text (one sentence per line), shown as a Markdown list in a notebook."""
+
+    def __str__(self) -> str:
+        return "\n".join(self)
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(f"- {_markdown_escaped(line)}" for line in self)
+
+
+def _markdown_escaped(text: str) -> str:
+    """``vader_compound`` stays as written (Markdown would read ``_..._`` as emphasis)."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
 @dataclass
@@ -66,9 +84,9 @@ class CompareResult:
         return self._frame("pairwise")
 
     @property
-    def headline(self) -> list[str]:
-        """The report's headline, one plain sentence per line."""
-        return headlines(self.comparison)
+    def headline(self) -> Headline:
+        """The report's headline: its sentences (a list), printed one per line, a Markdown list in a notebook."""
+        return Headline(headlines(self.comparison))
 
     def save(self, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the report folder (tables, plots, ``report.html``, ``summary.md``) as a whole."""
