@@ -102,6 +102,7 @@ def test_hand_computed_values(brysbaert) -> None:
         "concreteness": pytest.approx(expected, abs=1e-12),
         "concreteness_coverage": pytest.approx(10 / 11, abs=1e-12),
         "n_abstract_words": 0,
+        "rate_abstract_words": 0.0,
         "n_tokens": 12,
     }
 
@@ -115,6 +116,7 @@ def test_hand_computed_abstract_content_words() -> None:
         "concreteness": pytest.approx(expected, abs=1e-12),
         "concreteness_coverage": pytest.approx(10 / 11, abs=1e-12),
         "n_abstract_words": 4,
+        "rate_abstract_words": pytest.approx(4 / 11, abs=1e-12),  # the per-token rate: 4 of 11 tokens
         "n_tokens": 11,
     }
 
@@ -155,14 +157,44 @@ def test_function_word_list_matches_its_generator(shared_data) -> None:
 def test_empty_unrated_and_missing_texts() -> None:
     rows = score_batch([None, "", "  \t", "!!! ...", "xyzzy qwrtzq"], build_measures(names=["concreteness"]))
     assert rows.to_pylist() == [
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": None, "n_tokens": None},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": 0.0, "n_abstract_words": 0, "n_tokens": 2},
+        {
+            "concreteness": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": None,
+            "rate_abstract_words": None,
+            "n_tokens": None,
+        },
+        {
+            "concreteness": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "rate_abstract_words": None,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "rate_abstract_words": None,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "rate_abstract_words": None,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_coverage": 0.0,
+            "n_abstract_words": 0,
+            "rate_abstract_words": 0.0,
+            "n_tokens": 2,
+        },
     ]
 
 
 def test_schema_types() -> None:
     table = score_batch(["a dog"], build_measures(names=["concreteness"]))
-    assert [str(t) for t in table.schema.types] == ["double", "double", "int32", "int32"]
+    assert [str(t) for t in table.schema.types] == ["double", "double", "int32", "double", "int32"]
