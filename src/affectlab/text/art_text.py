@@ -20,6 +20,10 @@ What counts as "art text" here, honestly:
   repetition``), one utterance per row with emotion, art style and painting kept (users download it
   themselves; it is not in the shared data).
 
+Texts from one poem, one painting or one AIC record are not independent: their records carry that unit as
+``cluster`` (``poem:<n>``, ``painting:<name>``, ``artwork:<id>``), which the corpus reader keeps and
+``text compare`` bootstraps over.
+
 ``sample=N`` keeps N texts per corpus, drawn with a seeded reservoir sample and written in source order.
 """
 
@@ -44,6 +48,7 @@ POETRY_FILE = Path("poetry") / "public_domain_poetry.jsonl.gz"
 ARTEMIS_COLUMNS = ("art_style", "painting", "emotion", "utterance", "repetition")
 _STANZA_BREAK = re.compile(r"\n[ \t]*\n+")
 DESCRIPTION_KEYS = ("description", "short_description")
+_UNITS = {"artworks": "artwork", "exhibitions": "exhibition"}  # the sampling unit of an AIC sentence
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
@@ -116,6 +121,7 @@ def aic_descriptions(root: Path) -> Iterator[dict]:
                     yield {
                         "id": f"aic-{record.get('endpoint')}:{record.get('id')}:{key}:{n}",
                         "text": sentence,
+                        "cluster": f"{_UNITS.get(record.get('endpoint'), 'record')}:{record.get('id')}",
                     }
 
 
@@ -136,7 +142,7 @@ def poetry_lines(root: Path) -> Iterator[dict]:
     for number, (meta, text) in enumerate(_poems(root), 1):
         lines = (line.strip() for line in text.split("\n"))
         for k, line in enumerate((line for line in lines if line), 1):
-            yield {"id": f"poem:{number}:line:{k}", "text": line, **meta}
+            yield {"id": f"poem:{number}:line:{k}", "text": line, **meta, "cluster": f"poem:{number}"}
 
 
 def poetry_stanzas(root: Path) -> Iterator[dict]:
@@ -144,7 +150,7 @@ def poetry_stanzas(root: Path) -> Iterator[dict]:
     for number, (meta, text) in enumerate(_poems(root), 1):
         stanzas = (s.strip("\n").strip() for s in _STANZA_BREAK.split(text))
         for k, stanza in enumerate((s for s in stanzas if s), 1):
-            yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta}
+            yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta, "cluster": f"poem:{number}"}
 
 
 def artemis_utterances(path: Path) -> Iterator[dict]:
@@ -162,7 +168,8 @@ def artemis_utterances(path: Path) -> Iterator[dict]:
         for number, row in enumerate(reader, 1):
             if text := (row.get("utterance") or "").strip():
                 yield {"id": f"artemis:{number}", "text": text, **{k: _cell(row.get(k)) for k in ARTEMIS_COLUMNS[:3]},
-                       "repetition": _cell(row.get("repetition"))}  # fmt: skip
+                       "repetition": _cell(row.get("repetition")),
+                       "cluster": f"painting:{row.get('painting')}"}  # fmt: skip
 
 
 ART_CORPORA: dict[str, tuple[Path, Callable[[Path], Iterator[dict]]]] = {
