@@ -206,7 +206,10 @@ def _plots(result: Comparison, folder: Path, which: str = "all") -> dict[str, tu
             "Share of texts with each property; bars are Wilson 95% intervals.",
         )
     if result.pairs:
-        figures["effects"] = (_effects_plot(result, folder / "effects.png"), _EFFECTS_CAPTION)
+        shown, total = effect_rows(result)
+        left_out = f" {len(shown)} of {total} pairs shown (largest |δ| first); all in pairwise.csv."
+        left_out = left_out if total > len(shown) else ""
+        figures["effects"] = (_effects_plot(result, folder / "effects.png"), _EFFECTS_CAPTION + left_out)
     if which == "summary":
         return figures
     taken: set[str] = set()
@@ -239,18 +242,40 @@ _EFFECTS_CAPTION = (
 )
 
 
+EFFECTS_MAX_ROWS = 20  # pairs drawn in the effects heat map: those with the largest |delta| (all in pairwise.csv)
+
+
+def effect_rows(result: Comparison) -> tuple[list[str], int]:
+    """The pairs the effects heat map shows, largest max |delta| over measures first, at most
+    :data:`EFFECTS_MAX_ROWS`; and how many pairs there are in all."""
+    largest: dict[str, float] = {}
+    for p in result.pairs:
+        name = f"{p.corpus_a} vs {p.corpus_b}"
+        largest[name] = max(largest.get(name, 0.0), abs(p.test.cliffs_delta))
+    ordered = sorted(largest, key=lambda name: -largest[name])  # stable: ties keep the report's order
+    return ordered[:EFFECTS_MAX_ROWS], len(ordered)
+
+
 def _effects_plot(result: Comparison, path: Path) -> Path:
-    pair_names = list(dict.fromkeys(f"{p.corpus_a} vs {p.corpus_b}" for p in result.pairs))
+    pair_names, total = effect_rows(result)
+    row = {name: i for i, name in enumerate(pair_names)}
     matrix = np.full((len(pair_names), len(result.measures)), np.nan)
     notes = [["" for _ in result.measures] for _ in pair_names]
     for p in result.pairs:
-        i, j = pair_names.index(f"{p.corpus_a} vs {p.corpus_b}"), result.measures.index(p.measure)
+        i = row.get(f"{p.corpus_a} vs {p.corpus_b}")
+        if i is None:
+            continue
+        j = result.measures.index(p.measure)
         matrix[i, j] = p.test.cliffs_delta
         star = "*" if direction(p, result.alpha) in ("higher", "lower") else ""
         notes[i][j] = f"{p.test.cliffs_delta:+.2f}\n{p.test.magnitude[0].upper()}{star}"
+    note = None
+    if total > len(pair_names):
+        note = (f"{len(pair_names)} of {total} pairs shown: those with the largest |delta| in any measure; the "
+                f"other {total - len(pair_names)} are in pairwise.csv.")  # fmt: skip
     return plots.heatmap(
-        matrix, pair_names, result.measures, path, title="Effect sizes (Cliff's delta)",
-        colorbar_label="Cliff's delta", annotations=notes, vmin=-1, vmax=1,
+        matrix, pair_names, result.measures, path, title="Effect sizes (Cliff's delta), largest first",
+        colorbar_label="Cliff's delta", annotations=notes, vmin=-1, vmax=1, note=note,
     )  # fmt: skip
 
 
