@@ -19,7 +19,7 @@ from affectlab.text import api
 from affectlab.text.comparison import stats
 from affectlab.text.comparison.report import plot_name
 from tests.browser import check_page
-from tests.text.comparison.test_core import CORE, art_like, write_scores
+from tests.text.comparison.test_core import COMPARED, CORE, art_like, write_scores
 
 
 def _brute_delta_ci(a: np.ndarray, b: np.ndarray, z: float = stats.Z95) -> tuple[float, float, float]:
@@ -170,7 +170,7 @@ def test_mostly_zero_measures_get_the_share_at_zero_plot(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "zero_inflated_plot", spy)
     out = tmp_path / "r"
     api.compare(_report_inputs(tmp_path)[:2], out=out, progress=False)
-    assert "n_abstract_words" in drawn and "concreteness" not in drawn  # CORE counts are mostly 0
+    assert "rate_abstract_words" in drawn and "concreteness" not in drawn  # CORE rates are mostly 0
     assert "share of texts at exactly 0" in (out / "summary.md").read_text(encoding="utf-8")
 
 
@@ -183,7 +183,7 @@ def test_report_in_a_real_browser(tmp_path):
     api.compare(files, out=out, progress=False)  # 4 corpora: 6 pairs, a wide pairwise table
     seen = check_page(out / "report.html", tmp_path / "report.png", height=4000)
     assert seen.overflowing == [] and seen.broken_images == []
-    assert seen.images == len(list((out / "plots").glob("*.png"))) == 3 + len(CORE)
+    assert seen.images == len(list((out / "plots").glob("*.png"))) == 3 + len(COMPARED)
     assert seen.scroll_width == seen.width == 1280
     assert (tmp_path / "report.png").stat().st_size > 50_000
     html = (out / "report.html").read_text(encoding="utf-8")
