@@ -78,9 +78,10 @@ def test_small_group_gets_no_direction_and_a_valid_interval():
 def test_two_texts_against_a_thousand_interval_agrees_with_the_test():
     """The issue's case: 2 prompts vs 1,000 captions gave a CI far from 0 while Mann-Whitney p was 0.26."""
     rng = np.random.default_rng(3)
-    a, b = np.array([0.55, 0.7]), rng.uniform(0, 1, 1000)
+    b = np.where(rng.uniform(size=1000) < 0.6, 0.0, rng.uniform(0, 1, 1000))  # subjectivity-like: 60% zeros
+    a = np.array([0.4, 0.45])
     test = stats.compare_samples(a, b)
-    assert test.p_value > 0.05
+    assert test.cliffs_delta == pytest.approx(0.579) and test.p_value > 0.1  # (the old interval: [+0.512, +0.639])
     assert test.delta_ci_low < 0 < test.delta_ci_high
     # the bound interval is the Wilson interval of (d + 1) / 2 with n = min(n_a, n_b): scipy's where k is whole
     for k, m in ((3, 4), (0, 7), (20, 20), (13, 31)):
@@ -242,3 +243,15 @@ def test_headlines_function_is_what_the_result_shows():
     rng = np.random.default_rng(0)
     result = _compare(frame(rng.normal(0, 1, 30)), frame(rng.normal(0, 1, 30)))
     assert headlines(result.comparison) == result.headline
+
+
+def test_units_of_pooled_corpora_merge_by_value():
+    """Lines and stanzas of the same 6 poems, pooled into one group: 6 poems, not 12; Tate-like texts without
+    a unit count one each."""
+    rng = np.random.default_rng(5)
+    poems = [f"poem:{i}" for i in np.repeat(np.arange(6), 5)]
+    lines, stanzas = frame(rng.normal(0, 1, 30), cluster=poems), frame(rng.normal(0, 1, 30), cluster=poems)
+    result = api.compare({"lines": lines, "stanzas": stanzas, "titles": frame(rng.normal(0, 1, 25))},
+                         groups={"art": ["lines", "stanzas", "titles"]}, plots="none", progress=False,
+                         measures=list(HEADLINE))  # fmt: skip
+    assert result.comparison.units == {"art": {"text": 25, "poem": 6}}

@@ -472,21 +472,24 @@ def _lengths(
 def _clusters(
     sources: Sequence[ScoreSource], column: str, rows_of: str, by: str | None, groups: Mapping[str, str] | None
 ) -> dict[str, np.ndarray]:
-    """The sampling unit of every text per compared name, as ``corpus\x1funit`` strings (units of different
-    corpora never merge when pooled); a text without a unit (no such column, empty value) is its own. A
-    source without ``column`` is read at ``rows_of`` (a measure column) for its number of rows."""
+    """The sampling unit of every text per compared name. Equal values are one unit, also across the corpora
+    pooled into a group (the lines and the stanzas of one poem; merging can only widen an interval); a text
+    without a unit (no such column, empty value) is its own. A source without ``column`` is read at
+    ``rows_of`` (a measure column) for its number of rows."""
     labelled: dict[str, np.ndarray] = {}
     for source in sources:
         has = column in source.schema().names
         for name, values in source.read(column if has else rows_of, by).items():
-            units = np.asarray([f"{name}\x1f{v}" if has and _is_unit(v) else None for v in values.tolist()],
-                               dtype=object)  # fmt: skip
+            units = np.asarray([str(v) if has and _is_unit(v) else None for v in values.tolist()], dtype=object)
             labelled[name] = np.concatenate([labelled[name], units]) if name in labelled else units
     pooled = pool(labelled, groups)
     for units in pooled.values():
         alone = np.flatnonzero(np.equal(units, None))
-        units[alone] = [f"\x1e{i}" for i in range(alone.size)]  # one unit per text without one
+        units[alone] = [f"{_ALONE}{i}" for i in range(alone.size)]  # one unit per text without one
     return pooled
+
+
+_ALONE = "\x1e"  # prefix of the made-up unit of a text without one
 
 
 def _is_unit(value: object) -> bool:
@@ -498,11 +501,10 @@ def _unit_counts(units: np.ndarray) -> dict[str, int]:
     own), most clusters first."""
     counts: dict[str, int] = {}
     for unit in np.unique(units).tolist():
-        if unit.startswith("\x1e"):
+        if unit.startswith(_ALONE):
             name = "text"
         else:
-            value = unit.split("\x1f", 1)[1]
-            name = value.split(":", 1)[0] if ":" in value else "cluster"
+            name = unit.split(":", 1)[0] if ":" in unit else "cluster"
         counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
