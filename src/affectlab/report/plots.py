@@ -78,7 +78,12 @@ def tidy_ticks(ax: Any, axis: str = "x", bins: int = 4) -> None:
     run their tick labels together."""
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(nbins=bins, min_n_ticks=2))
-    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.3g}"))
+    target.set_major_formatter(FuncFormatter(lambda value, _: _tick(value)))
+
+
+def _tick(value: float) -> str:
+    """3 significant figures; whole thousands with separators (``12,000``, not the wider ``1.2e+04``)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
