@@ -342,7 +342,8 @@ def heatmap(
     vertical one would be a sliver)."""
     matrix = np.asarray(matrix, dtype=float)
     short = len(row_labels) < HORIZONTAL_COLORBAR_ROWS
-    fig = new_figure(figsize=(0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + (2.4 if short else 1.8)))
+    size = (0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + (2.4 if short else 1.8))
+    fig = new_figure(figsize=size, layout="constrained" if short else None)  # constrained: bar below the labels
     ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     ax.set_xticks(range(len(col_labels)), col_labels, rotation=40, ha="right")
@@ -363,14 +364,15 @@ def heatmap(
                     color="white" if dark else "black",
                 )
     if short:
-        fig.colorbar(image, ax=ax, label=colorbar_label, orientation="horizontal", fraction=0.2, pad=0.3,
-                     aspect=40)  # fmt: skip
+        bar = fig.colorbar(image, ax=ax, label=colorbar_label, location="bottom", shrink=0.6, aspect=40)
+        tidy_ticks(bar.ax, "x", bins=4)
     else:
         fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
     ax.set_title(title)
     if note:
         fig.text(0.01, 0.005, textwrap.fill(note, 110), fontsize=8, color="0.3", va="bottom")
-    fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
+    if not short:
+        fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return save_png(fig, path)
 
 
