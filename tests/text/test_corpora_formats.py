@@ -64,9 +64,9 @@ def test_every_compression_equals_the_plain_file(suffix, poems_head, shared_data
     plain.write_text(json.dumps(coco))
     packed = tmp_path / ("caps.json" + suffix)
     packed.write_bytes(COMPRESSORS[suffix](plain.read_bytes()))
-    assert read_corpus(packed, keep=("image_id",)).to_pylist() == [
-        {"id": "7", "corpus": "caps", "text": "a dog", "image_id": "1"},
-        {"id": "8", "corpus": "caps", "text": "x", "image_id": "2"},
+    assert read_corpus(packed, keep=("image_id",)).to_pylist() == [  # the image: the unit of its captions
+        {"id": "7", "corpus": "caps", "text": "a dog", "image_id": "1", "cluster": "image:1"},
+        {"id": "8", "corpus": "caps", "text": "x", "image_id": "2", "cluster": "image:2"},
     ]
 
 
@@ -135,7 +135,8 @@ def test_art_corpora_poetry_lines_stanzas_sampled(shared_data, tmp_path):
     assert {"poetry_lines", "poetry_stanzas", "tate_titles", "aic_titles", "aic_descriptions"} <= set(written)
     assert all(count == 500 for name, (_, count) in written.items() if name.startswith("poetry"))
     lines = [json.loads(x) for x in (tmp_path / "poetry_lines.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert set(lines[0]) == {"id", "text", "poem", "title", "author", "year"}
+    assert set(lines[0]) == {"id", "text", "poem", "title", "author", "year", "cluster"}
+    assert all(r["cluster"] == "poem:" + r["id"].split(":")[1] for r in lines)  # the unit: the poem
     assert all("\n" not in r["text"] and r["text"].strip() == r["text"] and r["text"] for r in lines)
     numbers = [(int(r["id"].split(":")[1]), int(r["id"].split(":")[3])) for r in lines]
     assert numbers == sorted(numbers)  # a sample, in the order of the file
@@ -158,7 +159,7 @@ def test_poetry_lines_and_stanzas_of_one_poem_by_hand(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "out/poetry_lines.jsonl").read_text().splitlines()]
     assert [r["text"] for r in rows] == ["One", "Two", "Three"]
     assert rows[0] == {"id": "poem:1:line:1", "text": "One", "poem": "poems/x.txt", "title": "T", "author": "A",
-                       "year": "1900"}  # fmt: skip
+                       "year": "1900", "cluster": "poem:1"}  # fmt: skip
     stanzas = [json.loads(x)["text"] for x in (tmp_path / "out/poetry_stanzas.jsonl").read_text().splitlines()]
     assert stanzas == ["One\nTwo", "Three"]
 
@@ -228,7 +229,8 @@ def test_artemis_csv_into_utterances(tmp_path):
     assert set(written) == {"artemis"} and written["artemis"][1] == 2
     first = json.loads((tmp_path / "out/artemis.jsonl").read_text().splitlines()[0])
     assert first == {"id": "artemis:1", "text": "The calm water makes me feel at peace", "art_style": "Impressionism",
-                     "painting": "claude-monet_water-lilies", "emotion": "contentment", "repetition": "10"}  # fmt: skip
+                     "painting": "claude-monet_water-lilies", "emotion": "contentment", "repetition": "10",
+                     "cluster": "painting:claude-monet_water-lilies"}  # fmt: skip
     bad = tmp_path / "bad.csv"
     bad.write_text("painting,utterance\nx,y\n")
     with pytest.raises(AffectlabError, match="not an ArtEmis CSV"):

@@ -271,6 +271,15 @@ def compare(
         "--plots",
         help=f"{one_of(CompareOptions, 'plots')}: summary draws means, shares and effects only (fast).",
     ),
+    alpha: float = typer.Option(
+        default(CompareOptions, "alpha"), "--alpha", help="A direction is stated only when Holm p < alpha."
+    ),
+    cluster: str | None = typer.Option(
+        None,
+        "--cluster",
+        help="Column of sampling units for the cluster bootstrap (default: 'cluster' when "
+        "present; 'none': texts independent).",
+    ),
 ) -> None:
     from affectlab.text.api import compare as run
 
@@ -287,6 +296,8 @@ def compare(
         by=by,
         contrasts=contrast,
         plots=plots,
+        alpha=alpha,
+        cluster=cluster,
     )
     typer.echo(f"compared {len(result.corpora)} corpora on {len(result.measures)} measures", err=True)
     for line in result.headline:

@@ -13,6 +13,7 @@ import functools
 import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +27,10 @@ from affectlab.report.thinning import subsample
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 KDE_MAX_POINTS = 5_000  # violins are drawn from a seeded subsample of at most this many values per group
+VIOLIN_MIN_N = 30  # fewer values than this: every value as a dot, no violin (a density from a few points lies)
+COUNT_BARS_MAX_VALUES = 15  # integer values with at most this many distinct values: bars of counts, no violin
 ECDF_POINTS = 512
+HORIZONTAL_COLORBAR_ROWS = 4  # heat maps with fewer rows get their colour bar underneath
 DPI = 120
 
 STYLE: dict[str, Any] = {
@@ -74,7 +78,12 @@ def tidy_ticks(ax: Any, axis: str = "x", bins: int = 4) -> None:
     run their tick labels together."""
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(MaxNLocator(nbins=bins, min_n_ticks=2))
-    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.3g}"))
+    target.set_major_formatter(FuncFormatter(lambda value, _: _tick(value)))
+
+
+def _tick(value: float) -> str:
+    """3 significant figures; whole thousands with separators (``12,000``, not the wider ``1.2e+04``)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,32 +96,87 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _violin_and_ecdf(
-    ax_violin: Any, ax_ecdf: Any, values: np.ndarray, pos: float, color: str, label: str, seed: int
-) -> None:
-    """One group's violin (from a seeded subsample), IQR bar and median dot at ``pos``, and its ECDF step."""
+def is_integer_valued(values: np.ndarray) -> bool:
+    """True when every value is a whole number with few distinct values (counts): drawn as bars of counts."""
+    return (
+        bool(values.size)
+        and bool(np.all(values == np.round(values)))
+        and (np.unique(values).size <= COUNT_BARS_MAX_VALUES)
+    )
+
+
+def _body(ax: Any, values: np.ndarray, pos: float, color: str, seed: int) -> str:
+    """The shape of one group's values at ``pos``: bars of counts for integer values, dots below
+    :data:`VIOLIN_MIN_N` values, else a violin from a seeded subsample. Returns which it drew."""
+    if is_integer_valued(values):
+        found, counts = np.unique(values, return_counts=True)
+        heights = 0.8 * counts / counts.max()  # the commonest value fills the row
+        ax.bar(found, heights, bottom=pos - heights / 2, width=0.6, color=color, alpha=0.45, edgecolor=color)
+        return "bars"
+    if values.size < VIOLIN_MIN_N:
+        jitter = np.random.default_rng(seed).uniform(-0.2, 0.2, values.size)
+        ax.plot(values, pos + jitter, "o", color=color, alpha=0.6, ms=4, mec="none")
+        return "dots"
     shown = subsample(values, KDE_MAX_POINTS, seed)
     if np.ptp(shown) > 0:
-        body = ax_violin.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
+        body = ax.violinplot(shown, positions=[pos], vert=False, showextrema=False, widths=0.85)
         for patch in body["bodies"]:
             patch.set_facecolor(color)
             patch.set_edgecolor(color)
             patch.set_alpha(0.45)
+    return "violin"
+
+
+def _violin_and_ecdf(
+    ax_violin: Any, ax_ecdf: Any, values: np.ndarray, pos: float, color: str, label: str, seed: int
+) -> str:
+    """One group's shape (:func:`_body`), IQR bar and median dot at ``pos``, and its ECDF step."""
+    drawn = _body(ax_violin, values, pos, color, seed)
     q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
     ax_violin.hlines(pos, q1, q3, color=color, lw=5)
     ax_violin.plot(median, pos, "o", color="white", mec=color, ms=6, zorder=3)
     x, y = _ecdf(values)
     ax_ecdf.step(x, y, where="post", color=color, lw=1.6, label=label)
+    return drawn
+
+
+def drawn_label(group: str, drawn: int, total: int, what: str = "") -> str:
+    """A legend entry giving the n actually drawn: ``coco (n=30)``, ``coco (n=20,000 drawn of 66,474)``,
+    ``poems (n=4 non-zero of 30)``."""
+    if what:
+        return f"{group} (n={drawn:,} {what} of {total:,})"
+    return f"{group} (n={total:,})" if drawn == total else f"{group} (n={drawn:,} drawn of {total:,})"
+
+
+def say_empty(ax: Any, message: str) -> None:
+    """Write ``message`` in the middle of a panel that has nothing to draw (never a blank panel)."""
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.35")
+
+
+def _shapes_note(shapes: AbstractSet[str]) -> str:
+    notes = {
+        "violin": "violin",
+        "dots": f"dots: every value (fewer than {VIOLIN_MIN_N})",
+        "bars": "bars: texts per value (counts)",
+    }
+    return "; ".join(notes[s] for s in ("violin", "dots", "bars") if s in shapes)
 
 
 def _label_violin_and_ecdf(
-    ax_violin: Any, ax_ecdf: Any, xlabel: str, xlim: tuple[float, float] | None, *, nonzero: bool
+    ax_violin: Any,
+    ax_ecdf: Any,
+    xlabel: str,
+    xlim: tuple[float, float] | None,
+    *,
+    nonzero: bool,
+    shapes: AbstractSet[str] = frozenset(),
 ) -> None:
     """Labels, titles, limits, ticks and legend of a violin panel beside its ECDF panel (of all values, or of
-    the non-zero ones)."""
+    the non-zero ones); ``shapes`` are what the violin panel drew (violin, dots, bars)."""
     shown = f"{xlabel} (non-zero)" if nonzero else xlabel
     ax_violin.set_xlabel(shown)
-    ax_violin.set_title(f"{'non-zero values' if nonzero else 'distribution'} (bar: IQR, dot: median)", fontsize=9,
+    what = _shapes_note(shapes) or "distribution"
+    ax_violin.set_title(f"{'non-zero values: ' if nonzero else ''}{what}\n(line: IQR, white dot: median)", fontsize=9,
                         fontweight="normal")  # fmt: skip
     ax_ecdf.set_xlabel(shown)
     ax_ecdf.set_ylabel(f"share of {'non-zero ' if nonzero else ''}texts ≤ x")
@@ -148,12 +212,17 @@ def distribution_plot(
     fig = new_figure(figsize=(11, 0.55 * len(groups) + 2.2), layout="constrained")
     ax_violin, ax_ecdf = fig.subplots(1, 2, width_ratios=[1.2, 1])
     positions = np.arange(len(groups))[::-1]
+    shapes: set[str] = set()
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
         n = (counts or {}).get(group, values.size)
-        _violin_and_ecdf(ax_violin, ax_ecdf, values, pos, colors[group], f"{group} (n={n:,})", seed)
+        label = drawn_label(group, values.size, n)
+        shapes.add(_violin_and_ecdf(ax_violin, ax_ecdf, values, pos, colors[group], label, seed))
     ax_violin.set_yticks(positions, groups)
-    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=False)
+    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=False, shapes=shapes)
+    if not groups:
+        for ax in (ax_violin, ax_ecdf):
+            say_empty(ax, "no values to draw")
     fig.suptitle(title, fontweight="bold")
     return save_png(fig, path)
 
@@ -176,6 +245,7 @@ def zero_inflated_plot(
     fig = new_figure(figsize=(12, 0.55 * len(groups) + 2.2), layout="constrained")
     ax_zero, ax_violin, ax_ecdf = fig.subplots(1, 3, width_ratios=[0.6, 1.2, 1])
     positions = np.arange(len(groups))[::-1]
+    shapes: set[str] = set()
     for pos, group in zip(positions, groups, strict=True):
         values = np.asarray(samples[group], dtype=float)
         zero = float(np.mean(values == 0)) if values.size else float("nan")
@@ -186,14 +256,22 @@ def zero_inflated_plot(
                          ha="right" if inside else "left", color="white" if inside else "black")  # fmt: skip
         nonzero = values[values != 0]
         n = (counts or {}).get(group, values.size)
+        total = f"{values.size:,} drawn of {n:,}" if values.size != n else f"{n:,}"
         if nonzero.size:
-            _violin_and_ecdf(ax_violin, ax_ecdf, nonzero, pos, colors[group], f"{group} (n={n:,})", seed)
+            label = f"{group} (n={nonzero.size:,} non-zero of {total})"
+            shapes.add(_violin_and_ecdf(ax_violin, ax_ecdf, nonzero, pos, colors[group], label, seed))
+        elif values.size:
+            ax_violin.text(0.5, pos, f"{group}: all {values.size:,} values are 0", va="center", ha="center",
+                           fontsize=8, color="0.35", transform=ax_violin.get_yaxis_transform())  # fmt: skip
+    if not shapes:
+        say_empty(ax_ecdf, "every value is 0: nothing to draw")
     ax_zero.set_yticks(positions, groups)
     ax_zero.set_xlim(0, 1)
     ax_zero.set_xlabel("share of texts at 0")
     ax_zero.set_title("exactly 0", fontsize=9, fontweight="normal")
     ax_violin.set_yticks(positions, [])
-    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=True)
+    ax_violin.set_ylim(-0.6, len(groups) - 0.4)
+    _label_violin_and_ecdf(ax_violin, ax_ecdf, xlabel, xlim, nonzero=True, shapes=shapes)
     tidy_ticks(ax_zero, bins=4)
     fig.suptitle(title, fontweight="bold")
     return save_png(fig, path)
@@ -257,10 +335,15 @@ def heatmap(
     vmin: float | None = None,
     vmax: float | None = None,
     cmap: str = "RdBu_r",
+    note: str | None = None,
 ) -> Path:
-    """A labelled heatmap (NaN cells blank), with an optional text label in every cell."""
+    """A labelled heatmap (NaN cells blank), with an optional text label in every cell and a ``note`` under
+    it. With fewer than :data:`HORIZONTAL_COLORBAR_ROWS` rows the colour bar lies under the map (a
+    vertical one would be a sliver)."""
     matrix = np.asarray(matrix, dtype=float)
-    fig = new_figure(figsize=(0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + 1.8))
+    short = len(row_labels) < HORIZONTAL_COLORBAR_ROWS
+    size = (0.75 * len(col_labels) + 3.5, 0.45 * len(row_labels) + (2.4 if short else 1.8))
+    fig = new_figure(figsize=size, layout="constrained" if short else None)  # constrained: bar below the labels
     ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     ax.set_xticks(range(len(col_labels)), col_labels, rotation=40, ha="right")
@@ -280,9 +363,16 @@ def heatmap(
                     fontsize=7,
                     color="white" if dark else "black",
                 )
-    fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
+    if short:
+        bar = fig.colorbar(image, ax=ax, label=colorbar_label, location="bottom", shrink=0.6, aspect=40)
+        tidy_ticks(bar.ax, "x", bins=4)
+    else:
+        fig.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8)
     ax.set_title(title)
-    fig.tight_layout()
+    if note:
+        fig.text(0.01, 0.005, textwrap.fill(note, 110), fontsize=8, color="0.3", va="bottom")
+    if not short:
+        fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return save_png(fig, path)
 
 

@@ -354,6 +354,8 @@ def compare(
     by: str | None = None,
     contrasts: Sequence[tuple[str, str] | str] = (),
     plots: str = "all",
+    alpha: float = 0.05,
+    cluster: str | None = None,
     progress: bool = True,
 ) -> CompareResult:
     """Compare corpora: descriptives, shares and pairwise tests per measure, and a headline.
@@ -367,7 +369,10 @@ def compare(
     ``affect_norms`` are used for raw corpora. ``by`` names a kept column (``profile(keep_columns=...)``)
     whose values replace the corpus names; ``contrasts`` (``"captions:art"`` or pairs) name the
     comparisons the headline answers in words, with Cliff's delta and its 95% CI; ``plots`` is ``all``,
-    ``summary`` (means, shares, effects) or ``none``. The same file twice, an empty score file beside
+    ``summary`` (means, shares, effects) or ``none``. A direction is stated only when the CI of delta
+    excludes 0 and the Holm-adjusted p is below ``alpha``. ``cluster`` names the column of sampling units
+    (default: ``cluster``, kept by the COCO, Flickr8k and art readers; ``"none"``: off) for a seeded
+    cluster-bootstrap CI of delta. The same file twice, an empty score file beside
     others, or two files holding the same texts of a corpus are refused.
     """
     from affectlab.text.comparison.result import compare_inputs
@@ -386,6 +391,8 @@ def compare(
         by=by,
         contrasts=contrasts,
         plots=plots,
+        alpha=alpha,
+        cluster=cluster,
     )
 
 

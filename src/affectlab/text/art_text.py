@@ -22,6 +22,10 @@ What counts as "art text" here, honestly:
   repetition``), one utterance per row with emotion, art style and painting kept (users download it
   themselves; it is not in the shared data).
 
+Texts from one poem, one painting or one AIC record are not independent: their records carry that unit as
+``cluster`` (``poem:<n>``, ``painting:<name>``, ``artwork:<id>``), which the corpus reader keeps and
+``text compare`` bootstraps over.
+
 ``sample=N`` keeps N texts per corpus, drawn with a seeded reservoir sample and written in source order.
 """
 
@@ -53,6 +57,7 @@ _ROMAN = re.compile(r"M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3
 _SECTION_NUMBER = re.compile(r"[\[(]?(?:" + _ROMAN.pattern + r"|\d+)[\])]?[.:]?")
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|['’ .-])+[.:]?")  # two or more characters
 DESCRIPTION_KEYS = ("description", "short_description")
+_UNITS = {"artworks": "artwork", "exhibitions": "exhibition"}  # the sampling unit of an AIC sentence
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
@@ -125,6 +130,7 @@ def aic_descriptions(root: Path) -> Iterator[dict]:
                     yield {
                         "id": f"aic-{record.get('endpoint')}:{record.get('id')}:{key}:{n}",
                         "text": sentence,
+                        "cluster": f"{_UNITS.get(record.get('endpoint'), 'record')}:{record.get('id')}",
                     }
 
 
@@ -230,7 +236,7 @@ def poetry_lines(root: Path) -> Iterator[dict]:
     cleaning = PoetryCleaning("poetry_lines")
     for number, (meta, text) in enumerate(_poems(root), 1):
         for k, line in enumerate(cleaning.lines(text), 1):
-            yield {"id": f"poem:{number}:line:{k}", "text": line, **meta}
+            yield {"id": f"poem:{number}:line:{k}", "text": line, **meta, "cluster": f"poem:{number}"}
     cleaning.warn()
 
 
@@ -240,7 +246,7 @@ def poetry_stanzas(root: Path) -> Iterator[dict]:
     cleaning = PoetryCleaning("poetry_stanzas")
     for number, (meta, text) in enumerate(_poems(root), 1):
         for k, stanza in enumerate(cleaning.stanzas(text), 1):
-            yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta}
+            yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta, "cluster": f"poem:{number}"}
     cleaning.warn()
 
 
@@ -259,7 +265,8 @@ def artemis_utterances(path: Path) -> Iterator[dict]:
         for number, row in enumerate(reader, 1):
             if text := (row.get("utterance") or "").strip():
                 yield {"id": f"artemis:{number}", "text": text, **{k: _cell(row.get(k)) for k in ARTEMIS_COLUMNS[:3]},
-                       "repetition": _cell(row.get("repetition"))}  # fmt: skip
+                       "repetition": _cell(row.get("repetition")),
+                       "cluster": f"painting:{row.get('painting')}"}  # fmt: skip
 
 
 ART_CORPORA: dict[str, tuple[Path, Callable[[Path], Iterator[dict]]]] = {

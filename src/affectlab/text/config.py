@@ -41,3 +41,5 @@ class CompareOptions(BaseModel):
     by: str | None = None  # a kept column whose values replace the corpus names
     contrasts: tuple[tuple[str, str], ...] = ()  # (a, b) comparisons the headline answers
     plots: Literal["all", "summary", "none"] = "all"  # summary: means, shares and effects only
+    alpha: float = Field(0.05, gt=0, lt=1)  # a direction is stated only when the Holm p is below alpha
+    cluster: str | None = None  # column of sampling units (None: `cluster` when present; "none": off)

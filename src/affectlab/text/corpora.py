@@ -16,6 +16,10 @@ warning per file giving the count (:class:`TextValueWarning`), or refused with `
 
 ``keep`` columns (tabular formats and COCO annotation fields) travel with every row as strings, after
 ``text``, so the scores can later be grouped by them (``text compare --by Category``).
+
+The sampling unit of a text travels as a last ``cluster`` column (``text compare`` bootstraps whole units):
+``image:<image_id>`` for COCO (five captions per image), ``image:<file name>`` for Flickr8k, and a tabular
+file's own ``cluster`` column when it has one (the art corpora: ``poem:...``, ``painting:...``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from affectlab.errors import AffectlabError
 FORMATS: tuple[str, ...] = ("coco", "flickr8k", "cc", "parquet", "jsonl", "csv", "tsv", "txt")
 TABULAR_FORMATS = frozenset({"parquet", "jsonl", "csv", "tsv"})
 KEEP_FORMATS = TABULAR_FORMATS | {"coco"}  # formats whose records have other fields to keep
+UNIT_FORMATS = frozenset({"coco", "flickr8k"})  # formats whose texts come in clusters (an image's captions)
 DEFAULT_TEXT_COLUMNS: tuple[str, ...] = ("text", "caption", "prompt")  # matched case-insensitively
 BATCH_SCHEMA = pa.schema([("id", pa.string()), ("corpus", pa.string()), ("text", pa.string())])
 RESERVED_COLUMNS = frozenset(BATCH_SCHEMA.names) | {"lang"}
@@ -102,6 +107,7 @@ class Corpus:
     keep: tuple[str, ...] = ()  # other columns carried into every row (as strings)
     compression: str | None = None  # gzip, bzip2, xz or zstd (None: plain)
     strict: bool = False  # refuse text values that are not strings instead of converting them
+    cluster: bool = False  # a last ``cluster`` column of sampling units (COCO, Flickr8k: the image)
 
     @property
     def stem(self) -> str:
@@ -111,7 +117,7 @@ class Corpus:
     @property
     def schema(self) -> pa.Schema:
         """Schema of this corpus's batches."""
-        return batch_schema(self.keep)
+        return batch_schema((*self.keep, "cluster") if self.cluster else self.keep)
 
 
 @dataclass(frozen=True)
@@ -281,14 +287,17 @@ def open_corpus(
     name = corpus or path.name.split(".")[0] or path.name
     keep = tuple(keep)
     _check_keep(path, resolved, keep, text_column)
-    found = Corpus(path=path, format=resolved, name=name, keep=keep, compression=compression, strict=strict)
+    found = Corpus(path=path, format=resolved, name=name, keep=keep, compression=compression, strict=strict,
+                   cluster=resolved in UNIT_FORMATS)  # fmt: skip
     if resolved in TABULAR_FORMATS:
         columns = _columns(found)
         column = _resolve_text_column(path, columns, text_column)
         missing = [c for c in keep if c not in columns]
         if missing:
             raise AffectlabError(f"{path}: no column(s) {', '.join(map(repr, missing))} to keep; columns are {columns}")
-        found = replace(found, text_column=column)
+        if "cluster" in columns and "cluster" not in keep and column != "cluster":  # the file's sampling units
+            keep = (*keep, "cluster")
+        found = replace(found, text_column=column, keep=keep)
     if resolved == "parquet":
         found = replace(found, rows=pq.ParquetFile(path).metadata.num_rows)
         _check_parquet_text(found)
@@ -525,7 +534,7 @@ def _flickr_records(corpus: Corpus, counter: _NonStrings) -> Iterator[Record]:
         if not sep:  # a few lines of the official file use a space instead of the tab
             key, _, caption = line.partition(" ")
         if key.strip():
-            yield key.strip(), caption.strip(), ()
+            yield key.strip(), caption.strip(), (f"image:{key.strip().split('#')[0]}",)
 
 
 def _jsonl_records(corpus: Corpus, counter: _NonStrings) -> Iterator[Record]:
@@ -582,13 +591,17 @@ def _coco_records(corpus: Corpus, counter: _NonStrings) -> Iterator[Record]:
                 yield (
                     (f"{stem}:{number}" if ann_id is None else str(ann_id)),
                     counter.text(annotation.get("caption"), corpus, f"annotation {number}"),
-                    tuple(_json_text(annotation.get(k)) for k in keep),
+                    (*(_json_text(annotation.get(k)) for k in keep), _image_unit(annotation.get("image_id"))),
                 )
     if not found:
         raise AffectlabError(f"{corpus.path}: no 'annotations' array; not a COCO caption file")
     absent = [k for k, present in seen.items() if not present]
     if absent:
         raise AffectlabError(f"{corpus.path}: no annotation has the field(s) {', '.join(map(repr, absent))} to keep")
+
+
+def _image_unit(image_id: object) -> str | None:
+    return None if image_id is None else f"image:{_json_text(image_id)}"
 
 
 _RECORD_READERS = {

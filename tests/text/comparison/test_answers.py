@@ -19,7 +19,7 @@ from affectlab.text import api
 from affectlab.text.comparison import stats
 from affectlab.text.comparison.report import plot_name
 from tests.browser import check_page
-from tests.text.comparison.test_core import CORE, art_like, write_scores
+from tests.text.comparison.test_core import COMPARED, CORE, art_like, write_scores
 
 
 def _brute_delta_ci(a: np.ndarray, b: np.ndarray, z: float = stats.Z95) -> tuple[float, float, float]:
@@ -46,7 +46,10 @@ def test_cliffs_delta_ci_equals_the_matrix_formula_and_covers():
     covered = [lo <= truth <= hi for lo, hi in (stats.cliffs_delta_ci(rng.normal(0.4, 1, 50), rng.normal(0, 1, 70))[1:]
                                                  for _ in range(400))]  # fmt: skip
     assert 0.92 <= np.mean(covered) <= 0.98
-    assert stats.cliffs_delta_ci(np.ones(5) * 2, np.ones(4))[1:] == (1.0, 1.0)  # complete separation
+    # complete separation of 5 vs 4 texts: not the degenerate [1, 1] but the Wilson interval of P(a > b) = 1
+    # with n = min(n_a, n_b) = 4 (scipy's), mapped to delta = 2P - 1
+    wilson = sps.binomtest(4, 4).proportion_ci(method="wilson")
+    assert stats.cliffs_delta_ci(np.ones(5) * 2, np.ones(4))[1:] == pytest.approx((2 * wilson.low - 1, 1.0))
 
 
 def test_number_format_three_significant_figures_and_p_values():
@@ -86,7 +89,8 @@ def test_contrast_headline_in_words_with_delta_and_ci(tmp_path):
 def test_without_contrast_more_than_two_corpora_names_the_top_pairs(tmp_path):
     result = api.compare(_report_inputs(tmp_path), plots="none", progress=False)
     concrete = next(line for line in result.headline if line.startswith("concreteness:"))
-    assert concrete.startswith("concreteness: the pairs that differ most are ") and concrete.count(" vs ") == 3
+    top = "concreteness: of the pairs with evidence of a difference, those that differ most are "
+    assert concrete.startswith(top) and concrete.count(" vs ") == 3
     assert "--contrast A:B" in result.headline[-1]
 
 
@@ -166,7 +170,7 @@ def test_mostly_zero_measures_get_the_share_at_zero_plot(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "zero_inflated_plot", spy)
     out = tmp_path / "r"
     api.compare(_report_inputs(tmp_path)[:2], out=out, progress=False)
-    assert "n_abstract_words" in drawn and "concreteness" not in drawn  # CORE counts are mostly 0
+    assert "rate_abstract_words" in drawn and "concreteness" not in drawn  # CORE rates are mostly 0
     assert "share of texts at exactly 0" in (out / "summary.md").read_text(encoding="utf-8")
 
 
@@ -179,7 +183,7 @@ def test_report_in_a_real_browser(tmp_path):
     api.compare(files, out=out, progress=False)  # 4 corpora: 6 pairs, a wide pairwise table
     seen = check_page(out / "report.html", tmp_path / "report.png", height=4000)
     assert seen.overflowing == [] and seen.broken_images == []
-    assert seen.images == len(list((out / "plots").glob("*.png"))) == 3 + len(CORE)
+    assert seen.images == len(list((out / "plots").glob("*.png"))) == 3 + len(COMPARED)
     assert seen.scroll_width == seen.width == 1280
     assert (tmp_path / "report.png").stat().st_size > 50_000
     html = (out / "report.html").read_text(encoding="utf-8")

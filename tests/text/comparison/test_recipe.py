@@ -89,6 +89,11 @@ def test_pooled_captions_more_concrete_than_pooled_art(score_files, tmp_path):
     assert result.corpora == ["captions", "art"]
     delta, p = _delta(result, "concreteness", "captions", "art")
     assert delta > 0 and p < 0.05
+    # the readers kept each caption's image and each AIC sentence's record: a cluster bootstrap, units named
+    assert result.cluster_column == "cluster" and set(result.units["captions"]) == {"image", "text"}
+    assert result.units["captions"]["text"] == 1000  # the LAION-style alt texts have no unit: one each
+    pair = next(p for p in result.pairs if p.measure == "concreteness")
+    assert pair.clustered and pair.cluster_ci[0] > 0 and -1 < pair.adjusted[1] < pair.adjusted[0] < pair.adjusted[2]
     described = result.describe["concreteness"]
     assert described["captions"].ci_low > described["art"].ci_high
 

@@ -107,6 +107,7 @@ def test_hand_computed_values(brysbaert) -> None:
         "concreteness_content": pytest.approx((4.73 + 3.24 + 5 + 4.93) / 4, abs=1e-12),
         "concreteness_coverage": pytest.approx(10 / 11, abs=1e-12),
         "n_abstract_words": 0,
+        "rate_abstract_words": 0.0,
         "n_tokens": 12,
     }
 
@@ -122,6 +123,7 @@ def test_hand_computed_abstract_content_words() -> None:
         "concreteness_content": pytest.approx((4.85 + 1.61 + 2.34 + 1.43 + 2.07) / 5, abs=1e-12),
         "concreteness_coverage": pytest.approx(11 / 11, abs=1e-12),
         "n_abstract_words": 4,
+        "rate_abstract_words": pytest.approx(4 / 11, abs=1e-12),  # the per-token rate: 4 of 11 tokens
         "n_tokens": 11,
     }
 
@@ -167,6 +169,7 @@ def test_empty_unrated_and_missing_texts() -> None:
             "concreteness_content": None,
             "concreteness_coverage": None,
             "n_abstract_words": None,
+            "rate_abstract_words": None,
             "n_tokens": None,
         },
         {
@@ -174,6 +177,7 @@ def test_empty_unrated_and_missing_texts() -> None:
             "concreteness_content": None,
             "concreteness_coverage": None,
             "n_abstract_words": 0,
+            "rate_abstract_words": None,
             "n_tokens": 0,
         },
         {
@@ -181,6 +185,7 @@ def test_empty_unrated_and_missing_texts() -> None:
             "concreteness_content": None,
             "concreteness_coverage": None,
             "n_abstract_words": 0,
+            "rate_abstract_words": None,
             "n_tokens": 0,
         },
         {
@@ -188,6 +193,7 @@ def test_empty_unrated_and_missing_texts() -> None:
             "concreteness_content": None,
             "concreteness_coverage": None,
             "n_abstract_words": 0,
+            "rate_abstract_words": None,
             "n_tokens": 0,
         },
         {
@@ -195,6 +201,7 @@ def test_empty_unrated_and_missing_texts() -> None:
             "concreteness_content": None,
             "concreteness_coverage": 0.0,
             "n_abstract_words": 0,
+            "rate_abstract_words": 0.0,
             "n_tokens": 2,
         },
     ]
@@ -202,7 +209,7 @@ def test_empty_unrated_and_missing_texts() -> None:
 
 def test_schema_types() -> None:
     table = score_batch(["a dog"], build_measures(names=["concreteness"]))
-    assert [str(t) for t in table.schema.types] == ["double", "double", "double", "int32", "int32"]
+    assert [str(t) for t in table.schema.types] == ["double", "double", "double", "int32", "double", "int32"]
 
 
 def test_content_mean_is_null_with_only_function_words() -> None:

@@ -49,7 +49,8 @@ def test_simile_markers(text, expected):
     assert count_simile_markers(tokenize(text)) == expected
 
 
-SCHEMA_NAMES = [c.name for c in COLUMNS]
+SCHEMA_NAMES = [c.name for c in COLUMNS if not c.name.startswith("rate_")]
+COUNTS = ("n_simile_markers", "n_first_person", "n_second_person", "n_evaluative_adjectives")
 
 
 def test_share_abstract_nouns_uses_pos_and_base_forms():
@@ -76,6 +77,10 @@ def test_score_batch_columns_and_counts():
     assert out["n_second_person"] == [1, None, 0, 0]
     assert out["n_evaluative_adjectives"] == [1, None, 0, 0]
     assert out["share_abstract_nouns"] == [1.0, None, 0.0, None]
+    # per-token rates: 9 tokens in the first text (I love your beautiful idea like a dream + comma-free)
+    size = len(tokenize("I love your beautiful idea, like a dream"))
+    assert out["rate_first_person"] == [1 / size, None, 0.0, None]  # an empty text: no token, no rate
+    assert out["rate_simile_markers"] == [1 / size, None, 0.0, None]
     with pytest.raises(AffectlabError, match="text #1"):
         score_with(measure, ["ok", 3])
 
@@ -104,7 +109,13 @@ def _reference(texts, norms):
                 share_abstract_nouns(tokens, norms),
             )
         )
-    return {name: list(column) for name, column in zip(SCHEMA_NAMES, zip(*rows, strict=True), strict=True)}
+    out = {name: list(column) for name, column in zip(SCHEMA_NAMES, zip(*rows, strict=True), strict=True)}
+    sizes = [len(tokenize(text)) for text in texts]
+    for name in COUNTS:  # rate_X = n_X / tokens, null without a token
+        out[name.replace("n_", "rate_", 1)] = [
+            n / size if size else None for n, size in zip(out[name], sizes, strict=True)
+        ]
+    return out
 
 
 @pytest.mark.parametrize("with_pos", [True, False])
@@ -122,7 +133,7 @@ def test_fast_measure_equals_reference_on_all_coco_captions(shared_data, with_po
         # longer than one summed chunk of tokens (1,023): counts must not carry between fields
         "I like you, my beautiful idea of truth, like a dog as big as a house and your freedom " * 200,
     ]
-    got: dict[str, list] = {name: [] for name in SCHEMA_NAMES}
+    got: dict[str, list] = {name: [] for name in measure.schema.names}
     for start in range(0, len(texts), 1000):
         for name, column in score_with(measure, texts[start : start + 1000]).items():
             got[name] += column

@@ -8,6 +8,7 @@ A folder of parquet parts (``affectlab text profile --out DIR/``) is read as one
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from affectlab.report.thinning import subsample
 from affectlab.text.comparison import stats
 from affectlab.text.measures import Column, Share, declared_columns
 
+NAN = float("nan")
 PLOT_SAMPLE = 20_000  # values kept per corpus and measure for the distribution plots (seeded subsample)
 
 
@@ -69,6 +71,27 @@ class PairRow:
     median_a: float
     median_b: float
     p_holm: float = float("nan")
+    adjusted: tuple[float, float, float] = (NAN, NAN, NAN)  # length-stratified delta and its 95% CI
+    cluster_ci: tuple[float, float] = (NAN, NAN)  # cluster-bootstrap 95% CI of delta (NaN: not clustered)
+    clusters: tuple[int, int] = (0, 0)  # clusters of a and b behind cluster_ci
+
+    @property
+    def clustered(self) -> bool:
+        return bool(np.isfinite(self.cluster_ci[0]))
+
+    @property
+    def delta_ci(self) -> tuple[float, float]:
+        """The CI conclusions use: the cluster bootstrap's when the texts are clustered, else Feng-Cliff."""
+        return self.cluster_ci if self.clustered else (self.test.delta_ci_low, self.test.delta_ci_high)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One corpus's valid values of one measure with the length bin and cluster code of each text."""
+
+    values: np.ndarray
+    bins: np.ndarray | None  # token-count bin per text (None: no n_tokens column)
+    clusters: np.ndarray | None  # cluster codes 0 .. k-1 (None: no cluster column)
 
 
 @dataclass
@@ -85,6 +108,10 @@ class Comparison:
     samples: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # <= PLOT_SAMPLE per corpus
     contrasts: list[tuple[str, str]] = field(default_factory=list)  # the comparisons the headline answers
     languages: dict[str, dict[str | None, int]] = field(default_factory=dict)  # corpus -> lang -> texts
+    alpha: float = 0.05  # a direction is stated only when its CI excludes 0 and the Holm p is below alpha
+    length_adjusted: bool = False  # the inputs have n_tokens: pairs carry the length-stratified delta
+    cluster_column: str | None = None  # the column whose values are the sampling units
+    units: dict[str, dict[str, int]] = field(default_factory=dict)  # corpus -> unit name -> clusters
 
 
 class ScoreSource(Protocol):
@@ -366,6 +393,8 @@ def compare(
     seed: int = 0,
     by: str | None = None,
     contrasts: Sequence[tuple[str, str]] = (),
+    alpha: float = 0.05,
+    cluster: str | None = None,
     on_measure: Callable[[str, int], None] | None = None,
 ) -> Comparison:
     """Describe every measure per corpus, the shares, and test every pair of corpora (Holm over all).
@@ -373,14 +402,21 @@ def compare(
     ``inputs`` are score files/folders or :class:`ScoreSource` objects. ``by`` names a kept column
     (``--keep-columns``) whose values replace the corpus names (rows without one keep theirs); ``groups``
     then pools those names. ``contrasts`` are ``(a, b)`` pairs of compared names the headline answers.
-    ``on_measure(column, total)`` is called after each measure (for progress bars).
+    ``cluster`` names the column of sampling units (default: ``cluster`` when an input has it; ``"none"``:
+    texts are independent): the pairs the headline answers (every pair without ``contrasts``) get a
+    seeded cluster-bootstrap CI of delta. With ``n_tokens`` in every input each pair also gets the
+    length-stratified delta. ``on_measure(column, total)`` is called after each measure (for progress bars).
     """
     sources = [as_source(item) for item in inputs]
     check_inputs(sources)
     if by is not None and not any(by in s.schema().names for s in sources):
         raise AffectlabError(f"--by {by}: no input has that column; keep it with 'text profile --keep-columns'")
     columns, skipped = resolve_measures(sources, measures)
-    result = Comparison(corpora=[], measures=columns, skipped=skipped)
+    cluster = _cluster_column(sources, cluster)
+    result = Comparison(corpora=[], measures=columns, skipped=skipped, alpha=alpha, cluster_column=cluster)
+    lengths = _lengths(sources, by, groups)
+    result.length_adjusted = lengths is not None
+    units = _clusters(sources, cluster, columns[0], by, groups) if cluster and columns else None
     for column in columns:
         raw = read_measure(sources, column, by)
         if not result.corpora:
@@ -389,9 +425,13 @@ def compare(
         del raw
         if not result.corpora:
             result.corpora = list(samples)
-        valid = {c: _drop_nan(samples.get(c, np.empty(0))) for c in result.corpora}
-        result.describe[column] = {c: stats.describe(v, seed=seed) for c, v in valid.items()}
-        result.pairs += _pairs(column, valid, result.corpora)
+            boot = _bootstrapped(contrasts, result.corpora) if units else set()
+        valid = {c: _group(samples.get(c, np.empty(0)), c, lengths, units) for c in result.corpora}
+        if units and not result.units:
+            result.units = {c: _unit_counts(units[c]) for c in result.corpora}
+        result.describe[column] = {c: stats.describe(g.values, seed=seed) for c, g in valid.items()}
+        result.pairs += _pairs(column, valid, result.corpora, boot, seed)
+        valid = {c: g.values for c, g in valid.items()}
         result.shares += [_share(spec, c, v) for spec in _shares_of(column) for c, v in valid.items()]
         result.samples[column] = {c: subsample(v, PLOT_SAMPLE, seed) for c, v in valid.items()}
         del samples, valid
@@ -403,11 +443,88 @@ def compare(
     result.empty = [m for m in columns if all(d.n == 0 for d in result.describe[m].values())]
     result.measures = [m for m in columns if m not in result.empty]
     adjusted = stats.holm([p.test.p_value for p in result.pairs])
-    result.pairs = [
-        PairRow(p.measure, p.corpus_a, p.corpus_b, p.test, p.median_a, p.median_b, q)
-        for p, q in zip(result.pairs, adjusted, strict=True)
-    ]
+    result.pairs = [dataclasses.replace(p, p_holm=q) for p, q in zip(result.pairs, adjusted, strict=True)]
     return result
+
+
+def _cluster_column(sources: Sequence[ScoreSource], wanted: str | None) -> str | None:
+    """The column of sampling units: ``wanted`` (it must be in an input), else ``cluster`` when present."""
+    if wanted == "none":
+        return None
+    present = any((wanted or "cluster") in s.schema().names for s in sources)
+    if wanted and not present:
+        raise AffectlabError(
+            f"--cluster {wanted}: no input has that column (profile keeps 'cluster' for COCO, Flickr8k and the "
+            "art corpora; other columns with --keep-columns)"
+        )
+    return (wanted or "cluster") if present else None
+
+
+def _lengths(
+    sources: Sequence[ScoreSource], by: str | None, groups: Mapping[str, str] | None
+) -> dict[str, np.ndarray] | None:
+    """Token counts per compared name, aligned with every measure column; None without ``n_tokens``."""
+    if not all("n_tokens" in s.schema().names for s in sources):
+        return None
+    return pool(read_measure(sources, "n_tokens", by), groups)
+
+
+def _clusters(
+    sources: Sequence[ScoreSource], column: str, rows_of: str, by: str | None, groups: Mapping[str, str] | None
+) -> dict[str, np.ndarray]:
+    """The sampling unit of every text per compared name. Equal values are one unit, also across the corpora
+    pooled into a group (the lines and the stanzas of one poem; merging can only widen an interval); a text
+    without a unit (no such column, empty value) is its own. A source without ``column`` is read at
+    ``rows_of`` (a measure column) for its number of rows."""
+    labelled: dict[str, np.ndarray] = {}
+    for source in sources:
+        has = column in source.schema().names
+        for name, values in source.read(column if has else rows_of, by).items():
+            units = np.asarray([str(v) if has and _is_unit(v) else None for v in values.tolist()], dtype=object)
+            labelled[name] = np.concatenate([labelled[name], units]) if name in labelled else units
+    pooled = pool(labelled, groups)
+    for units in pooled.values():
+        alone = np.flatnonzero(np.equal(units, None))
+        units[alone] = [f"{_ALONE}{i}" for i in range(alone.size)]  # one unit per text without one
+    return pooled
+
+
+_ALONE = "\x1e"  # prefix of the made-up unit of a text without one
+
+
+def _is_unit(value: object) -> bool:
+    return value is not None and value != "" and not (isinstance(value, float) and np.isnan(value))
+
+
+def _unit_counts(units: np.ndarray) -> dict[str, int]:
+    """Clusters per unit name (the value's prefix before ``:``, e.g. ``image``; ``text`` for a text on its
+    own), most clusters first."""
+    counts: dict[str, int] = {}
+    for unit in np.unique(units).tolist():
+        if unit.startswith(_ALONE):
+            name = "text"
+        else:
+            name = unit.split(":", 1)[0] if ":" in unit else "cluster"
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def _bootstrapped(contrasts: Sequence[tuple[str, str]], corpora: Sequence[str]) -> set[frozenset[str]]:
+    """The pairs that get the cluster bootstrap: the contrasts, else every pair (it costs O(n) per resample)."""
+    if contrasts:
+        return {frozenset(c) for c in contrasts}
+    return {frozenset(p) for p in itertools.combinations(corpora, 2)}
+
+
+def _group(
+    values: np.ndarray, name: str, lengths: Mapping[str, np.ndarray] | None, units: Mapping[str, np.ndarray] | None
+) -> Group:
+    keep = ~np.isnan(values)
+    bins = None if lengths is None else stats.length_bins(np.nan_to_num(lengths[name][keep], nan=0.0))
+    codes = None
+    if units is not None:
+        codes = np.unique(units[name][keep], return_inverse=True)[1].reshape(-1)
+    return Group(values[keep], bins, codes)
 
 
 def _check_contrasts(contrasts: Sequence[tuple[str, str]], corpora: Sequence[str]) -> list[tuple[str, str]]:
@@ -445,17 +562,29 @@ def _check_valid_rows(sources: Sequence[ScoreSource], result: Comparison) -> Non
             )
 
 
-def _pairs(column: str, valid: Mapping[str, np.ndarray], corpora: Sequence[str]) -> list[PairRow]:
+def _pairs(
+    column: str, valid: Mapping[str, Group], corpora: Sequence[str], boot: set[frozenset[str]], seed: int
+) -> list[PairRow]:
     rows = []
     for a, b in itertools.combinations(corpora, 2):
-        if valid[a].size and valid[b].size:
-            test = stats.compare_samples(valid[a], valid[b])
-            rows.append(PairRow(column, a, b, test, float(np.median(valid[a])), float(np.median(valid[b]))))
+        ga, gb = valid[a], valid[b]
+        if not (ga.values.size and gb.values.size):
+            continue
+        test = stats.compare_samples(ga.values, gb.values)
+        row = PairRow(column, a, b, test, float(np.median(ga.values)), float(np.median(gb.values)))
+        if ga.bins is not None and gb.bins is not None:
+            row = dataclasses.replace(row, adjusted=stats.stratified_delta(ga.values, gb.values, ga.bins, gb.bins))
+        if ga.clusters is not None and gb.clusters is not None and frozenset((a, b)) in boot:
+            bins_a = ga.bins if ga.bins is not None else np.zeros(ga.values.size, dtype=np.int64)
+            bins_b = gb.bins if gb.bins is not None else np.zeros(gb.values.size, dtype=np.int64)
+            low, high, adj_low, adj_high = stats.cluster_bootstrap(
+                ga.values, gb.values, ga.clusters, gb.clusters, bins_a, bins_b, seed=seed
+            )
+            adjusted = (row.adjusted[0], adj_low, adj_high) if ga.bins is not None else row.adjusted
+            row = dataclasses.replace(row, cluster_ci=(low, high), adjusted=adjusted,
+                                      clusters=(int(ga.clusters.max()) + 1, int(gb.clusters.max()) + 1))  # fmt: skip
+        rows.append(row)
     return rows
-
-
-def _drop_nan(values: np.ndarray) -> np.ndarray:
-    return values[~np.isnan(values)]
 
 
 def _shares_of(column: str) -> tuple[Share, ...]:

@@ -7,6 +7,7 @@ Raw corpora among the inputs (anything that is not a score parquet) are profiled
 from __future__ import annotations
 
 import csv
+import dataclasses
 import platform
 import re
 from collections.abc import Mapping, Sequence
@@ -22,11 +23,13 @@ from affectlab.report.html import Cell, HtmlReport, format_p, format_significant
 from affectlab.text.comparison import stats
 from affectlab.text.comparison.core import (
     Comparison,
+    PairRow,
     ParquetScores,
     ScoreSource,
     column_label,
     is_score_file,
 )
+from affectlab.text.comparison.stats import cliffs_magnitude
 from affectlab.text.config import CompareOptions
 from affectlab.text.measures import MeasureConfig, declared_columns, families
 from affectlab.version import __version__
@@ -50,7 +53,20 @@ METHOD = (
     "with a 95% confidence interval of delta (Cliff's 1993 unbiased variance estimate, floored at "
     "(1 - d^2)/(n_a n_b - 1), and the asymmetric interval of Feng & Cliff 2004; computed from ranks), "
     "and the two-sample Kolmogorov-Smirnov distance D. p-values are Holm-adjusted over all tests in the "
-    "report (all measures x all pairs). Magnitudes: |delta| < 0.147 negligible, < 0.33 small, < 0.474 "
+    "report (all measures x all pairs). When a group has fewer than "
+    f"{stats.SMALL_GROUP} texts, or |delta| = 1, the CI of delta also covers the interval from the Birnbaum-Klose "
+    "(1957) variance bound (the Wilson interval of P(a > b) with n = min(n_a, n_b)), which is valid at any n. "
+    "Length-adjusted delta: texts binned by token count (bins "
+    f"{', '.join(stats.length_bin_names())} tokens), delta computed within each bin both corpora have and "
+    "averaged with weights n_a,k n_b,k (= P(a > b) - P(a < b) over pairs of texts of similar length); its "
+    "CI from the per-bin Cliff variances (Feng-Cliff interval). Clustered texts (several captions of one "
+    "image, lines of one poem, utterances about one painting: the 'cluster' column, or --cluster): a "
+    f"seeded percentile cluster bootstrap ({stats.CLUSTER_RESAMPLES} resamples drawing whole clusters, "
+    "separately per corpus) gives the CIs of delta and length-adjusted delta of the pairs the headline "
+    "answers. A direction is stated only when the CI of delta (the cluster bootstrap's when clustered) "
+    "excludes 0, the Holm-adjusted p is below alpha, and both groups have at least "
+    f"{stats.SMALL_GROUP} texts; otherwise the headline says 'no evidence of a difference'. The Mann-Whitney "
+    "p treats texts as independent. Magnitudes: |delta| < 0.147 negligible, < 0.33 small, < 0.474 "
     "medium, else large. With very large corpora almost every difference is 'significant': read delta. "
     "Numbers are shown with 3 significant figures, p-values in scientific notation (< 1e-300 where the "
     "p-value underflows double precision); the CSV files keep full precision."
@@ -134,7 +150,12 @@ def report_tables(result: Comparison) -> dict[str, list[dict[str, Cell]]]:
          "n_b": p.test.n_b, "median_a": p.median_a, "median_b": p.median_b, "mannwhitney_u": p.test.u,
          "p_value": p.test.p_value, "p_holm": p.p_holm, "cliffs_delta": p.test.cliffs_delta,
          "delta_ci95_low": p.test.delta_ci_low, "delta_ci95_high": p.test.delta_ci_high,
-         "magnitude": p.test.magnitude, "ks_distance": p.test.ks_distance, "ks_p_value": p.test.ks_p_value}
+         "magnitude": p.test.magnitude, "direction": direction(p, result.alpha),
+         "delta_cluster_ci95_low": p.cluster_ci[0], "delta_cluster_ci95_high": p.cluster_ci[1],
+         "clusters_a": p.clusters[0], "clusters_b": p.clusters[1],
+         "delta_length_adjusted": p.adjusted[0], "delta_length_adjusted_ci_low": p.adjusted[1],
+         "delta_length_adjusted_ci_high": p.adjusted[2],
+         "ks_distance": p.test.ks_distance, "ks_p_value": p.test.ks_p_value}
         for p in result.pairs
     ]  # fmt: skip
     languages = [
@@ -185,7 +206,10 @@ def _plots(result: Comparison, folder: Path, which: str = "all") -> dict[str, tu
             "Share of texts with each property; bars are Wilson 95% intervals.",
         )
     if result.pairs:
-        figures["effects"] = (_effects_plot(result, folder / "effects.png"), _EFFECTS_CAPTION)
+        shown, total = effect_rows(result)
+        left_out = f" {len(shown)} of {total} pairs shown (largest |δ| first); all in pairwise.csv."
+        left_out = left_out if total > len(shown) else ""
+        figures["effects"] = (_effects_plot(result, folder / "effects.png"), _EFFECTS_CAPTION + left_out)
     if which == "summary":
         return figures
     taken: set[str] = set()
@@ -213,22 +237,45 @@ def _plots(result: Comparison, folder: Path, which: str = "all") -> dict[str, tu
 
 _EFFECTS_CAPTION = (
     "Cliff's delta for every pair (row: first corpus vs second) and measure; red: the first corpus scores "
-    "higher. Letters: N negligible, S small, M medium, L large; * Holm-adjusted p < 0.05."
+    "higher. Letters: N negligible, S small, M medium, L large; * a direction the evidence allows (95% CI "
+    "excludes 0 and Holm-adjusted p < alpha, both groups of at least 20 texts)."
 )
 
 
+EFFECTS_MAX_ROWS = 20  # pairs drawn in the effects heat map: those with the largest |delta| (all in pairwise.csv)
+
+
+def effect_rows(result: Comparison) -> tuple[list[str], int]:
+    """The pairs the effects heat map shows, largest max |delta| over measures first, at most
+    :data:`EFFECTS_MAX_ROWS`; and how many pairs there are in all."""
+    largest: dict[str, float] = {}
+    for p in result.pairs:
+        name = f"{p.corpus_a} vs {p.corpus_b}"
+        largest[name] = max(largest.get(name, 0.0), abs(p.test.cliffs_delta))
+    ordered = sorted(largest, key=lambda name: -largest[name])  # stable: ties keep the report's order
+    return ordered[:EFFECTS_MAX_ROWS], len(ordered)
+
+
 def _effects_plot(result: Comparison, path: Path) -> Path:
-    pair_names = list(dict.fromkeys(f"{p.corpus_a} vs {p.corpus_b}" for p in result.pairs))
+    pair_names, total = effect_rows(result)
+    row = {name: i for i, name in enumerate(pair_names)}
     matrix = np.full((len(pair_names), len(result.measures)), np.nan)
     notes = [["" for _ in result.measures] for _ in pair_names]
     for p in result.pairs:
-        i, j = pair_names.index(f"{p.corpus_a} vs {p.corpus_b}"), result.measures.index(p.measure)
+        i = row.get(f"{p.corpus_a} vs {p.corpus_b}")
+        if i is None:
+            continue
+        j = result.measures.index(p.measure)
         matrix[i, j] = p.test.cliffs_delta
-        star = "*" if p.p_holm < 0.05 else ""
+        star = "*" if direction(p, result.alpha) in ("higher", "lower") else ""
         notes[i][j] = f"{p.test.cliffs_delta:+.2f}\n{p.test.magnitude[0].upper()}{star}"
+    note = None
+    if total > len(pair_names):
+        note = (f"{len(pair_names)} of {total} pairs shown: those with the largest |delta| in any measure; the "
+                f"other {total - len(pair_names)} are in pairwise.csv.")  # fmt: skip
     return plots.heatmap(
-        matrix, pair_names, result.measures, path, title="Effect sizes (Cliff's delta)",
-        colorbar_label="Cliff's delta", annotations=notes, vmin=-1, vmax=1,
+        matrix, pair_names, result.measures, path, title="Effect sizes (Cliff's delta), largest first",
+        colorbar_label="Cliff's delta", annotations=notes, vmin=-1, vmax=1, note=note,
     )  # fmt: skip
 
 
@@ -245,34 +292,92 @@ def _mean_ci(d: stats.Describe) -> str:
     return f"{_n(d.mean)} [{_n(d.ci_low)}, {_n(d.ci_high)}]"
 
 
-def _pair(result: Comparison, measure: str, a: str, b: str) -> tuple[float, float, float, str, float] | None:
-    """(delta, ci low, ci high, magnitude, Holm p) of ``a`` vs ``b`` (signs flipped when listed as b, a)."""
+def _pair(result: Comparison, measure: str, a: str, b: str) -> PairRow | None:
+    """The test of ``a`` vs ``b`` on ``measure``, turned to read as ``a`` vs ``b`` (signs flipped when the
+    report lists the pair as b, a)."""
     for p in result.pairs:
         if p.measure == measure and {p.corpus_a, p.corpus_b} == {a, b}:
-            t = p.test
-            if p.corpus_a == a:
-                return t.cliffs_delta, t.delta_ci_low, t.delta_ci_high, t.magnitude, p.p_holm
-            return -t.cliffs_delta, -t.delta_ci_high, -t.delta_ci_low, t.magnitude, p.p_holm
+            return p if p.corpus_a == a else flipped(p)
     return None
 
 
+def flipped(p: PairRow) -> PairRow:
+    """``p`` read the other way round: b vs a (every delta and bound negated and swapped)."""
+    t = p.test
+    test = dataclasses.replace(t, n_a=t.n_b, n_b=t.n_a, u=t.n_a * t.n_b - t.u, cliffs_delta=-t.cliffs_delta,
+                               delta_ci_low=-t.delta_ci_high, delta_ci_high=-t.delta_ci_low)  # fmt: skip
+    d, low, high = p.adjusted
+    return dataclasses.replace(
+        p, corpus_a=p.corpus_b, corpus_b=p.corpus_a, test=test, median_a=p.median_b, median_b=p.median_a,
+        adjusted=(-d, -high, -low), cluster_ci=(-p.cluster_ci[1], -p.cluster_ci[0]), clusters=p.clusters[::-1],
+    )  # fmt: skip
+
+
+def direction(p: PairRow, alpha: float) -> str:
+    """What the evidence allows: ``higher`` / ``lower`` (a vs b), ``none`` or ``too small``.
+
+    A direction needs both groups of at least :data:`stats.SMALL_GROUP` texts, a 95% CI of delta (the
+    cluster bootstrap's when the texts are clustered) that excludes 0, and a Holm-adjusted p below ``alpha``.
+    """
+    if min(p.test.n_a, p.test.n_b) < stats.SMALL_GROUP:
+        return "too small"
+    low, high = p.delta_ci
+    if not (p.p_holm < alpha and (low > 0 or high < 0)):
+        return "none"
+    return "higher" if p.test.cliffs_delta > 0 else "lower"
+
+
+def _plural(unit: str, n: int) -> str:
+    return f"{n:,} {unit}{'' if n == 1 or unit.endswith('s') else 's'}"
+
+
+def units_text(result: Comparison, corpus: str) -> str:
+    """The sampling units of ``corpus`` in words, e.g. ``5,000 images`` or ``3,210 poems + 820 texts``."""
+    return " + ".join(_plural(unit, n) for unit, n in result.units.get(corpus, {}).items())
+
+
+def _numbers(result: Comparison, p: PairRow, measure: str) -> str:
+    a, b = p.corpus_a, p.corpus_b
+    low, high = p.delta_ci
+    how = f" (cluster bootstrap over {units_text(result, a)} vs {units_text(result, b)})" if p.clustered else ""
+    delta = f"Cliff's δ {_signed(p.test.cliffs_delta)} ({p.test.magnitude})"
+    text = f"{delta}, 95% CI [{_signed(low)}, {_signed(high)}]{how}"
+    d, adj_low, adj_high = p.adjusted
+    if np.isfinite(d):
+        text += f"; length-adjusted δ {_signed(d)} [{_signed(adj_low)}, {_signed(adj_high)}]"
+    da, db = result.describe[measure][a], result.describe[measure][b]
+    return f"{text}; means {_n(da.mean)} vs {_n(db.mean)}; Holm p {format_p(p.p_holm)}"
+
+
 def contrast_sentence(result: Comparison, measure: str, a: str, b: str) -> str | None:
-    """``a`` vs ``b`` on ``measure`` in words, with Cliff's delta, its 95% CI and the means."""
-    found = _pair(result, measure, a, b)
-    if found is None:
+    """``a`` vs ``b`` on ``measure`` in words, with Cliff's delta, its 95% CI, the length-adjusted delta and
+    the means; a direction only where :func:`direction` allows one."""
+    p = _pair(result, measure, a, b)
+    if p is None:
         return None
-    delta, low, high, magnitude, p = found
+    numbers = _numbers(result, p, measure)
+    found = direction(p, result.alpha)
+    if found == "too small":
+        small, n = (a, p.test.n_a) if p.test.n_a < p.test.n_b else (b, p.test.n_b)
+        return (
+            f"{measure}: {small} has {n:,} text{'s' if n != 1 else ''} with a value, too few for a direction "
+            f"(fewer than {stats.SMALL_GROUP}); no evidence of a difference between {a} and {b} ({numbers})."
+        )
+    if found == "none":
+        return f"{measure}: no evidence of a difference between {a} and {b} ({numbers})."
+    if p.test.magnitude == "negligible":
+        return f"{measure}: {a} and {b} hardly differ ({numbers})."
     column = declared_columns().get(measure)
     quality = column.higher if column and column.higher else f"higher in {measure}"
-    da, db = result.describe[measure][a], result.describe[measure][b]
-    numbers = (
-        f"Cliff's δ {_signed(delta)} ({magnitude}), 95% CI [{_signed(low)}, {_signed(high)}]; "
-        f"means {_n(da.mean)} vs {_n(db.mean)}; Holm p {format_p(p)}"
-    )
-    if magnitude == "negligible":
-        return f"{measure}: {a} and {b} hardly differ ({numbers})."
-    more, less = (a, b) if delta > 0 else (b, a)
-    return f"{measure}: text in {more} is {_more(quality)} than in {less}: {numbers}."
+    more, less = (a, b) if found == "higher" else (b, a)
+    line = f"{measure}: text in {more} is {_more(quality)} than in {less}: {numbers}."
+    d = p.adjusted[0]
+    if np.isfinite(d) and cliffs_magnitude(d) == "negligible":
+        line += (
+            f" Once text length is held fixed the effect shrinks to negligible (length-adjusted δ {_signed(d)}): "
+            "it goes with text length."
+        )
+    return line
 
 
 def _more(quality: str) -> str:
@@ -297,7 +402,12 @@ def headlines(result: Comparison) -> list[str]:
         contrasts = [(result.corpora[0], result.corpora[1])]
     lines: list[str] = []
     for a, b in contrasts:
-        lines += [line for m in measures if (line := contrast_sentence(result, m, a, b))]
+        found = [line for m in measures if (line := contrast_sentence(result, m, a, b))]
+        tested = [p for m in measures if (p := _pair(result, m, a, b)) is not None]
+        if tested and all(direction(p, result.alpha) in ("none", "too small") for p in tested):
+            found.insert(0, f"{a} vs {b}: no evidence of a difference in any headline measure "
+                            f"({', '.join(p.measure for p in tested)}).")  # fmt: skip
+        lines += found
         if share := _share_line(result, a, b):
             lines.append(share)
     if contrasts:
@@ -306,15 +416,20 @@ def headlines(result: Comparison) -> list[str]:
         described = {c: d for c, d in result.describe[m].items() if d.n}
         if not described:
             continue
-        pairs = sorted((p for p in result.pairs if p.measure == m), key=lambda p: -abs(p.test.cliffs_delta))
-        if not pairs:
+        tested = [p for p in result.pairs if p.measure == m]
+        if not tested:
             only = next(iter(described))
             lines.append(f"{m}: mean {_mean_ci(described[only])} in {only}.")
+            continue
+        pairs = sorted((p for p in tested if direction(p, result.alpha) in ("higher", "lower")),
+                       key=lambda p: -abs(p.test.cliffs_delta))  # fmt: skip
+        if not pairs:
+            lines.append(f"{m}: no evidence of a difference between any two of {', '.join(result.corpora)}.")
             continue
         top = ", ".join(
             f"{p.corpus_a} vs {p.corpus_b} (δ {_signed(p.test.cliffs_delta)}, {p.test.magnitude})" for p in pairs[:3]
         )
-        lines.append(f"{m}: the pairs that differ most are {top}.")
+        lines.append(f"{m}: of the pairs with evidence of a difference, those that differ most are {top}.")
     if len(result.corpora) > 2:
         lines.append(
             "No --contrast was given: name the comparison you mean (--contrast A:B, e.g. after --group) and the "
@@ -363,6 +478,15 @@ def _inputs_lines(result: Comparison, paths: Sequence[str]) -> list[str]:
         lines.append(f"skipped (no value in any corpus): {', '.join(result.empty)}")
     if len(result.corpora) == 1:
         lines.append("one corpus only: descriptives and plots, no pairwise tests")
+    if result.cluster_column:
+        units = "; ".join(f"{c}: {units_text(result, c)}" for c in result.corpora)
+        lines.append(f"sampling units (column {result.cluster_column!r}, cluster bootstrap): {units}")
+    else:
+        lines.append("sampling units: none given; texts are treated as independent (no 'cluster' column)")
+    if not result.length_adjusted:
+        lines.append("no n_tokens column in every input: no length-adjusted delta")
+    lines.append(f"alpha {result.alpha:g}: a direction is stated only when the 95% CI of delta excludes 0 and "
+                 "the Holm-adjusted p is below it")  # fmt: skip
     return lines
 
 
@@ -442,6 +566,11 @@ def _config(paths: Sequence[str], result: Comparison, options: CompareOptions) -
         "contrasts": [list(c) for c in result.contrasts],
         "plots": options.plots,
         "seed": options.seed,
+        "alpha": result.alpha,
+        "cluster_column": result.cluster_column,
+        "clusters": result.units,
+        "cluster_resamples": stats.CLUSTER_RESAMPLES if result.cluster_column else None,
+        "length_bins": stats.length_bin_names() if result.length_adjusted else None,
         "bootstrap_resamples": stats.BOOTSTRAP_RESAMPLES,
         "bootstrap_max_n": stats.BOOTSTRAP_MAX_N,
         "plot_sample": plots.KDE_MAX_POINTS,

@@ -127,21 +127,27 @@ def compare_inputs(
     by: str | None = None,
     contrasts: Sequence[tuple[str, str] | str] = (),
     plots: str = "all",
+    alpha: float = 0.05,
+    cluster: str | None = None,
 ) -> CompareResult:
     """:func:`affectlab.text.compare` (see there)."""
+    from affectlab.config import validated
     from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
-    options = CompareOptions(
-        measures=tuple(measures) if measures else None,
-        groups=_group_map(groups),
-        seed=seed,
-        workers=workers,
-        norms=norms,
-        affect_norms=affect_norms,
-        by=by,
-        contrasts=tuple(parse_contrast(c) for c in contrasts),
-        plots=plots,
-    )
+    values = {
+        "measures": tuple(measures) if measures else None,
+        "groups": _group_map(groups),
+        "seed": seed,
+        "workers": workers,
+        "norms": norms,
+        "affect_norms": affect_norms,
+        "by": by,
+        "contrasts": tuple(parse_contrast(c) for c in contrasts),
+        "plots": plots,
+        "alpha": alpha,
+        "cluster": cluster,
+    }
+    options = validated(CompareOptions, values, "compare options")
     if out is None:
         sources, labels = _sources(inputs, options)
         return CompareResult(_compare(sources, options, progress), labels, options)
@@ -173,6 +179,8 @@ def _compare(sources: Sequence[ScoreSource], options: CompareOptions, progress: 
             seed=options.seed,
             by=options.by,
             contrasts=options.contrasts,
+            alpha=options.alpha,
+            cluster=options.cluster,
             on_measure=lambda column, total: advance(1),
         )
 

@@ -14,6 +14,7 @@ computed once per batch for every family that needs them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,33 @@ def float_column(name: str, meaning: str, label: str, limits: tuple[float, float
 def count_column(name: str, meaning: str, label: str, **kw) -> Column:
     """An int32 count column (>= 0)."""
     return Column(name, pa.int32(), meaning, label, **kw)
+
+
+def with_rate(count: Column) -> tuple[Column, Column]:
+    """A count column ``n_X`` and its per-token rate ``rate_X`` (= n_X / n_tokens): the rate is compared by
+    default instead of the count (a longer text has more of everything) and carries the count's shares."""
+    rate = Column(
+        f"rate_{count.name.removeprefix('n_')}",
+        pa.float64(),
+        f"{count.meaning} per token ({count.name} / n_tokens)",
+        count.label.replace(" per text", "") + " per token",
+        (0, 1),
+        shares=tuple(dataclasses.replace(s, test=_positive) for s in count.shares),
+    )
+    return dataclasses.replace(count, compare=False, shares=()), rate
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    return values > 0
+
+
+def add_rates(columns: dict[str, list], counts: Sequence[str], tokens: Sequence[Tokens | None]) -> None:
+    """Add ``rate_X`` = ``n_X`` / tokens for each count column named in ``counts`` (null without tokens)."""
+    sizes = [None if words is None else len(words) for words in tokens]
+    for name in counts:
+        columns[f"rate_{name.removeprefix('n_')}"] = [
+            n / size if n is not None and size else None for n, size in zip(columns[name], sizes, strict=True)
+        ]
 
 
 def nulls(texts: Sequence[object], index: int) -> None:

@@ -24,11 +24,13 @@ from affectlab.text.measures.base import (
     MeasureConfig,
     Share,
     Tokens,
+    add_rates,
     count_column,
     float_column,
     nulls,
     register,
     schema_of,
+    with_rate,
 )
 from affectlab.text.measures.norms import BRYSBAERT, WordNorms, load_concreteness_norms
 
@@ -56,12 +58,14 @@ COLUMNS = (
         "share of tokens with a concreteness rating",
         (0, 1),
     ),
-    count_column(
-        "n_abstract_words",
-        "content words rated below 2.5 (abstract; function words excluded)",
-        "abstract words (rating < 2.5) per text",
-        required=True,
-        shares=(Share("any abstract word", "rating < 2.5", lambda v: v >= 1),),
+    *with_rate(
+        count_column(
+            "n_abstract_words",
+            "content words rated below 2.5 (abstract; function words excluded)",
+            "abstract words (rating < 2.5) per text",
+            required=True,
+            shares=(Share("any abstract word", "rating < 2.5", lambda v: v >= 1),),
+        )
     ),
     count_column("n_tokens", "word tokens", "tokens per text"),
 )
@@ -130,13 +134,15 @@ class ConcretenessMeasure:
             content.append(content_total / n_content if n_content else None)
             coverage.append(len(found) / units)
             n_abstract.append(abstract)
-        return {
+        out = {
             "concreteness": mean,
             "concreteness_content": content,
             "concreteness_coverage": coverage,
             "n_abstract_words": n_abstract,
             "n_tokens": n_tokens,
         }
+        add_rates(out, ["n_abstract_words"], tokens)
+        return out
 
 
 @register("concreteness", COLUMNS, (BRYSBAERT,), needs_tokens=True)

@@ -27,11 +27,13 @@ from affectlab.text.measures.base import (
     MeasureConfig,
     Share,
     Tokens,
+    add_rates,
     count_column,
     float_column,
     nulls,
     register,
     schema_of,
+    with_rate,
 )
 from affectlab.text.measures.norms import BRYSBAERT, WordNorms, load_concreteness_norms
 from affectlab.text.measures.subjectivity import PATTERN
@@ -45,7 +47,7 @@ LIKE_OBJECTS = frozenset("a an the".split())
 NOT_SIMILE_BEFORE_LIKE = frozenset("would wouldn't i'd you'd we'd they'd he'd she'd".split())
 EVALUATIVE_FROM = 0.5  # sense-averaged subjectivity in en-sentiment.xml
 ABSTRACT_BELOW = 2.5  # Brysbaert et al. (2014) scale: 1 abstract ... 5 concrete
-COLUMNS = (
+COUNTS = (
     count_column(
         "n_simile_markers",
         "simile markers (like a..., as X as)",
@@ -70,6 +72,10 @@ COLUMNS = (
         "evaluative adjectives per text",
         shares=(Share("any evaluative adjective", "pattern JJ, subjectivity >= 0.5", lambda v: v >= 1),),
     ),
+)
+_COUNTED = tuple(with_rate(c) for c in COUNTS)
+COLUMNS = (
+    *(count for count, _ in _COUNTED),
     float_column(
         "share_abstract_nouns",
         "share of nouns rated abstract (needs norms with parts of speech)",
@@ -78,6 +84,7 @@ COLUMNS = (
         headline=True,
         higher="more abstract in its nouns",
     ),
+    *(rate for _, rate in _COUNTED),
 )
 
 
@@ -230,13 +237,15 @@ class FigurativeMeasure:
             second.append(n_second)
             evaluative.append(n_evaluative)
             share.append(abstract / nouns if nouns else None)
-        return {
+        out = {
             "n_simile_markers": similes,
             "n_first_person": first,
             "n_second_person": second,
             "n_evaluative_adjectives": evaluative,
             "share_abstract_nouns": share,
         }
+        add_rates(out, [c.name for c in COUNTS], tokens)
+        return out
 
 
 @register("figurative", COLUMNS, (PATTERN, BRYSBAERT), needs_tokens=True)

@@ -1,4 +1,5 @@
-"""VADER sentiment columns: ``vader_neg``, ``vader_neu``, ``vader_pos``, ``vader_compound``.
+"""VADER sentiment columns: ``vader_neg``, ``vader_neu``, ``vader_pos``, ``vader_compound`` (valence) and
+``vader_intensity`` (= |compound|: how much sentiment a text carries, whatever its sign).
 
 Identical to ``vaderSentiment==3.3.2`` ``SentimentIntensityAnalyzer().polarity_scores(text)`` (see
 :mod:`affectlab.text.measures.vader_fast`); a None text gives nulls.
@@ -30,13 +31,20 @@ COLUMNS = (
     float_column("vader_pos", "VADER: share of positive sentiment (0-1)", "VADER positive share", (0, 1)),
     float_column(
         "vader_compound",
-        "VADER: overall sentiment, -1 negative .. +1 positive",
-        "VADER compound (-1 neg ... +1 pos)",
+        "VADER valence: overall sentiment, -1 negative .. +1 positive",
+        "VADER valence (compound, -1 neg ... +1 pos)",
         (-1, 1),
         required=True,
-        headline=True,
-        higher="more positive (VADER)",
+        higher="more positive (VADER valence)",
         shares=(Share("any sentiment", "|VADER compound| >= 0.05", lambda v: np.abs(v) >= 0.05),),
+    ),
+    float_column(
+        "vader_intensity",
+        "VADER sentiment intensity: |compound|, 0 none .. 1 strong (either sign)",
+        "VADER intensity (|compound|, 0 ... 1)",
+        (0, 1),
+        headline=True,
+        higher="more sentimental (VADER intensity)",
     ),
 )
 NAMES = tuple(c.name for c in COLUMNS)
@@ -60,7 +68,8 @@ class VaderMeasure:
         rows = []
         for index, text in enumerate(texts):
             if text.__class__ is str:
-                rows.append(score(text))
+                found = score(text)
+                rows.append((*found, abs(found[3])))
             else:
                 nulls(texts, index)
                 rows.append(_NULLS)

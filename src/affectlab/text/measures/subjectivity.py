@@ -1,5 +1,5 @@
-"""pattern/TextBlob columns: ``polarity`` (-1..1), ``subjectivity`` (0..1), ``objectivity`` (1 - subj.),
-``n_pattern_words``.
+"""pattern/TextBlob columns: ``polarity`` (valence, -1..1), ``polarity_intensity`` (|polarity|),
+``subjectivity`` (0..1), ``objectivity`` (1 - subj.), ``n_pattern_words``.
 
 Identical to ``textblob==0.20.1`` ``TextBlob(text).sentiment`` (see
 :mod:`affectlab.text.measures.pattern_fast`, which counts the texts it hands to textblob itself in
@@ -31,12 +31,19 @@ PATTERN = (
 COLUMNS = (
     float_column(
         "polarity",
-        "TextBlob: sentiment, -1 negative .. +1 positive",
-        "pattern polarity (-1 ... +1)",
+        "TextBlob valence: sentiment, -1 negative .. +1 positive",
+        "pattern valence (polarity, -1 ... +1)",
         (-1, 1),
         required=True,
+        higher="more positive (pattern valence)",
+    ),
+    float_column(
+        "polarity_intensity",
+        "TextBlob sentiment intensity: |polarity|, 0 none .. 1 strong (either sign)",
+        "pattern intensity (|polarity|, 0 ... 1)",
+        (0, 1),
         headline=True,
-        higher="more positive (pattern)",
+        higher="more sentimental (pattern intensity)",
     ),
     float_column(
         "subjectivity",
@@ -78,6 +85,7 @@ class PatternMeasure:
         """One list per column; pattern tokenizes in its own way, so ``tokens`` are not used."""
         sentiment = self.scorer.sentiment
         polarity: list[float | None] = []
+        intensity: list[float | None] = []
         subjectivity: list[float | None] = []
         objectivity: list[float | None] = []
         hits: list[int | None] = []
@@ -85,17 +93,20 @@ class PatternMeasure:
             if text.__class__ is str:
                 p, s, n = sentiment(text)
                 polarity.append(p)
+                intensity.append(abs(p))
                 subjectivity.append(s)
                 objectivity.append(1 - s)
                 hits.append(n)
             else:
                 nulls(texts, index)
                 polarity.append(None)
+                intensity.append(None)
                 subjectivity.append(None)
                 objectivity.append(None)
                 hits.append(None)
         return {
             "polarity": polarity,
+            "polarity_intensity": intensity,
             "subjectivity": subjectivity,
             "objectivity": objectivity,
             "n_pattern_words": hits,
