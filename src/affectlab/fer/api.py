@@ -358,6 +358,7 @@ def reproduce(
     import pandas as pd
 
     from affectlab.fer.config import ReproduceConfig
+    from affectlab.fer.reproduction import Stages
     from affectlab.fer.reproduction import reproduce as run_reproduction
 
     _paths(("checkpoint", "out"), ravdess=ravdess, crema_d=crema_d, checkpoint=checkpoint, out=out,
@@ -367,7 +368,8 @@ def reproduce(
     if not roots:
         raise AffectlabError(f"{out}: give --ravdess and/or --crema-d (your copies of the datasets)")
     folds_files = {k: v for k, v in (("ravdess", ravdess_folds), ("crema-d", crema_d_folds)) if v is not None}
-    table = run_reproduction(roots, checkpoint, out, cfg, folds_files=folds_files, overwrite=overwrite,
+    stages = Stages(index=index, extract=extract, train=train, cross=cross)
+    table = run_reproduction(roots, checkpoint, out, cfg, stages, folds_files=folds_files, overwrite=overwrite,
                              progress=progress)  # fmt: skip
     return pd.DataFrame(table["rows"])
 

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,16 +95,27 @@ class Ledger:
         write_json(self.path, self.stages)
 
 
+@dataclass(frozen=True)
+class Stages:
+    """The API's stage functions the reproduction chains (handed in by :func:`affectlab.fer.api.reproduce`,
+    so this module never imports the API that calls it)."""
+
+    index: Callable[..., Any]
+    extract: Callable[..., Any]
+    train: Callable[..., Any]
+    cross: Callable[..., Any]
+
+
 def check_inputs(
     roots: dict[str, str | Path],
     checkpoint: str | Path | None,
     cfg: ReproduceConfig,
+    stages: Stages,
     folds_files: dict[str, str | Path] | None = None,
 ) -> None:
     """Everything :func:`reproduce` needs, checked before any work (seconds, not after hours of extraction):
     every dataset folder, fold file and its folds (names only: no video is opened), the encoder with the preset
     (its input contract), the checkpoint (or the weights the encoder ships), the training options."""
-    from affectlab.fer import api
     from affectlab.fer.config import ExtractConfig, TrainConfig
     from affectlab.fer.data.folds import read_fold_file
     from affectlab.fer.encoders import ENCODERS, load_encoder
@@ -128,7 +141,7 @@ def check_inputs(
         folds_file = (folds_files or {}).get(name)
         options = {} if folds_file else {"folds": cfg.folds, "seed": cfg.seed}
         try:
-            api.index(root, name, folds_file=folds_file, preset=cfg.preset, check=False, hash=False,
+            stages.index(root, name, folds_file=folds_file, preset=cfg.preset, check=False, hash=False,
                       progress=False, **options)  # fmt: skip
         except AffectlabError as err:
             raise AffectlabError(f"{NAMES[name]} ({root}): {err}") from None
@@ -139,6 +152,7 @@ def reproduce(
     checkpoint: str | Path | None,
     out: str | Path,
     cfg: ReproduceConfig,
+    stages: Stages,
     *,
     folds_files: dict[str, str | Path] | None = None,
     overwrite: bool = False,
@@ -147,13 +161,12 @@ def reproduce(
     """Run the stages of the module docstring into ``out``; returns the table (also in ``table.json``).
     Everything is checked first (:func:`check_inputs`); ``checkpoint`` None: the weights the encoder ships
     (the frame baseline's)."""
-    from affectlab.fer import api
     from affectlab.fer.data.manifest import read_manifest
     from affectlab.progress import progress_bar
 
     out = Path(out)
     check_writable(out, folder=True)
-    check_inputs(roots, checkpoint, cfg, folds_files)
+    check_inputs(roots, checkpoint, cfg, stages, folds_files)
     out.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(out, "reproduction"):
         ledger = Ledger(out, overwrite)
@@ -165,7 +178,7 @@ def reproduce(
                         "folds_file": None if folds_file is None else Path(folds_file).read_text()}  # fmt: skip
             if not ledger.done(f"index/{name}", settings, manifests[name]):
                 options = {} if folds_file else {"folds": cfg.folds, "seed": cfg.seed}
-                api.index(root, name, out=manifests[name], folds_file=folds_file, preset=cfg.preset,
+                stages.index(root, name, out=manifests[name], folds_file=folds_file, preset=cfg.preset,
                           progress=progress, **options)  # fmt: skip
                 ledger.finish(f"index/{name}", settings)
         for name in roots:
@@ -175,7 +188,7 @@ def reproduce(
             if cfg.mode == "cached":
                 targets[name] = out / "features" / name
                 extract_options = {k: v for k, v in encoder_options.items() if k not in ("decode_workers",)}
-                api.extract(manifests[name], targets[name], encoder=cfg.encoder, checkpoint=checkpoint,
+                stages.extract(manifests[name], targets[name], encoder=cfg.encoder, checkpoint=checkpoint,
                             preset=cfg.preset, store_dtype=cfg.store_dtype, progress=progress,
                             pool=extract_options.pop("pooling"), **extract_options)  # fmt: skip
             runs[name] = out / "runs" / name
@@ -185,7 +198,7 @@ def reproduce(
             settings = {"mode": cfg.mode, "train": train_options, "encoder": [cfg.encoder, encoder_options],
                         "data": ledger.stages.get(f"index/{name}"), "preset": cfg.preset}  # fmt: skip
             if not ledger.done(f"train/{name}", settings, runs[name] / "metrics.json"):
-                api.train(None if cfg.mode == "online" else targets[name], runs[name], preset=cfg.preset,
+                stages.train(None if cfg.mode == "online" else targets[name], runs[name], preset=cfg.preset,
                           online=cfg.mode == "online", manifest=manifests[name], encoder=cfg.encoder,
                           checkpoint=checkpoint,
                           encoder_options=encoder_options if cfg.mode == "online" else
@@ -200,7 +213,7 @@ def reproduce(
                 settings = {"run": ledger.stages.get(f"train/{src}"), "data": ledger.stages.get(f"index/{dst}"),
                             "calm": calm, "eval": eval_kind}  # fmt: skip
                 if not ledger.done(f"cross/{src}->{dst}/{calm}", settings, folder / "cross_metrics.json"):
-                    api.cross(runs[src], targets[dst], calm=calm, out=folder, eval=eval_kind,
+                    stages.cross(runs[src], targets[dst], calm=calm, out=folder, eval=eval_kind,
                               checkpoint=checkpoint, overwrite=True)  # fmt: skip
                     ledger.finish(f"cross/{src}->{dst}/{calm}", settings)
                 advance(1)
