@@ -43,11 +43,11 @@ def test_too_many_folds_for_the_second_dataset_fails_in_seconds_before_any_work(
     """CREMA-D's shared copy has 1 actor: folds=5 must fail before RAVDESS is indexed, extracted or trained."""
     videos = shared_data / "face_video"
     out = tmp_path / "paper"
-    start = time.monotonic()
+    start = time.process_time()  # CPU seconds: a loaded machine does not make it flaky
     with pytest.raises(AffectlabError, match=r"^CREMA-D \(.*crema_d\): folds=5 but only 1 actor\(s\)"):
         al.fer.reproduce(videos / "ravdess", videos / "crema_d", out=out, encoder="frame-baseline", folds=5,
                          device="cpu", progress=False)  # fmt: skip
-    assert time.monotonic() - start < 20
+    assert time.process_time() - start < 20  # extracting and training RAVDESS first took minutes
     assert not out.exists()  # nothing indexed, extracted or trained
 
 

@@ -361,7 +361,7 @@ def reproduce(
     from affectlab.fer.reproduction import Stages
     from affectlab.fer.reproduction import reproduce as run_reproduction
 
-    _paths(("checkpoint", "out"), ravdess=ravdess, crema_d=crema_d, checkpoint=checkpoint, out=out,
+    _paths(("out",), ravdess=ravdess, crema_d=crema_d, checkpoint=checkpoint, out=out,
            ravdess_folds=ravdess_folds, crema_d_folds=crema_d_folds)  # fmt: skip
     cfg = validated(ReproduceConfig, options, "reproduce options")
     roots = {k: v for k, v in (("ravdess", ravdess), ("crema-d", crema_d)) if v is not None}
