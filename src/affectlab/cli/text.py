@@ -17,6 +17,8 @@ from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Control characters (terminal escapes, bells, line breaks inside a text), shown escaped, never sent raw.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True)
 
@@ -185,6 +187,12 @@ def read_texts(texts: list[str]) -> list[str]:
         else:
             items.append(_SURROGATE.sub("\ufffd", text))
     return items
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal line: control characters (``\\x1b`` of an escape sequence, ``\\n``, a
+    bell) written as Python escapes, so input can neither restyle the terminal nor fake a line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def split_list(spec: str | None) -> list[str]:
