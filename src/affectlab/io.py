@@ -31,6 +31,7 @@ PathLike = str | os.PathLike[str]
 LOCK_FILE = ".affectlab.lock"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 _NAME_MAX = 255  # bytes in one path component (ext4, xfs, apfs)
+_LINE_PIECE = 1 << 20  # characters read at a time while the rest of an over-long line is dropped
 _TEMP_STEM_MAX = 200  # bytes of the target's name kept in a temporary's name (".NAME.PID.XXXXXXXX.tmp")
 
 
@@ -301,6 +302,38 @@ def open_csv(path: PathLike) -> Iterator[TextIO]:
         raise AffectlabError(f"{path}: not a readable CSV ({err})") from None
     except OSError as err:
         raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def bounded_lines(
+    fh: TextIO,
+    limit: int,
+    *,
+    cut: bool = True,
+    keep_ends: bool = False,
+    source: object = "input",
+    refuse_binary: bool = False,
+) -> Iterator[str]:
+    """The lines of ``fh`` (line ending dropped unless ``keep_ends``) with memory bounded by ``limit``
+    characters: a longer line keeps its first ``limit`` characters and the rest is read and dropped
+    (``cut``), or it is refused. ``refuse_binary``: a NUL character (binary data) is an error."""
+    for number, line in enumerate(iter(lambda: fh.readline(limit + 1), ""), 1):
+        complete = line.endswith("\n")
+        if refuse_binary and "\x00" in line:
+            raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
+        if not complete and len(line) > limit:
+            if not cut:
+                raise AffectlabError(
+                    f"{source}: line {number:,} is longer than {limit:,} characters (a record too large to hold "
+                    "whole; raise --max-chars if its text is meant to be this long)"
+                )
+            line = line[:limit]
+            while not complete:  # drop the rest of the line, one bounded piece at a time
+                rest = fh.readline(_LINE_PIECE)
+                if refuse_binary and "\x00" in rest:
+                    raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
+                complete = rest.endswith("\n") or not rest
+            line += "\n"
+        yield line if keep_ends else line.rstrip("\n")
 
 
 def write_text(target: PathLike, text: str) -> Path:

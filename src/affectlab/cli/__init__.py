@@ -80,8 +80,9 @@ def main() -> None:
     try:
         with plain_warnings():  # every warning as one `warning: ...` line, never its source file and line
             code = app(standalone_mode=False)
-    except click_errors.NoArgsIsHelpError as err:  # `affectlab text`: the command's help
-        typer.echo(err.ctx.get_help(), err=True)
+    except click_errors.NoArgsIsHelpError as err:  # `affectlab text`: the help (rich has printed it already)
+        if err.format_message().strip():
+            typer.echo(err.format_message(), err=True)
         sys.exit(EXIT_USER_ERROR)
     except click_errors.ClickException as err:  # a usage error: one line and where the help is
         where = f" (see '{err.ctx.command_path} --help')" if getattr(err, "ctx", None) is not None else ""
@@ -95,10 +96,11 @@ def main() -> None:
             raise
         typer.echo(f"error: {os_error(Path(err.filename or '.'), err)}", err=True)
         sys.exit(EXIT_USER_ERROR)
-    except (KeyboardInterrupt, click_errors.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted; nothing half-written was left behind", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
+
 
 if __name__ == "__main__":
     main()

@@ -130,6 +130,7 @@ def profile(
     lang_id: bool = False,
     languages: Sequence[str] | None = None,
     strict: bool = False,
+    max_chars: int | None = None,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
     engine: str = "local",
@@ -147,7 +148,9 @@ def profile(
     carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
     (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
     with null measures; ``strict`` refuses text values that are not strings instead of converting them.
-    Every output check runs before any text is scored.
+    A text longer than ``max_chars`` characters (default 1,000,000) is cut to that length, with one
+    warning per file giving the count (``strict``: refused), so memory stays bounded. Every output check
+    runs before any text is scored.
 
     >>> import affectlab as al
     >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
@@ -173,12 +176,14 @@ def profile(
             workers=workers,
             engine=engine,
             keep_text=keep_text,
+            max_chars=max_chars,
         ),
         "profile options",
     )
     keep = tuple(keep_columns)
     _check_kept_names(keep)
-    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict) for path in paths]
+    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=options.max_chars)
+               for path in paths]  # fmt: skip
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = sum(c.rows for c in corpora) if all(c.rows is not None for c in corpora) else None

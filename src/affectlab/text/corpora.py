@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from affectlab.errors import AffectlabError
+from affectlab.io import bounded_lines
 from affectlab.text.config import MAX_CHARS
 
 FORMATS: tuple[str, ...] = ("coco", "flickr8k", "cc", "parquet", "jsonl", "csv", "tsv", "txt")
@@ -715,33 +716,6 @@ def _lines(corpus: Corpus, cut: bool = True) -> Iterator[tuple[int, str]]:
     with open_text(corpus.path, corpus.compression) as fh:
         for number, line in enumerate(bounded_lines(fh, limit, cut=cut, source=corpus.path), 1):
             yield number, line.rstrip("\n")
-
-
-def bounded_lines(
-    fh: TextIO, limit: int, *, cut: bool = True, keep_ends: bool = False, source: object = "input",
-    refuse_binary: bool = False,
-) -> Iterator[str]:
-    """The lines of ``fh`` (line ending dropped unless ``keep_ends``) with memory bounded by ``limit``
-    characters: a longer line keeps its first ``limit`` characters and the rest is read and dropped
-    (``cut``), or it is refused. ``refuse_binary``: a NUL character (binary data) is an error."""
-    for number, line in enumerate(iter(lambda: fh.readline(limit + 1), ""), 1):
-        complete = line.endswith("\n")
-        if refuse_binary and "\x00" in line:
-            raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
-        if not complete and len(line) > limit:
-            if not cut:
-                raise AffectlabError(
-                    f"{source}: line {number:,} is longer than {limit:,} characters (a record too large to hold "
-                    "whole; raise --max-chars if its text is meant to be this long)"
-                )
-            line = line[:limit]
-            while not complete:  # drop the rest of the line, one bounded piece at a time
-                rest = fh.readline(_CHUNK_CHARS)
-                if refuse_binary and "\x00" in rest:
-                    raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
-                complete = rest.endswith("\n") or not rest
-            line += "\n"
-        yield line if keep_ends else line.rstrip("\n")
 
 
 def _bounded(fh: TextIO, corpus: Corpus, keep_ends: bool = False) -> Iterator[str]:
