@@ -130,7 +130,7 @@ def profile(
         )
     typer.echo(
         f"{result.rows} texts from {len(inputs)} file(s) in {result.seconds:.1f} s "
-        f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {out}",
+        f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {printable(out)}",
         err=True,
     )
 
@@ -392,12 +392,13 @@ def art_corpora(
     art_text: Path = typer.Argument(
         ..., help="The art_text folder (tate/, aic_api_sample/, poetry/).", show_default=False
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files (written as a whole)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder (only one affectlab wrote)."),
     sample: int | None = typer.Option(None, "--sample", help="Keep this many texts per corpus (seeded, in order)."),
     seed: int = typer.Option(0, "--seed", help="Seed of --sample."),
     artemis: Path | None = typer.Option(None, "--artemis", help="An ArtEmis CSV (Achlioptas et al. 2021)."),
 ) -> None:
     from affectlab.text.api import art_corpora as run
 
-    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis).itertuples():
-        typer.echo(f"{row.corpus}: {row.texts:,} texts -> {row.path}")
+    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis, overwrite=overwrite).itertuples():
+        typer.echo(f"{row.corpus}: {row.texts:,} texts -> {printable(row.path)}")

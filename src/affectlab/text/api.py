@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,9 +32,14 @@ def scorer(config: MeasureConfig = MeasureConfig()) -> Scorer:  # noqa: B008 (fr
 
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
-    """One text or a list of texts; paths (or strings naming an existing file) are refused."""
+    """One text or a list of texts; paths (or strings naming an existing file) are refused, and so is
+    anything else that is not a str or a sequence of them (None, a number, bytes, a dict)."""
     if isinstance(texts, os.PathLike):
         raise AffectlabError(f"{texts}: score() takes texts, not files; use profile() for corpus files")
+    if not isinstance(texts, str) and (
+        isinstance(texts, bytes | bytearray | Mapping) or not isinstance(texts, Iterable)
+    ):
+        raise TypeError(f"score() takes a str or a list of str, not {type(texts).__name__} ({texts!r:.60})")
     items = [texts] if isinstance(texts, str) else list(texts)
     for index, text in enumerate(items):
         if isinstance(text, os.PathLike) or (
@@ -44,7 +49,7 @@ def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
                 f"{text}: text #{index} names a file; score() takes texts, use profile() for corpus files"
             )
         if text is not None and not isinstance(text, str):
-            raise AffectlabError(f"text #{index} is a {type(text).__name__} ({text!r:.60}), expected str")
+            raise TypeError(f"score(): text #{index} is a {type(text).__name__} ({text!r:.60}), expected str")
     return items
 
 
@@ -70,7 +75,9 @@ def score(
     """
     import pandas as pd
 
-    return pd.DataFrame(score_records(texts, norms=norms, affect_norms=affect_norms))
+    items = _texts(texts)
+    columns = scorer(MeasureConfig(norms=norms, affect_norms=affect_norms)).columns(items)
+    return pd.DataFrame({"text": items, **columns})  # no texts: the columns, zero rows
 
 
 def score_records(
@@ -228,13 +235,15 @@ def _input_paths(inputs: PathLike | Sequence[PathLike]) -> list[Path]:
 
 
 def _check_profile_output(target: Path, folder: bool, inputs: Sequence[Path], overwrite: bool) -> None:
-    from affectlab.io import check_folder_target, check_not_input, check_writable
+    from affectlab.io import check_folder_target, check_not_input, check_suffix, check_writable
 
     check_not_input(target, inputs)
     check_writable(target, folder=folder)
     if folder:
         check_folder_target(target, overwrite)
-    elif target.exists() and not overwrite:
+        return
+    check_suffix(target, (".parquet", ".pq"), "a parquet file")
+    if target.exists() and not overwrite:
         raise AffectlabError(f"{target}: exists; pass --overwrite (overwrite=True) to replace it")
 
 
@@ -292,6 +301,7 @@ def compare(
     """
     from affectlab.text.comparison.result import compare_inputs
 
+    _check_compare_inputs(inputs)
     return compare_inputs(
         inputs,
         measures=measures,
@@ -309,6 +319,27 @@ def compare(
     )
 
 
+def _check_compare_inputs(inputs: object) -> None:
+    """compare()'s door: a non-empty mapping of DataFrames or paths, or paths."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(inputs, Mapping):
+        for name, item in inputs.items():
+            if not isinstance(item, pd.DataFrame | pa.Table | str | os.PathLike):
+                raise TypeError(
+                    f"compare(): input {name!r} is a {type(item).__name__}; expected a DataFrame or a score file path"
+                )
+    elif isinstance(inputs, bytes | bytearray) or not isinstance(inputs, str | os.PathLike | Sequence):
+        raise TypeError(f"compare() takes score file paths or a mapping name -> DataFrame, not {type(inputs).__name__}")
+    elif not isinstance(inputs, str | os.PathLike):
+        bad = next((item for item in inputs if not isinstance(item, str | os.PathLike)), None)
+        if bad is not None:
+            raise TypeError(f"compare(): an input is a {type(bad).__name__} ({bad!r:.60}); expected a file path")
+    if not isinstance(inputs, str | os.PathLike) and len(inputs) == 0:
+        raise AffectlabError("compare() needs at least one corpus (score files, or a mapping name -> DataFrame)")
+
+
 def art_corpora(
     art_text: PathLike,
     out: PathLike,
@@ -316,13 +347,15 @@ def art_corpora(
     sample: int | None = None,
     seed: int = 0,
     artemis: PathLike | None = None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Write the art corpora of an ``art_text`` folder (Tate and AIC titles, AIC curator sentences, poetry
-    lines and stanzas) and of a user's ArtEmis CSV as jsonl files; one row per corpus. ``sample`` keeps that
-    many texts per corpus (seeded)."""
+    lines and stanzas) and of a user's ArtEmis CSV as jsonl files into the folder ``out``, written whole;
+    one row per corpus. ``sample`` keeps that many texts per corpus (seeded). A non-empty ``out`` is
+    replaced only with ``overwrite``, and only when affectlab wrote it."""
     import pandas as pd
 
     from affectlab.text.art_text import write_art_corpora
 
-    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis)
+    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis, overwrite=overwrite)
     return pd.DataFrame([{"corpus": name, "texts": n, "path": str(p)} for name, (p, n) in written.items()])
