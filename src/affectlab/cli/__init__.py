@@ -79,7 +79,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         with plain_warnings():  # every warning as one `warning: ...` line, never its source file and line
-            code = app(standalone_mode=False)
+            code = app(standalone_mode=False, prog_name="affectlab")
     except click_errors.NoArgsIsHelpError as err:  # `affectlab text`: the help (rich has printed it already)
         if err.format_message().strip():
             typer.echo(err.format_message(), err=True)
