@@ -343,11 +343,13 @@ def test_truncated_zstd_corpus_is_refused_not_read_short(keep_bytes, tmp_path, m
     assert pq.read_metadata(out).num_rows == 40_000  # the whole stream: every text
 
 
-def test_headerless_tsv_is_not_scored_by_its_id_column(tmp_path, monkeypatch, capsys):
-    """Item 2: ``id<TAB>text<TAB>label`` was taken for Conceptual Captions and its ids ("0", "1") scored."""
+@pytest.mark.parametrize("suffix", [".tsv", ".txt"])
+def test_headerless_tsv_is_not_scored_by_its_id_column(suffix, tmp_path, monkeypatch, capsys):
+    """Item 2: ``id<TAB>text<TAB>label`` was taken for Conceptual Captions and its ids ("0", "1") scored
+    (a .txt: the whole line, id and label included)."""
     import pyarrow.parquet as pq
 
-    table = tmp_path / "sentences.tsv"
+    table = tmp_path / f"sentences{suffix}"
     sentences = ["the movie was wonderful", "a dull and tiresome plot", "the actors were fine"]
     table.write_text("".join(f"{i}\t{s}\t{i % 2}\n" for i, s in enumerate(sentences)))
     out = tmp_path / "o.parquet"

@@ -297,6 +297,14 @@ def detect_format(path: Path, text_column: str | None = None) -> str:
     sniffed = _sniff_lines(lines)
     if by_extension == "coco":
         return "jsonl" if sniffed == "jsonl" else "coco"
+    if sniffed is None and _column_number(text_column) is not None:
+        return "tsv"  # a table without a header row, its text column numbered
+    if sniffed is None and _is_table(lines):
+        raise AffectlabError(
+            f"{path}: every line holds {lines[0].count(chr(9)) + 1} tab-separated columns, a table without a "
+            "header row; pass --text-column N (0-based number of the text column), or --format txt to score "
+            "whole lines"
+        )
     if by_extension == "txt":
         return sniffed if sniffed in ("flickr8k", "cc") else "txt"
     if sniffed is None:
@@ -331,6 +339,11 @@ def _is_cc_line(line: str) -> bool:
     """``caption<TAB>url``: two columns, the second a URL."""
     parts = line.split("\t")
     return len(parts) == 2 and _URL.match(parts[1]) is not None
+
+
+def _is_table(lines: list[str]) -> bool:
+    """Whether every line has the same number (at least 2) of tab-separated columns."""
+    return bool(lines) and lines[0].count("\t") > 0 and all(line.count("\t") == lines[0].count("\t") for line in lines)
 
 
 def _column_number(text_column: str | None) -> int | None:
