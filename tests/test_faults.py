@@ -379,7 +379,7 @@ def test_score_of_a_600_mb_stdin_line_is_cut_under_a_memory_cap():
         feed.stdout.close()
         feed.wait()
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["text"] == "a" * 1000
-    assert (
-        done.stderr.strip() == "warning: 1 text(s) longer than 1,000 characters were cut to that length (--max-chars)"
+    assert json.loads(done.stdout)["text"] == "a" * 1_000_000
+    assert done.stderr.strip() == (
+        "warning: 1 text(s) longer than 1,000,000 characters were cut to that length (--max-chars)"
     )
