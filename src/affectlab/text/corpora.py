@@ -193,7 +193,7 @@ def _open_binary(path: Path, compression: str | None) -> BinaryIO:
         import zstandard
     except ImportError:  # pragma: no cover - a declared dependency
         raise AffectlabError(f"{path}: zstandard-compressed; install the `zstandard` package") from None
-    check_zstd_frames(path)
+    check_zstd_frames(path)  # every reader of a zstd file comes through here
     raw = path.open("rb")
     reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
     return io.BufferedReader(reader)
@@ -429,8 +429,6 @@ def open_corpus(
         raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
     if max_chars < 1:
         raise AffectlabError(f"--max-chars must be at least 1, got {max_chars}")
-    if compression == "zstd":
-        check_zstd_frames(path)
     if format == "auto":
         resolved = detect_format(path, text_column)
     else:
