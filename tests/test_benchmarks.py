@@ -15,6 +15,7 @@ RATIO_LINES = {
     "probe_training.py": "x fewer",
     "extract_throughput.py": "own/peer speed",
     "online_vs_cached.py": "x the cached epoch",
+    "validity.py": "ratio to the paper",
 }
 
 

@@ -197,7 +197,7 @@ def test_train_killed_then_rerun_is_whole(tmp_path):
 
 def test_ray_profile_killed_leaves_no_ray_process(corpus, tmp_path):
     """A killed driver's local Ray cluster (raylet, GCS, agents, actors) is stopped by the watchdog."""
-    from affectlab.watchdog import descendants
+    from affectlab.engines.watchdog import descendants
 
     out = tmp_path / "ray"
     args = ["text", "profile", str(corpus), "--out", f"{out}/", "--engine", "ray", "--workers", "2"]

@@ -10,8 +10,7 @@
 0.0
 """
 
-__version__ = "0.1.0"
-
-from affectlab import fer, text  # noqa: E402
+from affectlab import fer, text
+from affectlab.version import __version__
 
 __all__ = ["__version__", "fer", "text"]

@@ -8,6 +8,8 @@ import gzip
 import itertools
 import json
 import lzma
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,7 +19,7 @@ import zstandard
 
 from affectlab.errors import AffectlabError
 from affectlab.text import api
-from affectlab.text.art_text import write_art_corpora
+from affectlab.text.art_text import ArtCleaningWarning, header_kind, write_art_corpora
 from affectlab.text.corpora import compression_of, detect_format, open_corpus, read_corpus
 
 COMPRESSORS = {
@@ -122,7 +124,14 @@ def test_profile_lang_column_and_lang_filter(tmp_path):
 
 @pytest.mark.slow
 def test_art_corpora_poetry_lines_stanzas_sampled(shared_data, tmp_path):
-    written = write_art_corpora(shared_data / "art_text", tmp_path, sample=500, seed=3)
+    with pytest.warns(ArtCleaningWarning) as caught:
+        written = write_art_corpora(shared_data / "art_text", tmp_path, sample=500, seed=3)
+    dropped = "dropped 34,846 header or separator lines (10,878 names, 22,285 section numbers, 1,683 separators)"
+    assert sorted(str(w.message) for w in caught if w.category is ArtCleaningWarning) == [
+        f"poetry_lines: {dropped}",
+        f"poetry_stanzas: {dropped} and with them 20,254 stanzas that held nothing else; split 15,426 stanzas of "
+        "more than 16 lines into 50,323 parts",
+    ]
     assert {"poetry_lines", "poetry_stanzas", "tate_titles", "aic_titles", "aic_descriptions"} <= set(written)
     assert all(count == 500 for name, (_, count) in written.items() if name.startswith("poetry"))
     lines = [json.loads(x) for x in (tmp_path / "poetry_lines.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -130,7 +139,8 @@ def test_art_corpora_poetry_lines_stanzas_sampled(shared_data, tmp_path):
     assert all("\n" not in r["text"] and r["text"].strip() == r["text"] and r["text"] for r in lines)
     numbers = [(int(r["id"].split(":")[1]), int(r["id"].split(":")[3])) for r in lines]
     assert numbers == sorted(numbers)  # a sample, in the order of the file
-    again = write_art_corpora(shared_data / "art_text", tmp_path / "again", sample=500, seed=3)
+    with pytest.warns(ArtCleaningWarning):
+        again = write_art_corpora(shared_data / "art_text", tmp_path / "again", sample=500, seed=3)
     assert (tmp_path / "again/poetry_stanzas.jsonl").read_bytes() == (tmp_path / "poetry_stanzas.jsonl").read_bytes()
     stanzas = [json.loads(x) for x in (tmp_path / "poetry_stanzas.jsonl").read_text(encoding="utf-8").splitlines()]
     assert all("\n\n" not in r["text"] for r in stanzas) and any("\n" in r["text"] for r in stanzas)
@@ -151,6 +161,54 @@ def test_poetry_lines_and_stanzas_of_one_poem_by_hand(tmp_path):
                        "year": "1900"}  # fmt: skip
     stanzas = [json.loads(x)["text"] for x in (tmp_path / "out/poetry_stanzas.jsonl").read_text().splitlines()]
     assert stanzas == ["One\nTwo", "Three"]
+
+
+POEM_WITH_HEADERS = (
+    "I.\n\nHUGO.\nO stay, my love!\n------\nTHE LADY\nI must away.\n\n* * *\n\n"
+    + "\n".join(f"line {k}" for k in range(1, 36))
+    + "\nO LOVE!\n"
+)
+
+
+def test_poetry_cleaning_by_hand(tmp_path):
+    """Headers, names and separators dropped; a 36-line stanza split into 3 parts of 12 lines; the warning
+    says exactly that."""
+    root = tmp_path / "art"
+    (root / "poetry").mkdir(parents=True)
+    poem = {"path": "poems/y.txt", "title": "T", "author": "A", "year": 1900, "text": POEM_WITH_HEADERS}
+    with gzip.open(root / "poetry/public_domain_poetry.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps(poem) + "\n")
+    with pytest.warns(ArtCleaningWarning) as caught:
+        write_art_corpora(root, tmp_path / "out")
+    assert sorted(str(w.message) for w in caught) == [
+        "poetry_lines: dropped 5 header or separator lines (2 names, 1 section number, 2 separators)",
+        "poetry_stanzas: dropped 5 header or separator lines (2 names, 1 section number, 2 separators) and with "
+        "them 2 stanzas that held nothing else; split 1 stanza of more than 16 lines into 3 parts",
+    ]
+    lines = [json.loads(x)["text"] for x in (tmp_path / "out/poetry_lines.jsonl").read_text().splitlines()]
+    verse = [f"line {k}" for k in range(1, 36)] + ["O LOVE!"]
+    assert lines == ["O stay, my love!", "I must away.", *verse]
+    stanzas = [json.loads(x)["text"] for x in (tmp_path / "out/poetry_stanzas.jsonl").read_text().splitlines()]
+    assert stanzas == ["O stay, my love!\nI must away.", *("\n".join(verse[i : i + 12]) for i in (0, 12, 24))]
+    cli = subprocess.run(
+        [sys.executable, "-m", "affectlab", "text", "art-corpora", str(root), "--out", str(tmp_path / "cli")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert f"warning: {sorted(str(w.message) for w in caught)[1]}\n" in cli.stderr  # the command says it
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("------", "separator"), ("* * * * *", "separator"), (". . .", "separator"),
+        ("IV.", "section number"), ("XIV", "section number"), ("12.", "section number"), ("[1]", "section number"),
+        ("HUGO.", "name"), ("CHORUS", "name"), ("DON JOHN.", "name"), ("NOTE:", "name"), ("Ô ÉTÉ.", "name"),
+        ("O LOVE!", None), ("O", None), ("A", None), ("AND THEN THE WHOLE WORLD FELL", None), ("Part II.", None),
+        ("I wandered lonely as a cloud", None), ("ix.", None),
+    ],
+)  # fmt: skip
+def test_header_kinds(line, kind):
+    assert header_kind(line) == kind
 
 
 def test_artemis_csv_into_utterances(tmp_path):

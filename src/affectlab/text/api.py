@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from affectlab.errors import AffectlabError
 from affectlab.progress import progress_bar
 from affectlab.text.measures import MeasureConfig, Scorer, build_measures
+from affectlab.text.measures.norms import NormTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,8 +66,11 @@ def score(
     *,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
 ) -> pd.DataFrame:
     """Every measure for one text or a list of texts: one row per text, the ``text`` column first.
+    ``word_norms``: word-norm tables (:class:`NormTable` or ``"NAME=PATH:WORD_COLUMN:VALUE_COLUMN"``), one
+    column each.
 
     >>> import affectlab as al
     >>> row = al.text.score("a haunting, melancholic dreamscape").iloc[0]
@@ -76,8 +80,8 @@ def score(
     import pandas as pd
 
     items = _texts(texts)
-    columns = scorer(MeasureConfig(norms=norms, affect_norms=affect_norms)).columns(items)
-    return pd.DataFrame({"text": items, **columns})  # no texts: the columns, zero rows
+    config = MeasureConfig(norms=norms, affect_norms=affect_norms, word_norms=norm_tables(word_norms))
+    return pd.DataFrame({"text": items, **scorer(config).columns(items)})  # no texts: the columns, zero rows
 
 
 def score_records(
@@ -85,11 +89,12 @@ def score_records(
     *,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
 ) -> list[dict[str, Any]]:
     """:func:`score` as one dict per text (plain Python values, None for nulls); imports neither pandas nor
     Arrow's conversions, which is what keeps ``affectlab text score`` quick to start."""
     items = _texts(texts)
-    config = MeasureConfig(norms=norms, affect_norms=affect_norms)
+    config = MeasureConfig(norms=norms, affect_norms=affect_norms, word_norms=norm_tables(word_norms))
     columns = scorer(config).columns(items)
     names = list(columns)
     return [
@@ -140,6 +145,7 @@ def profile(
     max_chars: int | None = None,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
+    word_norms: Sequence[NormTable | str] = (),
     engine: str = "local",
     workers: int | None = None,
     batch_size: int | None = None,
@@ -154,10 +160,11 @@ def profile(
     :class:`ProfileResult` comes back: the way to profile corpora larger than memory. ``keep_columns``
     carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
     (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
-    with null measures; ``strict`` refuses text values that are not strings instead of converting them.
-    A text longer than ``max_chars`` characters (default 1,000,000) is cut to that length, with one
-    warning per file giving the count (``strict``: refused), so memory stays bounded. Every output check
-    runs before any text is scored.
+    with null measures; ``strict`` refuses text values that are not strings instead of converting them;
+    ``word_norms`` adds a column per word-norm table (as in :func:`score`). A text longer than
+    ``max_chars`` characters (default 1,000,000) is cut to that length, with one warning per file giving
+    the count (``strict``: refused), so memory stays bounded. Every output check runs before any text is
+    scored.
 
     >>> import affectlab as al
     >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
@@ -176,6 +183,7 @@ def profile(
             measures=MeasureConfig(
                 norms=norms,
                 affect_norms=affect_norms,
+                word_norms=norm_tables(word_norms),
                 lang_id=lang_id or bool(languages),
                 languages=tuple(languages) if languages else None,
             ),
@@ -199,6 +207,13 @@ def profile(
             return _profile_in_memory(corpora, options, advance)
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def norm_tables(tables: Sequence[NormTable | str]) -> tuple[NormTable, ...]:
+    """Word-norm tables given as :class:`NormTable` objects or ``NAME=PATH:WORD_COLUMN:VALUE_COLUMN``."""
+    if isinstance(tables, str):
+        tables = [tables]
+    return tuple(t if isinstance(t, NormTable) else NormTable.parse(t) for t in tables)
 
 
 def _check_kept_names(keep: Sequence[str]) -> None:

@@ -15,7 +15,9 @@ What counts as "art text" here, honestly:
   ``poetry/public_domain_poetry.jsonl.gz`` as verse lines (blank lines dropped) and as stanzas (split at
   blank lines, line breaks kept), with the poem (its ``path``), title, author and year as columns. A whole
   poem is far longer than a caption (VADER's compound saturates with length), so lines and stanzas are
-  the units to compare with captions.
+  the units to compare with captions. Both are cleaned (:class:`PoetryCleaning`): header and separator
+  lines are dropped and stanzas of more than ``MAX_STANZA_LINES`` lines are split; what was dropped and
+  split is said in an :class:`ArtCleaningWarning` once the corpus has been read.
 - ``artemis``: a user's ArtEmis CSV (Achlioptas et al. 2021; ``art_style,painting,emotion,utterance,
   repetition``), one utterance per row with emotion, art style and painting kept (users download it
   themselves; it is not in the shared data).
@@ -32,6 +34,8 @@ import html
 import json
 import random
 import re
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,6 +49,11 @@ AIC_JSONL = Path("aic_api_sample") / "aic_artworks_exhibitions_sample.jsonl"
 POETRY_FILE = Path("poetry") / "public_domain_poetry.jsonl.gz"
 ARTEMIS_COLUMNS = ("art_style", "painting", "emotion", "utterance", "repetition")
 _STANZA_BREAK = re.compile(r"\n[ \t]*\n+")
+MAX_STANZA_LINES = 16  # longer stanzas are split (a sonnet has 14 lines; 95 % of the poetry's stanzas <= 19)
+MAX_NAME_WORDS = 4  # a line of capitals with at most this many words is a speaker name or a heading
+_ROMAN = re.compile(r"M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_SECTION_NUMBER = re.compile(r"[\[(]?(?:" + _ROMAN.pattern + r"|\d+)[\])]?[.:]?")
+_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|['’ .-])+[.:]?")  # two or more characters
 DESCRIPTION_KEYS = ("description", "short_description")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(]?[A-Z0-9])")
 
@@ -121,6 +130,90 @@ def aic_descriptions(root: Path) -> Iterator[dict]:
                     }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+class ArtCleaningWarning(UserWarning):
+    """What cleaning dropped from an art corpus and which stanzas it split."""
+
+
+def header_kind(line: str) -> str | None:
+    """Why a stripped verse line is not verse: ``"separator"`` (no letter or digit: ``------``,
+    ``* * *``), ``"section number"`` (a Roman or Arabic number alone, optionally bracketed and followed by
+    ``.`` or ``:``: ``IV.``, ``12``, ``[1]``), ``"name"`` (no lower-case letter, at most ``MAX_NAME_WORDS``
+    words of letters, spaces, apostrophes, hyphens and periods, two characters or more: the
+    speaker names and headings of verse drama and sequences, ``HUGO.``, ``CHORUS``, ``THE LADY``,
+    ``NOTE:``); None for a verse line (a line of capitals with other punctuation, ``O LOVE!``, is kept)."""
+    if not any(c.isalnum() for c in line):
+        return "separator"
+    if _SECTION_NUMBER.fullmatch(line) and line.strip("[](). :"):
+        return "section number"
+    if not any(c.islower() for c in line) and len(line.split()) <= MAX_NAME_WORDS and _NAME.fullmatch(line):
+        return "name"
+    return None
+
+
+class PoetryCleaning:
+    """Cleans the lines and stanzas of one poetry corpus and counts what it did (:meth:`warn` says it)."""
+
+    def __init__(self, corpus: str) -> None:
+        self.corpus = corpus
+        self.dropped: Counter[str] = Counter()  # header kind -> lines dropped
+        self.empty_stanzas = 0  # stanzas of header lines only
+        self.split = 0  # stanzas longer than MAX_STANZA_LINES
+        self.parts = 0  # the parts they were split into
+
+    def lines(self, text: str) -> list[str]:
+        """The stripped, non-blank verse lines of ``text`` (header and separator lines dropped)."""
+        kept = []
+        for line in text.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            if kind := header_kind(line):
+                self.dropped[kind] += 1
+            else:
+                kept.append(line)
+        return kept
+
+    def stanzas(self, text: str) -> list[str]:
+        """Stanzas of ``text`` (split at blank lines, cleaned by :meth:`lines`); a stanza of more than
+        ``MAX_STANZA_LINES`` lines becomes ceil(n / MAX_STANZA_LINES) consecutive parts of near-equal size."""
+        out = []
+        for block in _STANZA_BREAK.split(text):
+            lines = self.lines(block)
+            if not lines:
+                self.empty_stanzas += bool(block.strip())
+                continue
+            n_parts = -(-len(lines) // MAX_STANZA_LINES)
+            if n_parts > 1:
+                self.split += 1
+                self.parts += n_parts
+            bounds = [round(i * len(lines) / n_parts) for i in range(n_parts + 1)]
+            out += ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return out
+
+    def summary(self) -> str | None:
+        """One sentence of what was dropped and split, or None when nothing was."""
+        said = []
+        if total := sum(self.dropped.values()):
+            kinds = ", ".join(_count(n, kind) for kind, n in sorted(self.dropped.items()))
+            said.append(f"dropped {_count(total, 'header or separator line')} ({kinds})")
+        if self.empty_stanzas:
+            said[-1] += f" and with them {_count(self.empty_stanzas, 'stanza')} that held nothing else"
+        if self.split:
+            said.append(
+                f"split {_count(self.split, 'stanza')} of more than {MAX_STANZA_LINES} lines into "
+                f"{_count(self.parts, 'part')}"
+            )
+        return f"{self.corpus}: " + "; ".join(said) if said else None
+
+    def warn(self) -> None:
+        if message := self.summary():
+            warnings.warn(message, ArtCleaningWarning, stacklevel=2)
+
+
 def _cell(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
@@ -134,19 +227,23 @@ def _poems(root: Path) -> Iterator[tuple[dict, str]]:
 
 
 def poetry_lines(root: Path) -> Iterator[dict]:
-    """One record per non-blank verse line, with the poem, title, author and year."""
+    """One record per non-blank verse line (headers and separators dropped), with the poem, title, author
+    and year."""
+    cleaning = PoetryCleaning("poetry_lines")
     for number, (meta, text) in enumerate(_poems(root), 1):
-        lines = (line.strip() for line in text.split("\n"))
-        for k, line in enumerate((line for line in lines if line), 1):
+        for k, line in enumerate(cleaning.lines(text), 1):
             yield {"id": f"poem:{number}:line:{k}", "text": line, **meta}
+    cleaning.warn()
 
 
 def poetry_stanzas(root: Path) -> Iterator[dict]:
-    """One record per stanza (split at blank lines; line breaks kept), with the poem's columns."""
+    """One record per stanza (split at blank lines and at ``MAX_STANZA_LINES``; line breaks kept, headers
+    and separators dropped), with the poem's columns."""
+    cleaning = PoetryCleaning("poetry_stanzas")
     for number, (meta, text) in enumerate(_poems(root), 1):
-        stanzas = (s.strip("\n").strip() for s in _STANZA_BREAK.split(text))
-        for k, stanza in enumerate((s for s in stanzas if s), 1):
+        for k, stanza in enumerate(cleaning.stanzas(text), 1):
             yield {"id": f"poem:{number}:stanza:{k}", "text": stanza, **meta}
+    cleaning.warn()
 
 
 def artemis_utterances(path: Path) -> Iterator[dict]:

@@ -21,12 +21,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from affectlab import __version__
 from affectlab.engines import Source, get_engine
 from affectlab.io import atomic_folder, atomic_path, check_folder_target
 from affectlab.text.config import ProfileOptions
 from affectlab.text.corpora import BATCH_SCHEMA, Corpus, iter_batches, shards
 from affectlab.text.measures import Measure, Scorer, build_measures
+from affectlab.version import __version__
 
 MeasuresFactory = Callable[[], Sequence[Measure]]
 

@@ -68,11 +68,12 @@ CASES = [
         [],
     ),
     (
-        # "has" is unrated (no entry, no rated base form); abstract content words: idea 1.61 (Noun),
-        # freedom 2.34 (Noun), very 1.43 (Adverb), ready 2.07 (Adjective); function words an, of, and, is
+        # "has" is unrated itself and scored as its lemma "have" (2.18, an auxiliary); abstract content words:
+        # idea 1.61 (Noun), freedom 2.34 (Noun), very 1.43 (Adverb), ready 2.07 (Adjective); function words
+        # an, of, and, is, have
         "A dog has an idea of freedom and is very ready.",
-        ["a", "dog", "an", "idea", "of", "freedom", "and", "is", "very", "ready"],
-        ["has"],
+        ["a", "dog", "have", "an", "idea", "of", "freedom", "and", "is", "very", "ready"],
+        [],
         ["idea", "freedom", "very", "ready"],
     ),
 ]
@@ -88,6 +89,8 @@ def test_concreteness_equals_direct_lookups(caption, units, unrated, abstract, b
     for config in (MeasureConfig(), MeasureConfig(norms=shared_data.joinpath(*BRYSBAERT_TXT))):
         row = score_batch([caption], build_measures(config, names=["concreteness"])).to_pylist()[0]
         assert row["concreteness"] == pytest.approx(sum(ratings) / len(ratings), abs=1e-12)
+        content = [r for u, r in zip(units, ratings, strict=True) if u not in function]
+        assert row["concreteness_content"] == pytest.approx(sum(content) / len(content), abs=1e-12)
         assert row["concreteness_coverage"] == pytest.approx(len(units) / (len(units) + len(unrated)), abs=1e-12)
         assert row["n_abstract_words"] == len(abstract)
         assert row["n_tokens"] == n_tokens
@@ -95,11 +98,13 @@ def test_concreteness_equals_direct_lookups(caption, units, unrated, abstract, b
 
 def test_hand_computed_values(brysbaert) -> None:
     """The first case worked by hand: 10 rated units of 11; the 4 below 2.5 (are 1.96, with 2.00, a 1.46,
-    the 1.43) are function words, so no abstract word."""
+    the 1.43) are function words, so no abstract word. Content words: giraffe, play, baseball bat, grass
+    (two, are, with, a, in, the are function words)."""
     row = score_batch([CASES[0][0]], build_measures(names=["concreteness"])).to_pylist()[0]
     expected = (4.18 + 4.73 + 1.96 + 3.24 + 2 + 1.46 + 5 + 3 + 1.43 + 4.93) / 10
     assert row == {
         "concreteness": pytest.approx(expected, abs=1e-12),
+        "concreteness_content": pytest.approx((4.73 + 3.24 + 5 + 4.93) / 4, abs=1e-12),
         "concreteness_coverage": pytest.approx(10 / 11, abs=1e-12),
         "n_abstract_words": 0,
         "n_tokens": 12,
@@ -107,13 +112,15 @@ def test_hand_computed_values(brysbaert) -> None:
 
 
 def test_hand_computed_abstract_content_words() -> None:
-    """The last case by hand: 10 rated units of 11; below 2.5: a 1.46, an 1.46, idea 1.61, of 1.67,
-    freedom 2.34, and 1.52, is 1.59, very 1.43, ready 2.07; of these only idea, freedom, very, ready count."""
+    """The last case by hand: 11 rated units of 11 (has -> have 2.18); below 2.5: a 1.46, have 2.18,
+    an 1.46, idea 1.61, of 1.67, freedom 2.34, and 1.52, is 1.59, very 1.43, ready 2.07; of these only idea,
+    freedom, very, ready count. Content words: dog 4.85 and those four."""
     row = score_batch([CASES[3][0]], build_measures(names=["concreteness"])).to_pylist()[0]
-    expected = (1.46 + 4.85 + 1.46 + 1.61 + 1.67 + 2.34 + 1.52 + 1.59 + 1.43 + 2.07) / 10
+    expected = (1.46 + 4.85 + 2.18 + 1.46 + 1.61 + 1.67 + 2.34 + 1.52 + 1.59 + 1.43 + 2.07) / 11
     assert row == {
         "concreteness": pytest.approx(expected, abs=1e-12),
-        "concreteness_coverage": pytest.approx(10 / 11, abs=1e-12),
+        "concreteness_content": pytest.approx((4.85 + 1.61 + 2.34 + 1.43 + 2.07) / 5, abs=1e-12),
+        "concreteness_coverage": pytest.approx(11 / 11, abs=1e-12),
         "n_abstract_words": 4,
         "n_tokens": 11,
     }
@@ -155,14 +162,51 @@ def test_function_word_list_matches_its_generator(shared_data) -> None:
 def test_empty_unrated_and_missing_texts() -> None:
     rows = score_batch([None, "", "  \t", "!!! ...", "xyzzy qwrtzq"], build_measures(names=["concreteness"]))
     assert rows.to_pylist() == [
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": None, "n_tokens": None},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": None, "n_abstract_words": 0, "n_tokens": 0},
-        {"concreteness": None, "concreteness_coverage": 0.0, "n_abstract_words": 0, "n_tokens": 2},
+        {
+            "concreteness": None,
+            "concreteness_content": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": None,
+            "n_tokens": None,
+        },
+        {
+            "concreteness": None,
+            "concreteness_content": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_content": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_content": None,
+            "concreteness_coverage": None,
+            "n_abstract_words": 0,
+            "n_tokens": 0,
+        },
+        {
+            "concreteness": None,
+            "concreteness_content": None,
+            "concreteness_coverage": 0.0,
+            "n_abstract_words": 0,
+            "n_tokens": 2,
+        },
     ]
 
 
 def test_schema_types() -> None:
     table = score_batch(["a dog"], build_measures(names=["concreteness"]))
-    assert [str(t) for t in table.schema.types] == ["double", "double", "int32", "int32"]
+    assert [str(t) for t in table.schema.types] == ["double", "double", "double", "int32", "int32"]
+
+
+def test_content_mean_is_null_with_only_function_words() -> None:
+    rows = score_batch(["the of a", "the dog"], build_measures(names=["concreteness"])).to_pylist()
+    assert rows[0]["concreteness"] == pytest.approx((1.43 + 1.67 + 1.46) / 3, abs=1e-12)
+    assert rows[0]["concreteness_content"] is None
+    assert rows[1]["concreteness_content"] == 4.85

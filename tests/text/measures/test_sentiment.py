@@ -87,10 +87,11 @@ TRICKY = [
 def _references(texts: list[str]) -> dict[str, list[float]]:
     analyzer = SentimentIntensityAnalyzer()
     vader = [analyzer.polarity_scores(t) for t in texts]
-    blobs = [TextBlob(t).sentiment for t in texts]
+    blobs = [TextBlob(t).sentiment_assessments for t in texts]
     columns = {name: [v[name.split("_")[1]] for v in vader] for name in VADER}
     columns["polarity"] = [b.polarity for b in blobs]
     columns["subjectivity"] = [b.subjectivity for b in blobs]
+    columns["n_pattern_words"] = [len(b.assessments) for b in blobs]
     return columns
 
 
@@ -175,8 +176,16 @@ def test_but_check_matches_reference_quirks() -> None:
 def test_none_gives_nulls_and_empty_gives_reference_zeros() -> None:
     table = score_batch([None, "", "good"], build_measures(names=["vader", "pattern"])).to_pydict()
     assert all(table[name][0] is None for name in table)
-    empty = [table[name][1] for name in (*VADER, "polarity", "subjectivity", "objectivity")]
-    assert empty == [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    empty = [table[name][1] for name in (*VADER, "polarity", "subjectivity", "objectivity", "n_pattern_words")]
+    assert empty == [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0]
+
+
+def test_pattern_word_count_tells_no_evidence_from_objective() -> None:
+    """Subjectivity 0 with no lexicon word (no evidence) vs 0 from lexicon words rated objective."""
+    texts = ["a dog on a sofa", "a british digital camera", "very good", "good and bad :)"]
+    rows = score_batch(texts, build_measures(names=["pattern"])).to_pylist()
+    assert [(r["subjectivity"], r["n_pattern_words"]) for r in rows[:2]] == [(0.0, 0), (0.0, 2)]
+    assert [r["n_pattern_words"] for r in rows[2:]] == [1, 3]  # "very good" is one assessment
 
 
 def test_non_text_input_is_rejected() -> None:

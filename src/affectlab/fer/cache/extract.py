@@ -295,7 +295,8 @@ def _workers(cfg: ExtractConfig) -> tuple[int, float]:
         return 1, 0
     import ray
 
-    from affectlab.engines import default_workers, ray_context
+    from affectlab.engines import default_workers
+    from affectlab.engines.ray_data import ray_context
 
     with ray_context(default_workers()):
         gpus = int(ray.cluster_resources().get("GPU", 0))

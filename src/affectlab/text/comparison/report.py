@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from affectlab import __version__
 from affectlab.errors import AffectlabError
 from affectlab.io import atomic_path, write_json, write_text
 from affectlab.report import plots
@@ -30,6 +29,7 @@ from affectlab.text.comparison.core import (
 )
 from affectlab.text.config import CompareOptions
 from affectlab.text.measures import MeasureConfig, declared_columns, families
+from affectlab.version import __version__
 
 CLIFF_SOURCE = (
     "Cliff's delta magnitude labels: Romano, J. et al. (2006). Appropriate statistics for ordinal level "

@@ -20,7 +20,15 @@ from affectlab.text.measures.base import REGISTRY, Column, Family, Measure, Meas
 from affectlab.text.tokenize import Tokenizer
 
 # Modules that register measures, in output-column order. Add a module here when you add a family.
-MEASURE_MODULES: tuple[str, ...] = ("language", "sentiment", "subjectivity", "concreteness", "affect", "figurative")
+MEASURE_MODULES: tuple[str, ...] = (
+    "language",
+    "sentiment",
+    "subjectivity",
+    "concreteness",
+    "affect",
+    "table_norms",
+    "figurative",
+)
 
 __all__ = [
     "MEASURE_MODULES",

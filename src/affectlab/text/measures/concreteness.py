@@ -1,4 +1,5 @@
-"""Concreteness columns: ``concreteness``, ``concreteness_coverage``, ``n_abstract_words``, ``n_tokens``.
+"""Concreteness columns: ``concreteness``, ``concreteness_content``, ``concreteness_coverage``,
+``n_abstract_words``, ``n_tokens``.
 
 Mean Brysbaert et al. (2014) rating (1 abstract .. 5 concrete) over the text's rated units (tokens of
 :func:`affectlab.text.tokenize.tokenize`, two-word entries matched as one unit, lemma fallback; see
@@ -7,6 +8,9 @@ count. ``n_abstract_words`` counts content words only: a rated unit counts when 
 and its matched entry is not a function word (``function_words.txt``: Brysbaert ``Dom_Pos`` Article,
 Conjunction, Determiner, Ex, Not, Number, Preposition, Pronoun or To, plus auxiliary and modal verb forms;
 regenerate with ``tools/make_function_words.py``); the mean and the coverage use every rated unit.
+``concreteness_content`` is the mean over the *content* units only: rated units whose matched entry is not
+a function word by that same list (Brysbaert rates function words too, *a* 1.46, *the* 1.43, and their share
+differs between corpora, which moves the all-word mean). No rated content unit: null.
 No token: concreteness and coverage null, counts 0. A None text: nulls everywhere.
 """
 
@@ -37,6 +41,13 @@ COLUMNS = (
         (1, 5),
         required=True,
         headline=True,
+        higher="more concrete",
+    ),
+    float_column(
+        "concreteness_content",
+        "mean concreteness of content words only (function words excluded), 1 .. 5",
+        "mean content-word concreteness (1 abstract ... 5 concrete)",
+        (1, 5),
         higher="more concrete",
     ),
     float_column(
@@ -72,7 +83,7 @@ class ConcretenessMeasure:
     def __init__(self, norms: WordNorms) -> None:
         self.norms = norms
         self._rating = {entry: ratings[0] for entry, ratings in norms.values.items()}
-        skip = function_words()
+        skip = self._function = function_words()
         self._abstract = frozenset(  # entries counted by n_abstract_words: content words rated < 2.5
             entry for entry, rating in self._rating.items() if rating < ABSTRACT_BELOW and entry not in skip
         )
@@ -82,7 +93,9 @@ class ConcretenessMeasure:
         match = self.norms.match_entries
         rating_of = self._rating
         counted = self._abstract
+        function = self._function
         mean: list[float | None] = []
+        content: list[float | None] = []
         coverage: list[float | None] = []
         n_abstract: list[int | None] = []
         n_tokens: list[int | None] = []
@@ -90,6 +103,7 @@ class ConcretenessMeasure:
             if words is None:
                 nulls(texts, index)
                 mean.append(None)
+                content.append(None)
                 coverage.append(None)
                 n_abstract.append(None)
                 n_tokens.append(None)
@@ -98,21 +112,27 @@ class ConcretenessMeasure:
             n_tokens.append(len(words))
             if not found:
                 mean.append(None)
+                content.append(None)
                 coverage.append(0.0 if units else None)
                 n_abstract.append(0)
                 continue
-            total = 0.0
-            abstract = 0
+            total = content_total = 0.0
+            abstract = n_content = 0
             for entry in found:
                 rating = rating_of[entry]
                 total += rating
-                if rating < ABSTRACT_BELOW and entry in counted:
-                    abstract += 1
+                if entry not in function:
+                    content_total += rating
+                    n_content += 1
+                    if rating < ABSTRACT_BELOW and entry in counted:
+                        abstract += 1
             mean.append(total / len(found))
+            content.append(content_total / n_content if n_content else None)
             coverage.append(len(found) / units)
             n_abstract.append(abstract)
         return {
             "concreteness": mean,
+            "concreteness_content": content,
             "concreteness_coverage": coverage,
             "n_abstract_words": n_abstract,
             "n_tokens": n_tokens,

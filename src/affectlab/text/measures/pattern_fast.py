@@ -145,7 +145,8 @@ def _advance_glue(pending: tuple[str, ...], tokens: list[str], continuations: li
 
 
 class PatternScorer:
-    """``TextBlob(text).sentiment`` as a (polarity, subjectivity) tuple, with a counted fallback."""
+    """``TextBlob(text).sentiment`` as (polarity, subjectivity, number of assessments), with a counted
+    fallback; the number is ``len(TextBlob(text).sentiment_assessments.assessments)``."""
 
     def __init__(self) -> None:
         self.lexicon, self.modifiers = load_lexicon()
@@ -222,8 +223,9 @@ class PatternScorer:
                     return None
         return facts
 
-    def sentiment(self, text: str) -> tuple[float, float]:
-        """(polarity, subjectivity), equal to ``TextBlob(text).sentiment``."""
+    def sentiment(self, text: str) -> tuple[float, float, int]:
+        """(polarity, subjectivity) equal to ``TextBlob(text).sentiment``, and the number of assessments
+        they average (0: no lexicon word or emoticon found; both scores are then 0)."""
         if "\n" in text and "\n\n" in text.replace("\r\n", "\n"):
             return self._fallback(text)
         chunks = text.split()
@@ -237,20 +239,20 @@ class PatternScorer:
             facts += found
         if self._special.isdisjoint(chunks):
             if self._assessed.isdisjoint(chunks):  # no token in the lexicon, no emoticon: nothing assessed
-                return 0.0, 0.0
+                return 0.0, 0.0, 0
             return _assess(facts)
         special = self._facts_of_special_text(chunks)
         return self._fallback(text) if special is None else _assess(special)
 
-    def _fallback(self, text: str) -> tuple[float, float]:
+    def _fallback(self, text: str) -> tuple[float, float, int]:
         from textblob.en import sentiment as reference_sentiment  # the rare case: textblob itself
 
         self.fallbacks += 1
-        polarity, subjectivity = reference_sentiment(text)
-        return polarity, subjectivity
+        score = reference_sentiment(text)
+        return score[0], score[1], len(score.assessments)
 
 
-def _assess(facts: list[TokenFacts]) -> tuple[float, float]:
+def _assess(facts: list[TokenFacts]) -> tuple[float, float, int]:
     """``Sentiment.assessments`` + ``__call__``'s averaging over lower-cased tokens without POS tags."""
     a: list[list[float]] = []  # [polarity, subjectivity, intensity, negated(-1) or 1]
     m: bool | None = None  # preceding modifier: None, else whether it ends with "ly"
@@ -286,10 +288,10 @@ def _assess(facts: list[TokenFacts]) -> tuple[float, float]:
         if emoticon is not None:
             a.append([emoticon, 1.0, 1.0, 1])
     if not a:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0
     polarity = sum(x[0] * -0.5 if x[3] < 0 else x[0] for x in a) / float(len(a))
     subjectivity = sum(x[1] for x in a) / float(len(a))
-    return polarity, subjectivity
+    return polarity, subjectivity, len(a)
 
 
 def sentiment_xml() -> Path:

@@ -1,8 +1,12 @@
-"""pattern/TextBlob columns: ``polarity`` (-1..1), ``subjectivity`` (0..1), ``objectivity`` (1 - subj.).
+"""pattern/TextBlob columns: ``polarity`` (-1..1), ``subjectivity`` (0..1), ``objectivity`` (1 - subj.),
+``n_pattern_words``.
 
 Identical to ``textblob==0.20.1`` ``TextBlob(text).sentiment`` (see
 :mod:`affectlab.text.measures.pattern_fast`, which counts the texts it hands to textblob itself in
-``fallbacks``); a None text gives nulls.
+``fallbacks``); a None text gives nulls. ``n_pattern_words`` is the number of assessments both scores
+average, ``len(TextBlob(text).sentiment_assessments.assessments)``: words of pattern's lexicon (a modifier
+and the word it modifies, "very good", count once) and emoticons. When it is 0 pattern found nothing to
+judge and returns polarity 0 and subjectivity 0 by convention: no evidence, not a measured "objective".
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from affectlab.text.measures.base import (
     MeasureConfig,
     Share,
     Tokens,
+    count_column,
     float_column,
     nulls,
     register,
@@ -44,6 +49,12 @@ COLUMNS = (
         shares=(Share("subjective", "subjectivity > 0.5", lambda v: v > 0.5),),
     ),
     float_column("objectivity", "1 - subjectivity", "objectivity (1 - subjectivity)", (0, 1), compare=False),
+    count_column(
+        "n_pattern_words",
+        "pattern-lexicon words and emoticons assessed; 0: no evidence (polarity and subjectivity are 0 then)",
+        "pattern-lexicon words per text",
+        compare=False,
+    ),
 )
 
 
@@ -69,18 +80,26 @@ class PatternMeasure:
         polarity: list[float | None] = []
         subjectivity: list[float | None] = []
         objectivity: list[float | None] = []
+        hits: list[int | None] = []
         for index, text in enumerate(texts):
             if text.__class__ is str:
-                p, s = sentiment(text)
+                p, s, n = sentiment(text)
                 polarity.append(p)
                 subjectivity.append(s)
                 objectivity.append(1 - s)
+                hits.append(n)
             else:
                 nulls(texts, index)
                 polarity.append(None)
                 subjectivity.append(None)
                 objectivity.append(None)
-        return {"polarity": polarity, "subjectivity": subjectivity, "objectivity": objectivity}
+                hits.append(None)
+        return {
+            "polarity": polarity,
+            "subjectivity": subjectivity,
+            "objectivity": objectivity,
+            "n_pattern_words": hits,
+        }
 
 
 @register("pattern", COLUMNS, (PATTERN,))

@@ -1,7 +1,7 @@
 """A watchdog that stops the local Ray cluster a process started when that process dies (even by ``kill -9``).
 
 Ray's agents (dashboard and runtime-env agents) outlive a killed driver for minutes. Before starting a local
-Ray, :mod:`affectlab.engines` launches ``python -m affectlab.watchdog PID``: it records the process tree
+Ray, :mod:`affectlab.engines` launches ``python -m affectlab.engines.watchdog PID``: it records the process tree
 under ``PID`` while ``PID`` lives, and once ``PID`` is gone it terminates every process it recorded (and
 their children), then exits. Linux only (it reads ``/proc``); elsewhere it exits at once.
 """
@@ -73,7 +73,7 @@ def start(pid: int | None = None) -> subprocess.Popen | None:
     if not sys.platform.startswith("linux"):
         return None
     return subprocess.Popen(
-        [sys.executable, "-m", "affectlab.watchdog", str(pid or os.getpid())],
+        [sys.executable, "-m", "affectlab.engines.watchdog", str(pid or os.getpid())],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
