@@ -246,3 +246,140 @@ def test_ctrl_c_to_the_process_group_stops_profile_promptly(corpus, tmp_path):
         time.sleep(1)
         check_no_survivors(marker, f"Ctrl-C at {delay} s")
         assert not (out.parent.exists() and temporaries(out.parent))
+
+
+# --- issue 21: outputs checked at the moment of the rename; memory bounded whatever the input ---
+
+
+def _finished_meanwhile(monkeypatch, target: Path, write_other) -> None:
+    """Make the profiler's reader write ``target`` (as another run finishing) after its first batch."""
+    import affectlab.text.profiling as profiling
+
+    real = profiling.iter_batches
+
+    def reader(*args, **kwargs):
+        for number, table in enumerate(real(*args, **kwargs)):
+            if number == 1:
+                write_other(target)
+            yield table
+
+    monkeypatch.setattr(profiling, "iter_batches", reader)
+
+
+def _other_run(target: Path, folder: bool) -> None:
+    if folder:
+        target.mkdir()
+        (target / "part-000000.parquet").write_bytes(b"the other run's part")
+    else:
+        target.write_bytes(b"the other run's scores")
+
+
+@pytest.mark.parametrize("folder", [False, True], ids=["file", "folder"])
+def test_same_out_written_meanwhile_by_another_run_is_not_replaced(folder, tmp_path, monkeypatch):
+    """Item 3: two ``text profile`` runs with the same --out both succeeded, the first result silently
+    replaced. The second run to finish is refused at its rename; the first one's output stays."""
+    import affectlab as al
+    from affectlab.errors import AffectlabError
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a dog on a sofa\n" * 50)
+    out = tmp_path / ("parts" if folder else "scores.parquet")
+    given = f"{out}/" if folder else out
+    _finished_meanwhile(monkeypatch, out, lambda target: _other_run(target, folder))
+    with pytest.raises(AffectlabError, match="was written by another process while this one ran; pass --overwrite"):
+        al.text.profile(corpus, out=given, workers=1, batch_size=10, progress=False)
+    if folder:
+        assert [p.name for p in out.iterdir()] == ["part-000000.parquet"]
+        assert (out / "part-000000.parquet").read_bytes() == b"the other run's part"
+    else:
+        assert out.read_bytes() == b"the other run's scores"
+    assert temporaries(tmp_path) == []
+
+
+def test_compare_into_a_folder_another_run_wrote_meanwhile_is_refused(tmp_path):
+    """Item 3 (every command): a report folder that appeared during the run was replaced as a whole."""
+    from affectlab.errors import AffectlabError
+    from affectlab.io import atomic_folder, atomic_path
+
+    out = tmp_path / "report"
+    with pytest.raises(AffectlabError, match="was written by another process"):
+        with atomic_folder(out) as tmp:
+            (tmp / "mine.txt").write_text("second run")
+            with atomic_folder(out) as other:
+                (other / "theirs.txt").write_text("first run")
+    assert sorted(p.name for p in out.iterdir()) == [".affectlab-output", "theirs.txt"]
+    target = tmp_path / "one.json"
+    with pytest.raises(AffectlabError, match="was written by another process"):
+        with atomic_path(target, overwrite=False) as tmp:
+            tmp.write_text("second")
+            target.write_text("first")
+    assert target.read_text() == "first" and temporaries(tmp_path) == []
+
+
+GIB = 1 << 30
+
+
+def _capped(args: list[str], gib: float, **kwargs) -> subprocess.CompletedProcess:
+    """``args`` in a child whose address space is capped at ``gib`` GiB (a regression fails the test, not
+    the machine)."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (int(gib * GIB), int(gib * GIB)))
+
+    return subprocess.run(args, preexec_fn=cap, capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def _one_long_line_zst(path: Path, chars: int) -> None:
+    """A zstd corpus of three lines, the middle one ``chars`` characters long (a few kB compressed)."""
+    import zstandard
+
+    piece = b"word " * 200_000
+    with path.open("wb") as fh, zstandard.ZstdCompressor(level=1).stream_writer(fh) as writer:
+        writer.write(b"first caption of a dog\n")
+        for _ in range(chars // len(piece)):
+            writer.write(piece)
+        writer.write(b"\nlast caption of a cat\n")
+
+
+def test_a_600_mb_line_is_cut_under_a_memory_cap(tmp_path):
+    """Item 9: one long line took ~33x its length (300 MB line: 5 GB). Under a 1.5 GiB cap a 600M-character
+    line (in a 55 kB zstd file) is read in bounded pieces, cut to --max-chars with one counted warning."""
+    corpus = tmp_path / "long.txt.zst"
+    _one_long_line_zst(corpus, 600_000_000)
+    out = tmp_path / "o.parquet"
+    done = _capped([*AFFECTLAB, "text", "profile", str(corpus), "--out", str(out), "--workers", "1"], 1.5)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {corpus}: 1 text(s) longer than 1,000,000 characters (first at id long:2) were "
+                        "cut to that length (--max-chars; --strict refuses them)"]  # fmt: skip
+    texts = pq.read_table(out).column("text").to_pylist()
+    assert texts[0] == "first caption of a dog" and texts[2] == "last caption of a cat"
+    assert texts[1] == ("word " * 200_000)[:1_000_000]
+    strict = _capped([*AFFECTLAB, "text", "profile", str(corpus), "--out", str(tmp_path / "s.parquet"), "--strict",
+                      "--workers", "1"], 1.5)  # fmt: skip
+    assert strict.returncode == 2 and "longer than --max-chars 1,000,000; --strict refuses it" in strict.stderr
+    assert not (tmp_path / "s.parquet").exists()
+
+
+def test_score_of_endless_binary_stdin_is_refused_under_a_memory_cap():
+    """Items 9 and 15: ``text score - < /dev/zero`` grew to 23.6 GB (the kernel's OOM killer)."""
+    with open("/dev/zero", "rb") as zero:
+        done = _capped([*AFFECTLAB, "text", "score", "-"], 1.5, stdin=zero)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == "error: standard input: binary data (a NUL byte on line 1); expected UTF-8 text"
+
+
+def test_score_of_a_600_mb_stdin_line_is_cut_under_a_memory_cap():
+    """Item 9: a huge text line on standard input is read in bounded pieces and cut, with one warning."""
+    feed = subprocess.Popen(["sh", "-c", "head -c 600000000 /dev/zero | tr '\\0' 'a'"], stdout=subprocess.PIPE)
+    try:
+        done = _capped([*AFFECTLAB, "text", "score", "-", "--json"], 1.5, stdin=feed.stdout)
+    finally:
+        feed.stdout.close()
+        feed.wait()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["text"] == "a" * 1_000_000
+    assert done.stderr.strip() == (
+        "warning: 1 text(s) longer than 1,000,000 characters were cut to that length (--max-chars)"
+    )

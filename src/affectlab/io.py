@@ -5,6 +5,11 @@ content is written under a temporary name beside the target (``.NAME.PID.XXXX.tm
 known) and renamed onto the target only when complete. A later run removes temporary files and folders
 whose owning process is gone (a ``kill -9`` leaves them behind). Only regular files, and folders the
 caller may replace, are ever replaced: a device, FIFO or socket at the target is refused.
+
+Without ``overwrite`` an existing target is refused again at the moment of the rename (a hard link for
+files, a rename that cannot replace a non-empty folder), so of two runs writing the same output the second
+fails instead of silently replacing the first. Every output folder carries :data:`OUTPUT_MARKER`, and
+``overwrite`` replaces only folders that carry it: a folder affectlab did not make is never deleted.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ from affectlab.errors import AffectlabError
 
 PathLike = str | os.PathLike[str]
 LOCK_FILE = ".affectlab.lock"
+OUTPUT_MARKER = ".affectlab-output"  # in every folder atomic_folder writes: --overwrite may replace it
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 _NAME_MAX = 255  # bytes in one path component (ext4, xfs, apfs)
+_LINE_PIECE = 1 << 20  # characters read at a time while the rest of an over-long line is dropped
 _TEMP_STEM_MAX = 200  # bytes of the target's name kept in a temporary's name (".NAME.PID.XXXXXXXX.tmp")
 
 
@@ -117,11 +124,12 @@ def refuse_special(target: PathLike, *, folder: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: PathLike) -> Iterator[Path]:
+def atomic_path(target: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
 
     Nothing is left behind when the body raises, so a crash never leaves a half-written output. An
-    existing ``target`` that is not a regular file (a device, FIFO, socket, folder) is refused.
+    existing ``target`` that is not a regular file (a device, FIFO, socket, folder) is refused; without
+    ``overwrite`` so is any existing ``target``, checked atomically at the rename.
     """
     target = Path(target)
     refuse_special(target)
@@ -135,7 +143,10 @@ def atomic_path(target: PathLike) -> Iterator[Path]:
         if tmp_path.exists():  # mkstemp makes 0600 files: give the output the usual umask-based mode
             tmp_path.chmod(0o666 & ~_umask())
         refuse_special(target)  # checked again: something may have appeared there meanwhile
-        os.replace(tmp_path, target)
+        if overwrite:
+            os.replace(tmp_path, target)
+        else:
+            _rename_new_file(tmp_path, target)
     except OSError as err:
         raise os_error(target, err) from err
     finally:
@@ -143,12 +154,35 @@ def atomic_path(target: PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def _appeared(target: Path) -> AffectlabError:
+    return AffectlabError(
+        f"{target}: was written by another process while this one ran; pass --overwrite to replace it"
+    )
+
+
+def _rename_new_file(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target`` unless ``target`` exists, atomically: a hard link never replaces a file."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise _appeared(target) from None
+    except OSError as err:  # a file system without hard links: check, then rename (a tiny window remains)
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise _appeared(target) from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
 @contextlib.contextmanager
 def atomic_folder(target: PathLike, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; it replaces ``target`` as a whole on success.
 
-    An existing non-empty ``target`` is refused unless ``overwrite`` (then nothing of the old folder
-    survives, so no stale file of an earlier run lingers). Nothing is left behind when the body raises.
+    An existing non-empty ``target`` is refused unless ``overwrite`` and it carries :data:`OUTPUT_MARKER`
+    (then nothing of the old folder survives, so no stale file of an earlier run lingers); both are checked
+    again at the rename. Nothing is left behind when the body raises.
     """
     target = Path(target)
     check_folder_target(target, overwrite)
@@ -157,14 +191,16 @@ def atomic_folder(target: PathLike, *, overwrite: bool = False) -> Iterator[Path
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
+        (tmp / OUTPUT_MARKER).write_text("written by affectlab; --overwrite may replace this folder\n")
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700 folders
-        if target.exists():
+        if overwrite and target.exists():
+            check_folder_target(target, overwrite)  # still affectlab's own folder
             old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
             os.replace(target, old)
             os.replace(tmp, target)
             shutil.rmtree(old)
         else:
-            os.replace(tmp, target)
+            _rename_new_folder(tmp, target)
     except OSError as err:
         raise os_error(target, err) from err
     finally:
@@ -172,12 +208,46 @@ def atomic_folder(target: PathLike, *, overwrite: bool = False) -> Iterator[Path
             shutil.rmtree(tmp)
 
 
+def _rename_new_folder(tmp: Path, target: Path) -> None:
+    """Move the folder ``tmp`` to ``target`` unless ``target`` is a non-empty folder or a file; a rename
+    cannot replace a non-empty folder, so this holds even when another run finished meanwhile."""
+    try:
+        os.rename(tmp, target)
+    except OSError as err:
+        if err.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise _appeared(target) from None
+        raise
+
+
 def check_folder_target(target: PathLike, overwrite: bool) -> None:
-    """Raise unless ``target`` may become an output folder: absent, empty, or replaceable (``overwrite``)."""
+    """Raise unless ``target`` may become an output folder: absent, empty, or (``overwrite``) a folder
+    affectlab wrote (it carries :data:`OUTPUT_MARKER`); never the working folder or one holding it."""
     target = Path(target)
     refuse_special(target, folder=True)
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
+    try:
+        working = Path.cwd().resolve()
+        holds_working = working == target.resolve() or working.is_relative_to(target.resolve())
+    except OSError:  # the working folder was removed: it cannot be the target
+        holds_working = False
+    if holds_working:
+        raise AffectlabError(f"{target}: is the working folder or holds it; choose a new folder for the output")
+    if not (target.is_dir() and any(target.iterdir())):
+        return
+    if not overwrite:
         raise AffectlabError(f"{target}: folder is not empty; pass --overwrite to replace it")
+    if not (target / OUTPUT_MARKER).is_file():
+        raise AffectlabError(
+            f"{target}: not a folder affectlab wrote (no {OUTPUT_MARKER} in it); --overwrite replaces only "
+            "affectlab's own outputs: remove it yourself or choose another folder"
+        )
+
+
+def check_suffix(target: PathLike, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse a file name whose suffix says another format than the one written (``out.csv`` for parquet);
+    a name without a suffix is accepted."""
+    suffix = Path(target).suffix.lower()
+    if suffix and suffix not in suffixes:
+        raise AffectlabError(f"{target}: {what} is written here, not {suffix[1:]}; name it {' or '.join(suffixes)}")
 
 
 def _make_parent(target: Path) -> None:
@@ -319,6 +389,38 @@ def open_csv(path: PathLike) -> Iterator[TextIO]:
         raise AffectlabError(f"{path}: not a readable CSV ({err})") from None
     except OSError as err:
         raise AffectlabError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def bounded_lines(
+    fh: TextIO,
+    limit: int,
+    *,
+    cut: bool = True,
+    keep_ends: bool = False,
+    source: object = "input",
+    refuse_binary: bool = False,
+) -> Iterator[str]:
+    """The lines of ``fh`` (line ending dropped unless ``keep_ends``) with memory bounded by ``limit``
+    characters: a longer line keeps its first ``limit`` characters and the rest is read and dropped
+    (``cut``), or it is refused. ``refuse_binary``: a NUL character (binary data) is an error."""
+    for number, line in enumerate(iter(lambda: fh.readline(limit + 1), ""), 1):
+        complete = line.endswith("\n")
+        if refuse_binary and "\x00" in line:
+            raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
+        if not complete and len(line) > limit:
+            if not cut:
+                raise AffectlabError(
+                    f"{source}: line {number:,} is longer than {limit:,} characters (a record too large to hold "
+                    "whole; raise --max-chars if its text is meant to be this long)"
+                )
+            line = line[:limit]
+            while not complete:  # drop the rest of the line, one bounded piece at a time
+                rest = fh.readline(_LINE_PIECE)
+                if refuse_binary and "\x00" in rest:
+                    raise AffectlabError(f"{source}: binary data (a NUL byte on line {number:,}); expected UTF-8 text")
+                complete = rest.endswith("\n") or not rest
+            line += "\n"
+        yield line if keep_ends else line.rstrip("\n")
 
 
 def write_text(target: PathLike, text: str) -> Path:

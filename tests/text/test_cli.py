@@ -161,7 +161,7 @@ def test_profile_folder_output_overwrite_and_input_guard(toy_registry, corpus_di
     run_cli([*base, "--out", str(single)], monkeypatch, capsys)
     code, _, err = run_cli([*base, "--out", f"{parts}/", "--batch-size", "2"], monkeypatch, capsys)
     assert code == 0 and f"-> {parts}/" in err.replace("\n", "")
-    assert sorted(p.name for p in parts.iterdir()) == ["part-000000.parquet"]
+    assert sorted(p.name for p in parts.iterdir()) == [".affectlab-output", "part-000000.parquet"]
     assert pq.read_table(parts).equals(pq.read_table(single))
     code, _, err = run_cli([*base, "--out", str(parts)], monkeypatch, capsys)  # an existing folder
     assert code == 2 and err == f"error: {parts}: folder is not empty; pass --overwrite to replace it\n"

@@ -157,7 +157,7 @@ def test_parquet_shards_by_row_group_continue_ids(tmp_path):
         ("prompts.txt", "a dog\n{not json\n", "txt"),
         ("empty.txt", "", "txt"),
         ("table.csv", "text\na\n", "csv"),
-        ("cc.tsv", "a dog\tno url\n", "cc"),
+        ("cc.tsv", "a dog\thttps://x/1.jpg\n", "cc"),
     ],
 )
 def test_detect_format(tmp_path, name, content, expected):

@@ -96,7 +96,7 @@ def test_compare_refuses_a_zero_row_score_file_beside_a_valid_one(scores, tmp_pa
 def test_compare_into_a_non_empty_folder_needs_overwrite_and_replaces_it_whole(scores, tmp_path, monkeypatch, capsys):
     a, b = scores
     out = tmp_path / "r"
-    out.mkdir()
+    assert run_cli(["text", "compare", str(a), str(b), "--out", str(out)], monkeypatch, capsys)[0] == 0
     (out / "pairwise.csv").write_text("stale from an earlier run")
     one_line_error(["text", "compare", str(a), str(b), "--out", str(out)], monkeypatch, capsys, "folder is not empty")
     assert (out / "pairwise.csv").read_text() == "stale from an earlier run"

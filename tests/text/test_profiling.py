@@ -14,6 +14,7 @@ import pytest
 
 from affectlab.engines import map_local
 from affectlab.errors import AffectlabError
+from affectlab.io import OUTPUT_MARKER
 from affectlab.text.config import ProfileOptions
 from affectlab.text.corpora import open_corpus
 from affectlab.text.measures import Scorer
@@ -172,7 +173,7 @@ def test_error_mid_corpus_leaves_no_output(tmp_path, workers):
 
 def read_parts(folder: Path) -> pa.Table:
     """The parts of a folder output, in file-name order (as ``pyarrow.dataset`` reads them)."""
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in folder.iterdir() if p.name != OUTPUT_MARKER)
     assert names == [f"part-{i:06d}.parquet" for i in range(len(names))]
     table = pq.read_table(folder)
     assert table.equals(pa.concat_tables(pq.read_table(folder / name) for name in names))
@@ -190,7 +191,7 @@ def run_profile_folder(files: list[Path], out: Path, **options) -> pa.Table:
 def test_local_folder_output_equals_file_output(corpus_files, tmp_path):
     single = run_profile(corpus_files, tmp_path / "one.parquet", workers=2, batch_size=97)
     parts = run_profile_folder(corpus_files, tmp_path / "parts", workers=2, batch_size=97, shard_rows=500)
-    assert len(list((tmp_path / "parts").iterdir())) == 5  # 6 batches of 97 = 582 rows per part
+    assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 5  # 6 batches of 97 = 582 rows per part
     assert parts.equals(single)
     assert (
         json.loads(pq.read_schema(tmp_path / "parts" / "part-000004.parquet").metadata[b"affectlab"])["options"][

@@ -1,8 +1,9 @@
 """The ``affectlab`` command line: ``affectlab text ...`` and ``affectlab fer ...``.
 
 Every command is a thin wrapper over one function of :mod:`affectlab.text` or :mod:`affectlab.fer`.
-User errors become one line on stderr and exit code 2; SIGTERM and Ctrl-C stop cleanly (temporary
-outputs removed, nothing half-written).
+User errors and usage errors (a missing or unknown option) become one ``error: ...`` line on stderr and
+exit code 2; ``-h`` is ``--help`` everywhere; SIGTERM and Ctrl-C stop cleanly (temporary outputs removed,
+nothing half-written).
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import typer
 
 from affectlab.cli.fer import app as fer_app
 from affectlab.cli.text import app as text_app
-from affectlab.cli.text import plain_warnings
+from affectlab.cli.text import plain_warnings, printable
 from affectlab.errors import AffectlabError
 from affectlab.io import WRITE_ERRNOS, os_error
 from affectlab.version import __version__
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer uses the click package
+    from click import exceptions as click_errors
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -34,6 +40,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 app.add_typer(text_app, name="text")
 app.add_typer(fer_app, name="fer")
@@ -84,13 +91,21 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit code 2."""
+    """Console-script entry point: user and usage errors become one line on stderr and exit code 2."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
         with plain_warnings():  # every warning as one `warning: ...` line, never its source file and line
-            app()
+            code = app(standalone_mode=False, prog_name="affectlab")
+    except click_errors.NoArgsIsHelpError as err:  # `affectlab text`: the help (rich has printed it already)
+        if err.format_message().strip():
+            typer.echo(err.format_message(), err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click_errors.ClickException as err:  # a usage error: one line and where the help is
+        where = f" (see '{err.ctx.command_path} --help')" if getattr(err, "ctx", None) is not None else ""
+        typer.echo(f"error: {printable(' '.join(err.format_message().split()))}{where}", err=True)
+        sys.exit(err.exit_code)
     except AffectlabError as err:
-        typer.echo(f"error: {err}", err=True)
+        typer.echo(f"error: {printable(str(err))}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except OSError as err:  # a full disk or a file system refusing a write where no check could foresee it
         if err.errno not in WRITE_ERRNOS:
@@ -102,9 +117,10 @@ def main() -> None:
             raise
         typer.echo(f"error: {message}", err=True)
         sys.exit(EXIT_USER_ERROR)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted; nothing half-written was left behind", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

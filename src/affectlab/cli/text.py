@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import re
 import sys
@@ -17,6 +18,8 @@ from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Control characters (terminal escapes, bells, line breaks inside a text), shown escaped, never sent raw.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True)
 
@@ -64,7 +67,9 @@ def profile(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file or folder."),
     format: str = typer.Option("auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)}."),
     text_column: str | None = typer.Option(
-        None, help="Text column of parquet/jsonl/csv input (default: text, then caption, any case)."
+        None,
+        help="Text column of parquet/jsonl/csv/tsv input (default: text, then caption, any case); a number "
+        "(0-based) for a csv/tsv without a header row.",
     ),
     corpus: str | None = typer.Option(
         None, help="Corpus name for every row (default: the file name up to its first dot)."
@@ -86,7 +91,15 @@ def profile(
         "measures. Implies --lang-id.",
     ),
     strict: bool = typer.Option(
-        False, "--strict", help="Refuse text values that are not strings (default: convert them, with a warning)."
+        False,
+        "--strict",
+        help="Refuse text values that are not strings and texts longer than --max-chars (default: convert or "
+        "cut them, with a warning).",
+    ),
+    max_chars: int = typer.Option(
+        default(ProfileOptions, "max_chars"),
+        "--max-chars",
+        help="Longest text scored, in characters; longer ones are cut to it (one warning per file with the count).",
     ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
@@ -112,6 +125,7 @@ def profile(
             lang_id=lang_id,
             languages=[code for item in lang for code in split_list(item)] or None,
             strict=strict,
+            max_chars=max_chars,
             norms=norms,
             affect_norms=affect_norms,
             word_norms=norm,
@@ -122,7 +136,7 @@ def profile(
         )
     typer.echo(
         f"{result.rows} texts from {len(inputs)} file(s) in {result.seconds:.1f} s "
-        f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {out}",
+        f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {printable(out)}",
         err=True,
     )
 
@@ -145,15 +159,32 @@ def score(
         ..., help="The text(s) to score; '-' reads lines from stdin.", show_default=False
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text instead of a table."),
+    max_chars: int = typer.Option(
+        default(ProfileOptions, "max_chars"),
+        "--max-chars",
+        help="Longest text scored, in characters; longer ones are cut to it (one warning with the count).",
+    ),
     norms: Path | None = typer.Option(None, help=NORMS_HELP),
     affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
     norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
 ) -> None:
     from affectlab.text.api import score_records
 
-    items = read_texts(texts)
-    rows = score_records(items, norms=norms, affect_norms=affect_norms, word_norms=norm)
-    records = [{k: _plain(v) for k, v in row.items()} for row in rows]
+    if max_chars < 1:
+        raise typer.BadParameter(f"must be at least 1, got {max_chars}", param_hint="--max-chars")
+    reading = TextReader(max_chars)
+    with plain_warnings():
+        for batch in _batches(reading.texts(texts), SCORE_BATCH):  # stdin is scored as it comes: memory bounded
+            rows = score_records(batch, norms=norms, affect_norms=affect_norms, word_norms=norm)
+            _print_scores([{k: _plain(v) for k, v in row.items()} for row in rows], as_json)
+        reading.warn()
+
+
+SCORE_BATCH = 256  # texts of standard input scored and printed together
+
+
+def _print_scores(records: list[dict], as_json: bool) -> None:
+    """Records as JSON lines, or one table per text (its text, control characters escaped, as the title)."""
     if as_json:
         from affectlab.io import dumps_json
 
@@ -162,12 +193,13 @@ def score(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from affectlab.text.measures import declared_columns
 
     meanings = {name: c.meaning for name, c in declared_columns().items()}
     for record in records:
-        view = Table(title=record["text"], title_justify="left")
+        view = Table(title=Text(printable(record["text"])), title_justify="left")  # Text: never read as markup
         view.add_column("column")
         view.add_column("value", justify="right")
         view.add_column("meaning")
@@ -177,20 +209,61 @@ def score(
         Console().print(view)
 
 
-def read_texts(texts: list[str]) -> list[str]:
-    """The texts given, each ``-`` replaced by the lines of standard input (UTF-8, bad bytes replaced).
+def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
-    Lone surrogates (how Python hands over command-line bytes that are not UTF-8) become U+FFFD, so every
-    text prints and its JSON is valid UTF-8.
-    """
-    items: list[str] = []
-    for text in texts:
-        if text == "-":
+
+class TextReader:
+    """The texts given on the command line, each ``-`` replaced by the lines of standard input, read in
+    bounded pieces: a text longer than ``max_chars`` is cut (counted, one warning), binary input (a NUL byte)
+    is refused. Bytes that are not UTF-8 and lone surrogates (how Python hands over command-line bytes that
+    are not UTF-8) become U+FFFD, so every text prints and its JSON is valid UTF-8."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars, self.cut = max_chars, 0
+
+    def texts(self, texts: list[str]) -> Iterator[str]:
+        from affectlab.io import bounded_lines
+
+        for text in texts:
+            if text != "-":
+                yield self._within_limit(_SURROGATE.sub("\ufffd", text))
+                continue
             stream = getattr(sys.stdin, "buffer", None)
-            items += stream.read().decode("utf-8", "replace").splitlines() if stream else sys.stdin.read().splitlines()
-        else:
-            items.append(_SURROGATE.sub("\ufffd", text))
-    return items
+            fh = io.TextIOWrapper(stream, encoding="utf-8", errors="replace") if stream else sys.stdin
+            try:
+                lines = bounded_lines(fh, self.max_chars + 1, source="standard input", refuse_binary=True)
+                yield from (self._within_limit(line) for line in lines)
+            finally:
+                if stream is not None:
+                    fh.detach()  # leave sys.stdin open
+
+    def _within_limit(self, text: str) -> str:
+        if len(text) <= self.max_chars:
+            return text
+        self.cut += 1
+        return text[: self.max_chars]
+
+    def warn(self) -> None:
+        if self.cut:
+            warnings.warn(
+                f"{self.cut:,} text(s) longer than {self.max_chars:,} characters were cut to that length (--max-chars)",
+                UserWarning,
+                stacklevel=2,
+            )
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal line: control characters (``\\x1b`` of an escape sequence, ``\\n``, a
+    bell) written as Python escapes, so input can neither restyle the terminal nor fake a line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def split_list(spec: str | None) -> list[str]:
@@ -204,7 +277,7 @@ def plain_warnings() -> Iterator[None]:
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-        typer.echo(f"warning: {message}", err=True)
+        typer.echo(f"warning: {printable(str(message))}", err=True)
 
     warnings.showwarning = show
     try:
@@ -337,12 +410,13 @@ def art_corpora(
     art_text: Path = typer.Argument(
         ..., help="The art_text folder (tate/, aic_api_sample/, poetry/).", show_default=False
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files (written as a whole)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder (only one affectlab wrote)."),
     sample: int | None = typer.Option(None, "--sample", help="Keep this many texts per corpus (seeded, in order)."),
     seed: int = typer.Option(0, "--seed", help="Seed of --sample."),
     artemis: Path | None = typer.Option(None, "--artemis", help="An ArtEmis CSV (Achlioptas et al. 2021)."),
 ) -> None:
     from affectlab.text.api import art_corpora as run
 
-    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis).itertuples():
-        typer.echo(f"{row.corpus}: {row.texts:,} texts -> {row.path}")
+    for row in run(art_text, out, sample=sample, seed=seed, artemis=artemis, overwrite=overwrite).itertuples():
+        typer.echo(f"{row.corpus}: {row.texts:,} texts -> {printable(row.path)}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,14 @@ def scorer(config: MeasureConfig = MeasureConfig()) -> Scorer:  # noqa: B008 (fr
 
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
-    """One text or a list of texts; paths (or strings naming an existing file) are refused."""
+    """One text or a list of texts; paths (or strings naming an existing file) are refused, and so is
+    anything else that is not a str or a sequence of them (None, a number, bytes, a dict)."""
     if isinstance(texts, os.PathLike):
         raise AffectlabError(f"{texts}: score() takes texts, not files; use profile() for corpus files")
+    if not isinstance(texts, str) and (
+        isinstance(texts, bytes | bytearray | Mapping) or not isinstance(texts, Iterable)
+    ):
+        raise TypeError(f"score() takes a str or a list of str, not {type(texts).__name__} ({texts!r:.60})")
     if _is_series(texts):  # pandas' missing values (NaN, NA) are null texts
         texts = texts.astype(object).where(texts.notna(), None)  # type: ignore[union-attr]
     items = [texts] if isinstance(texts, str) else list(texts)
@@ -48,7 +53,7 @@ def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
                 f"{text}: text #{index} names a file; score() takes texts, use profile() for corpus files"
             )
         if text is not None and not isinstance(text, str):
-            raise AffectlabError(f"text #{index} is a {type(text).__name__} ({text!r:.60}), expected str")
+            raise TypeError(f"score(): text #{index} is a {type(text).__name__} ({text!r:.60}), expected str")
     return items
 
 
@@ -154,6 +159,7 @@ def profile(
     lang_id: bool = False,
     languages: Sequence[str] | None = None,
     strict: bool = False,
+    max_chars: int | None = None,
     norms: PathLike | None = None,
     affect_norms: PathLike | None = None,
     word_norms: Sequence[NormTable | str] = (),
@@ -175,8 +181,10 @@ def profile(
     carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
     (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
     with null measures; ``strict`` refuses text values that are not strings instead of converting them;
-    ``word_norms`` adds a column per word-norm table (as in :func:`score`).
-    Every output check runs before any text is scored.
+    ``word_norms`` adds a column per word-norm table (as in :func:`score`). A text longer than
+    ``max_chars`` characters (default 1,000,000) is cut to that length, with one warning per file giving
+    the count (``strict``: refused), so memory stays bounded. Every output check runs before any text is
+    scored.
 
     >>> import affectlab as al
     >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
@@ -212,12 +220,14 @@ def profile(
             workers=workers,
             engine=engine,
             keep_text=keep_text,
+            max_chars=max_chars,
         ),
         "profile options",
     )
     keep = tuple(keep_columns)
     _check_kept_names(keep)
-    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict) for path in paths]
+    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=options.max_chars)
+               for path in paths]  # fmt: skip
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = known_rows(corpora)
@@ -308,13 +318,15 @@ def _input_paths(inputs: PathLike | Sequence[PathLike]) -> list[Path]:
 
 
 def _check_profile_output(target: Path, folder: bool, inputs: Sequence[Path], overwrite: bool) -> None:
-    from affectlab.io import check_folder_target, check_not_input, check_writable
+    from affectlab.io import check_folder_target, check_not_input, check_suffix, check_writable
 
     check_not_input(target, inputs)
     check_writable(target, folder=folder)
     if folder:
         check_folder_target(target, overwrite)
-    elif target.exists() and not overwrite:
+        return
+    check_suffix(target, (".parquet", ".pq"), "a parquet file")
+    if target.exists() and not overwrite:
         raise AffectlabError(f"{target}: exists; pass --overwrite (overwrite=True) to replace it")
 
 
@@ -377,6 +389,7 @@ def compare(
     """
     from affectlab.text.comparison.result import compare_inputs
 
+    _check_compare_inputs(inputs)
     return compare_inputs(
         inputs,
         measures=measures,
@@ -396,6 +409,27 @@ def compare(
     )
 
 
+def _check_compare_inputs(inputs: object) -> None:
+    """compare()'s door: a non-empty mapping of DataFrames or paths, or paths."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(inputs, Mapping):
+        for name, item in inputs.items():
+            if not isinstance(item, pd.DataFrame | pa.Table | str | os.PathLike):
+                raise TypeError(
+                    f"compare(): input {name!r} is a {type(item).__name__}; expected a DataFrame or a score file path"
+                )
+    elif isinstance(inputs, bytes | bytearray) or not isinstance(inputs, str | os.PathLike | Sequence):
+        raise TypeError(f"compare() takes score file paths or a mapping name -> DataFrame, not {type(inputs).__name__}")
+    elif not isinstance(inputs, str | os.PathLike):
+        bad = next((item for item in inputs if not isinstance(item, str | os.PathLike)), None)
+        if bad is not None:
+            raise TypeError(f"compare(): an input is a {type(bad).__name__} ({bad!r:.60}); expected a file path")
+    if not isinstance(inputs, str | os.PathLike) and len(inputs) == 0:
+        raise AffectlabError("compare() needs at least one corpus (score files, or a mapping name -> DataFrame)")
+
+
 def art_corpora(
     art_text: PathLike,
     out: PathLike,
@@ -403,13 +437,15 @@ def art_corpora(
     sample: int | None = None,
     seed: int = 0,
     artemis: PathLike | None = None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Write the art corpora of an ``art_text`` folder (Tate and AIC titles, AIC curator sentences, poetry
-    lines and stanzas) and of a user's ArtEmis CSV as jsonl files; one row per corpus. ``sample`` keeps that
-    many texts per corpus (seeded)."""
+    lines and stanzas) and of a user's ArtEmis CSV as jsonl files into the folder ``out``, written whole;
+    one row per corpus. ``sample`` keeps that many texts per corpus (seeded). A non-empty ``out`` is
+    replaced only with ``overwrite``, and only when affectlab wrote it."""
     import pandas as pd
 
     from affectlab.text.art_text import write_art_corpora
 
-    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis)
+    written = write_art_corpora(art_text, out, sample=sample, seed=seed, artemis=artemis, overwrite=overwrite)
     return pd.DataFrame([{"corpus": name, "texts": n, "path": str(p)} for name, (p, n) in written.items()])

@@ -27,6 +27,8 @@ Texts from one poem, one painting or one AIC record are not independent: their r
 ``text compare`` bootstraps over.
 
 ``sample=N`` keeps N texts per corpus, drawn with a seeded reservoir sample and written in source order.
+The output folder is written as a whole (every corpus or none), never inside the inputs, and replaces an
+existing folder only with ``overwrite`` when affectlab wrote it.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from affectlab.errors import AffectlabError
-from affectlab.io import atomic_path
+from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
 TATE_FILE = Path("tate") / "tate_emotion_artworks.jsonl"
 AIC_CSV = Path("aic_api_sample") / "someArtworks.csv"
@@ -300,9 +302,12 @@ def write_art_corpora(
     sample: int | None = None,
     seed: int = 0,
     artemis: str | Path | None = None,
+    overwrite: bool = False,
 ) -> dict[str, tuple[Path, int]]:
-    """Write ``out/<name>.jsonl`` for every art corpus whose source file is in ``root`` (and ``artemis``
-    from a user's ArtEmis CSV); fields id, text and the corpus's columns. Returns path and count per name."""
+    """Write the folder ``out`` with ``<name>.jsonl`` for every art corpus whose source file is in ``root``
+    (and ``artemis`` from a user's ArtEmis CSV); fields id, text and the corpus's columns. Returns path and
+    count per name. ``out`` is written whole (a failing input leaves nothing), never inside an input, and
+    a non-empty ``out`` is refused unless ``overwrite`` and affectlab wrote it."""
     root, out = Path(root), Path(out)
     if not root.is_dir():
         raise AffectlabError(
@@ -321,17 +326,16 @@ def write_art_corpora(
     if not jobs:
         expected = ", ".join(str(source) for source, _ in ART_CORPORA.values())
         raise AffectlabError(f"{root}: none of the art text files is there (expected {expected})")
-    from affectlab.io import check_writable
-
-    for name in jobs:
-        check_writable(out / f"{name}.jsonl")
+    check_not_input(out, [root, *([artemis] if artemis is not None else [])], "art corpora folder")
+    check_writable(out, folder=True)
+    check_folder_target(out, overwrite)
     written = {}
-    for name, records in jobs.items():
-        target = out / f"{name}.jsonl"
-        count = 0
-        with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as fh:
-            for record in sampled(records(), sample, seed):
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-        written[name] = (target, count)
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        for name, records in jobs.items():
+            count = 0
+            with (tmp / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
+                for record in sampled(records(), sample, seed):
+                    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    count += 1
+            written[name] = (out / f"{name}.jsonl", count)
     return written

@@ -11,7 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from affectlab.engines import EngineName, default_workers
 from affectlab.text.measures.base import MeasureConfig
 
-__all__ = ["CompareOptions", "MeasureConfig", "ProfileOptions"]
+__all__ = ["MAX_CHARS", "CompareOptions", "MeasureConfig", "ProfileOptions"]
+
+# Characters of one text that are scored; longer texts are cut (a counted warning) or, with --strict,
+# refused. The longest public-domain poem (283k characters) fits; a whole book on one line does not, and
+# memory stays bounded.
+MAX_CHARS = 1_000_000
 
 
 class ProfileOptions(BaseModel):
@@ -24,6 +29,7 @@ class ProfileOptions(BaseModel):
     workers: int = Field(default_factory=default_workers, ge=1)
     engine: EngineName = "local"
     keep_text: bool = True
+    max_chars: int = Field(default=MAX_CHARS, ge=1)  # longer texts are cut (strict: refused)
     shard_rows: int = Field(default=65_536, ge=1)  # rows per part of a folder output (the last fewer)
 
 

@@ -148,7 +148,8 @@ def profile_corpora(
     """Score every text of ``corpora`` with the chosen engine and write ``out`` atomically.
 
     ``out`` is one parquet file, or a folder of parts when :func:`is_folder_output` (a non-empty folder is
-    refused unless ``overwrite``; the Ray engine then writes from its workers). The measures are the
+    refused unless ``overwrite``; the Ray engine then writes from its workers). Without ``overwrite`` an
+    output that another run wrote meanwhile is refused at the rename, never replaced. The measures are the
     registered ones built for ``options.measures`` unless ``measures_factory`` (a picklable callable) is
     given. ``on_batch(rows)`` is called after each batch is written (once at the end when Ray writes).
     """
@@ -161,7 +162,7 @@ def profile_corpora(
     engine = get_engine(options.engine)
     if not is_folder_output(out):
         tables = engine.map(profiler, source, workers=options.workers)
-        rows = _write_parquet(tables, Path(out), metadata, profiler, on_batch, corpora)
+        rows = _write_parquet(tables, Path(out), metadata, profiler, on_batch, corpora, overwrite)
         return ProfileSummary(rows=rows, seconds=time.perf_counter() - started)
     folder = Path(out)
     check_folder_target(folder, overwrite)
@@ -234,10 +235,11 @@ def _write_parquet(
     profiler: BatchProfiler,
     on_batch: Callable[[int], None] | None,
     corpora: Sequence[Corpus],
+    overwrite: bool = False,
 ) -> int:
     rows = 0
     writer: pq.ParquetWriter | None = None
-    with atomic_path(out) as tmp:
+    with atomic_path(out, overwrite=overwrite) as tmp:  # a file another run wrote meanwhile is not replaced
         try:
             for table in _nonempty_or_schema(tables, profiler, corpora):
                 if writer is None:
