@@ -31,6 +31,7 @@ browser:
 	  >/dev/null; } || echo "chromium not installed: the browser checks will be skipped"
 
 test: install browser
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -n 2 --durations=15
 
 docs: install

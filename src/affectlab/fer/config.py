@@ -26,9 +26,7 @@ from pydantic import (
 
 from affectlab.engines import EngineName
 from affectlab.errors import AffectlabError
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
 
 Device = Literal["auto", "cpu", "cuda"]
 POOLINGS: tuple[str, ...] = ("none", "grid", "grid:N", "mean")

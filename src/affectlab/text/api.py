@@ -7,16 +7,16 @@ Results are pandas DataFrames or small result objects; Arrow (parquet) stays the
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from affectlab.errors import AffectlabError
 from affectlab.progress import progress_bar
-from affectlab.text.measures import MeasureConfig, Scorer, build_measures
+from affectlab.text.measures import MeasureConfig
+from affectlab.text.measures import cached_scorer as scorer
 from affectlab.text.measures.norms import NormTable
 
 if TYPE_CHECKING:
@@ -25,12 +25,6 @@ if TYPE_CHECKING:
     from affectlab.text.comparison.result import CompareResult
 
 PathLike = str | os.PathLike[str]
-
-
-@functools.lru_cache(maxsize=4)
-def scorer(config: MeasureConfig = MeasureConfig()) -> Scorer:  # noqa: B008 (frozen, hashable)
-    """The measures for ``config``, built once per process and reused by every :func:`score` call."""
-    return Scorer(build_measures(config))
 
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
@@ -194,7 +188,7 @@ def profile(
     from affectlab.config import validated
     from affectlab.text.config import ProfileOptions
     from affectlab.text.corpora import open_corpus
-    from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora
+    from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora, profile_in_memory
 
     if _in_memory(inputs):
         with _as_parquet(inputs, corpus or "texts") as path:
@@ -233,7 +227,7 @@ def profile(
     total = known_rows(corpora)
     with progress_bar("profiling", total, "texts", progress) as advance:
         if out is None:
-            return _profile_in_memory(corpora, options, advance)
+            return profile_in_memory(corpora, options, advance).to_pandas()
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
 
@@ -330,28 +324,6 @@ def _check_profile_output(target: Path, folder: bool, inputs: Sequence[Path], ov
         raise AffectlabError(f"{target}: exists; pass --overwrite (overwrite=True) to replace it")
 
 
-def _profile_in_memory(corpora: Sequence[Any], options: Any, advance: Callable[[int], None]) -> pd.DataFrame:
-    import pyarrow as pa
-
-    from affectlab.engines import get_engine
-    from affectlab.text.profiling import BatchProfiler, corpus_source
-
-    profiler = BatchProfiler(functools.partial(scorer_measures, options.measures), options.keep_text)
-    source = corpus_source(corpora, options.batch_size)
-    tables = []
-    for table in get_engine(options.engine).map(profiler, source, workers=options.workers):
-        tables.append(table)
-        advance(table.num_rows)
-    if not tables:
-        tables = [profiler(corpora[0].schema.empty_table())]
-    return pa.concat_tables(tables).to_pandas()
-
-
-def scorer_measures(config: MeasureConfig) -> list:
-    """The measures of :func:`scorer` (shared when the profile runs in this process)."""
-    return scorer(config).measures
-
-
 def compare(
     inputs: Mapping[str, pd.DataFrame | PathLike] | Sequence[PathLike],
     *,
@@ -387,26 +359,43 @@ def compare(
     cluster-bootstrap CI of delta. The same file twice, an empty score file beside
     others, or two files holding the same texts of a corpus are refused.
     """
-    from affectlab.text.comparison.result import compare_inputs
+    from affectlab.config import validated
+    from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
+    from affectlab.text.comparison.report import save_report
+    from affectlab.text.comparison.result import CompareResult, group_map, parse_contrast, run_comparison
+    from affectlab.text.config import CompareOptions
+    from affectlab.text.inputs import score_sources
 
     _check_compare_inputs(inputs)
-    return compare_inputs(
-        inputs,
-        measures=measures,
-        groups=groups,
-        seed=seed,
-        workers=workers,
-        progress=progress,
-        out=out,
-        overwrite=overwrite,
-        norms=norms,
-        affect_norms=affect_norms,
-        by=by,
-        contrasts=contrasts,
-        plots=plots,
-        alpha=alpha,
-        cluster=cluster,
-    )
+    values = {
+        "measures": tuple(measures) if measures else None,
+        "groups": group_map(groups),
+        "seed": seed,
+        "workers": workers,
+        "norms": norms,
+        "affect_norms": affect_norms,
+        "by": by,
+        "contrasts": tuple(parse_contrast(c) for c in contrasts),
+        "plots": plots,
+        "alpha": alpha,
+        "cluster": cluster,
+    }
+    options = validated(CompareOptions, values, "compare options")
+    if out is None:
+        sources, labels = score_sources(inputs, options, progress=progress)
+        return CompareResult(run_comparison(sources, options, progress), labels, options)
+    out = Path(out)
+    if not isinstance(inputs, Mapping):
+        check_not_input(out, [inputs] if isinstance(inputs, str | os.PathLike) else inputs, "report folder")
+    check_writable(out, folder=True)
+    check_folder_target(out, overwrite)
+    with atomic_folder(out, overwrite=overwrite) as tmp:  # a killed run leaves no partial report
+        # raw corpora are profiled into the report's scores/ (named there by their final path)
+        sources, labels = score_sources(inputs, options, scores=tmp / "scores", shown_as=out / "scores",
+                                        progress=progress)  # fmt: skip
+        result = CompareResult(run_comparison(sources, options, progress), labels, options)
+        save_report(result.comparison, labels, tmp, options)
+    return result
 
 
 def _check_compare_inputs(inputs: object) -> None:

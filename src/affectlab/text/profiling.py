@@ -25,7 +25,7 @@ from affectlab.engines import Source, get_engine
 from affectlab.io import atomic_folder, atomic_path, check_folder_target
 from affectlab.text.config import ProfileOptions
 from affectlab.text.corpora import BATCH_SCHEMA, Corpus, iter_batches, shards
-from affectlab.text.measures import Measure, Scorer, build_measures
+from affectlab.text.measures import Measure, MeasureConfig, Scorer, build_measures, cached_scorer
 from affectlab.version import __version__
 
 MeasuresFactory = Callable[[], Sequence[Measure]]
@@ -39,6 +39,8 @@ __all__ = [
     "part_name",
     "profile_batch",
     "profile_corpora",
+    "profile_in_memory",
+    "scorer_measures",
 ]
 
 
@@ -84,6 +86,29 @@ class BatchProfiler:
 
     def __getstate__(self) -> dict:
         return {"measures_factory": self.measures_factory, "keep_text": self.keep_text, "_scorer": None}
+
+
+def scorer_measures(config: MeasureConfig) -> list[Measure]:
+    """The measures of :func:`~affectlab.text.measures.cached_scorer` (shared when the profile runs in this
+    process)."""
+    return cached_scorer(config).measures
+
+
+def profile_in_memory(
+    corpora: Sequence[Corpus], options: ProfileOptions, on_batch: Callable[[int], None] | None = None
+) -> pa.Table:
+    """Every text of ``corpora`` scored with the chosen engine, as one Arrow table (id, corpus, text when
+    kept, kept columns, measures); ``on_batch(rows)`` after each batch."""
+    profiler = BatchProfiler(functools.partial(scorer_measures, options.measures), options.keep_text)
+    tables = []
+    for table in get_engine(options.engine).map(profiler, corpus_source(corpora, options.batch_size),
+                                                workers=options.workers):  # fmt: skip
+        tables.append(table)
+        if on_batch is not None:
+            on_batch(table.num_rows)
+    if not tables:
+        tables = [profiler(corpora[0].schema.empty_table())]
+    return pa.concat_tables(tables)
 
 
 def corpus_source(corpora: Sequence[Corpus], batch_size: int) -> Source:

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import torch
 
+# Inputs are normalised with these (ImageNet) statistics unless the sampling config says otherwise.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
 
 @runtime_checkable
 class Encoder(Protocol):

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.config import IMAGENET_MEAN, IMAGENET_STD
+from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
 from affectlab.fer.encoders.mini_xception_dnn import FER_LABELS, INPUT_SIZE, default_checkpoint, layer_weights
 from affectlab.io import file_sha256
 

@@ -181,6 +181,7 @@ class ParquetScores:
 
     path: Path
     shown_as: str | None = None  # the name errors use (a file profiled into a staging folder: its final path)
+    corpus: str | None = None  # every row belongs to this corpus (a mapping's key), whatever the file says
 
     @property
     def label(self) -> str:
@@ -190,7 +191,12 @@ class ParquetScores:
         return _schema(self.path)
 
     def stem_named(self) -> str | None:
-        return None if "corpus" in self.schema().names else _stem(self.path)
+        return None if self.corpus is not None or "corpus" in self.schema().names else _stem(self.path)
+
+    @property
+    def default_name(self) -> str:
+        """The corpus of rows the file does not name: the given one, else the file's stem."""
+        return self.corpus if self.corpus is not None else _stem(self.path)
 
     def read(self, column: str, by: str | None = None) -> dict[str, np.ndarray]:
         chunks: dict[str, list[np.ndarray]] = {}
@@ -204,23 +210,20 @@ class ParquetScores:
     def _read_part(self, part: Path, column: str, by: str | None, chunks: dict[str, list[np.ndarray]]) -> None:
         file = pq.ParquetFile(part)
         names = file.schema_arrow.names
-        label = by if by is not None and by in names else "corpus" if "corpus" in names else None
-        columns = (
-            [column]
-            if label is None
-            else list(dict.fromkeys([label, *(["corpus"] if "corpus" in names else []), column]))
-        )
+        named = "corpus" in names and self.corpus is None  # the file's corpus column names its rows
+        label = by if by is not None and by in names else "corpus" if named else None
+        columns = [column] if label is None else list(dict.fromkeys([label, *(["corpus"] if named else []), column]))
         for batch in file.iter_batches(columns=columns, batch_size=65_536):
             values = _values(batch.column(column))
             if label is None:
-                chunks.setdefault(_stem(self.path), []).append(values)
+                chunks.setdefault(self.default_name, []).append(values)
                 continue
             groups = batch.column(label).cast(pa.string())
-            if label != "corpus" and "corpus" in names:  # no value of --by: the row keeps its corpus name
+            if label != "corpus" and named:  # no value of --by: the row keeps its corpus name
                 groups = pc.coalesce(groups, batch.column("corpus").cast(pa.string()))
             for name in pc.unique(groups).to_pylist():
                 mask = pc.is_null(groups) if name is None else pc.equal(groups, name)
-                chunks.setdefault(name or _stem(self.path), []).append(values[mask.to_numpy(zero_copy_only=False)])
+                chunks.setdefault(name or self.default_name, []).append(values[mask.to_numpy(zero_copy_only=False)])
 
     def rows(self) -> int:
         try:
@@ -233,7 +236,8 @@ class ParquetScores:
         names = file.schema_arrow.names
         if "id" not in names:
             return set()
-        columns = ["id", "corpus"] if "corpus" in names else ["id"]
+        named = "corpus" in names and self.corpus is None
+        columns = ["id", "corpus"] if named else ["id"]
         try:
             batch = next(file.iter_batches(columns=columns, batch_size=limit), None)
         except (OSError, pa.ArrowException) as err:
@@ -241,9 +245,7 @@ class ParquetScores:
         if batch is None:
             return set()
         ids = batch.column("id").cast(pa.string()).to_pylist()
-        corpora = (
-            batch.column("corpus").cast(pa.string()).to_pylist() if "corpus" in names else [_stem(self.path)] * len(ids)
-        )
+        corpora = batch.column("corpus").cast(pa.string()).to_pylist() if named else [self.default_name] * len(ids)
         return set(zip(corpora, ids, strict=True))
 
 

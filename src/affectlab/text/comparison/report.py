@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from affectlab.errors import AffectlabError
 from affectlab.io import atomic_path, write_json, write_text
 from affectlab.report import plots
 from affectlab.report.html import Cell, HtmlReport, format_p, format_significant, markdown_table
@@ -24,14 +23,11 @@ from affectlab.text.comparison import stats
 from affectlab.text.comparison.core import (
     Comparison,
     PairRow,
-    ParquetScores,
-    ScoreSource,
     column_label,
-    is_score_file,
 )
 from affectlab.text.comparison.stats import cliffs_magnitude
 from affectlab.text.config import CompareOptions
-from affectlab.text.measures import MeasureConfig, declared_columns, families
+from affectlab.text.measures import declared_columns, families
 from affectlab.version import __version__
 
 CLIFF_SOURCE = (
@@ -85,41 +81,6 @@ def sources(measures: Sequence[str]) -> list[str]:
         if any(c.name in measures for c in family.columns):
             cited.update(dict.fromkeys(family.sources))
     return [*cited, CLIFF_SOURCE, CLIFF_CI_SOURCE]
-
-
-def prepare_inputs(
-    inputs: Sequence[Path], scores: Path, options: CompareOptions, shown_as: Path | None = None
-) -> tuple[list[ScoreSource], list[str]]:
-    """Score files as they are; raw corpora profiled into ``scores/<name>.parquet`` first.
-
-    Returns the score sources and how the report names them (``shown_as`` replaces ``scores`` in the
-    names of profiled files, when ``scores`` is a staging folder).
-    """
-    from affectlab.text.config import ProfileOptions
-    from affectlab.text.corpora import open_corpus
-    from affectlab.text.profiling import profile_corpora
-
-    sources: list[ScoreSource] = []
-    labels: list[str] = []
-    config = MeasureConfig(norms=options.norms, affect_norms=options.affect_norms)
-    workers = {} if options.workers is None else {"workers": options.workers}
-    profile_options = ProfileOptions(measures=config, keep_text=False, **workers)
-    profiled: set[str] = set()
-    for path in map(Path, inputs):
-        if path.exists() and is_score_file(path):
-            sources.append(ParquetScores(path))
-            labels.append(str(path))
-            continue
-        corpus = open_corpus(path)
-        if corpus.name in profiled:
-            raise AffectlabError(f"{path}: a second input named {corpus.name!r}; rename one of them")
-        profiled.add(corpus.name)
-        target = scores / f"{corpus.name}.parquet"
-        profile_corpora([corpus], target, profile_options)
-        label = str((shown_as or scores) / target.name)
-        sources.append(ParquetScores(target, label))
-        labels.append(label)
-    return sources, labels
 
 
 def save_report(result: Comparison, labels: Sequence[str], folder: Path, options: CompareOptions) -> None:

@@ -7,24 +7,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from affectlab.errors import AffectlabError
-from affectlab.text.comparison.core import (
-    Comparison,
-    FrameScores,
-    ParquetScores,
-    ScoreSource,
-    compare,
-    is_score_file,
-)
-from affectlab.text.comparison.report import (
-    CompareOptions,
-    headlines,
-    prepare_inputs,
-    report_tables,
-    save_report,
-)
+from affectlab.text.comparison.core import Comparison, ScoreSource, compare
+from affectlab.text.comparison.report import CompareOptions, headlines, report_tables, save_report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,63 +99,7 @@ class CompareResult:
         return f"<p><b>{html.escape(repr(self).splitlines()[0])}</b></p><ul>{items}</ul>{table}"
 
 
-def compare_inputs(
-    inputs: Mapping[str, Any] | Sequence[str | os.PathLike[str]],
-    *,
-    measures: Sequence[str] | None = None,
-    groups: Mapping[str, Sequence[str]] | None = None,
-    seed: int = 0,
-    workers: int | None = None,
-    progress: bool = True,
-    out: str | os.PathLike[str] | None = None,
-    overwrite: bool = False,
-    norms: str | os.PathLike[str] | None = None,
-    affect_norms: str | os.PathLike[str] | None = None,
-    by: str | None = None,
-    contrasts: Sequence[tuple[str, str] | str] = (),
-    plots: str = "all",
-    alpha: float = 0.05,
-    cluster: str | None = None,
-) -> CompareResult:
-    """:func:`affectlab.text.compare` (see there)."""
-    from affectlab.config import validated
-    from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
-
-    values = {
-        "measures": tuple(measures) if measures else None,
-        "groups": _group_map(groups),
-        "seed": seed,
-        "workers": workers,
-        "norms": norms,
-        "affect_norms": affect_norms,
-        "by": by,
-        "contrasts": tuple(parse_contrast(c) for c in contrasts),
-        "plots": plots,
-        "alpha": alpha,
-        "cluster": cluster,
-    }
-    options = validated(CompareOptions, values, "compare options")
-    if out is None:
-        sources, labels = _sources(inputs, options)
-        return CompareResult(_compare(sources, options, progress), labels, options)
-    out = Path(out)
-    if not isinstance(inputs, Mapping):
-        items = [inputs] if isinstance(inputs, str | os.PathLike) else inputs
-        check_not_input(out, items, "report folder")
-    check_writable(out, folder=True)
-    check_folder_target(out, overwrite)
-    with atomic_folder(out, overwrite=overwrite) as tmp:  # a killed run leaves no partial report
-        paths = [Path(p) for p in ([inputs] if isinstance(inputs, str | os.PathLike) else inputs)]
-        if isinstance(inputs, Mapping):
-            sources, labels = _sources(inputs, options)
-        else:
-            sources, labels = prepare_inputs(paths, tmp / "scores", options, shown_as=out / "scores")
-        result = CompareResult(_compare(sources, options, progress), labels, options)
-        save_report(result.comparison, labels, tmp, options)
-    return result
-
-
-def _compare(sources: Sequence[ScoreSource], options: CompareOptions, progress: bool) -> Comparison:
+def run_comparison(sources: Sequence[ScoreSource], options: CompareOptions, progress: bool) -> Comparison:
     from affectlab.progress import progress_bar
 
     with progress_bar("comparing", None, "measures", progress) as advance:
@@ -196,7 +127,7 @@ def parse_contrast(spec: tuple[str, str] | str) -> tuple[str, str]:
     return str(a), str(b)
 
 
-def _group_map(groups: Mapping[str, Sequence[str]] | None) -> dict[str, str] | None:
+def group_map(groups: Mapping[str, Sequence[str]] | None) -> dict[str, str] | None:
     """``{"captions": ["coco", "flickr8k"]}`` -> ``{"coco": "captions", "flickr8k": "captions"}``."""
     if not groups:
         return None
@@ -207,45 +138,3 @@ def _group_map(groups: Mapping[str, Sequence[str]] | None) -> dict[str, str] | N
                 raise AffectlabError(f"groups: corpus {name!r} is in two groups")
             mapping[name] = group
     return mapping
-
-
-def _sources(
-    inputs: Mapping[str, Any] | Sequence[str | os.PathLike[str]], options: CompareOptions
-) -> tuple[list[ScoreSource], list[str]]:
-    import pyarrow as pa
-
-    if isinstance(inputs, Mapping):
-        sources: list[ScoreSource] = []
-        for name, item in inputs.items():
-            if isinstance(item, str | os.PathLike):
-                sources.append(_renamed(ParquetScores(Path(item)), str(name)))
-            else:
-                table = item if isinstance(item, pa.Table) else pa.Table.from_pandas(item, preserve_index=False)
-                sources.append(FrameScores(str(name), table.drop_columns(
-                    [c for c in ("corpus", "text") if c in table.column_names])))  # fmt: skip
-        return sources, [s.label for s in sources]
-    paths = [Path(p) for p in ([inputs] if isinstance(inputs, str | os.PathLike) else inputs)]
-    sources = [ParquetScores(p) if p.exists() and is_score_file(p) else _profiled(p, options) for p in paths]
-    return sources, [s.label for s in sources]
-
-
-def _profiled(path: Path, options: CompareOptions) -> FrameScores:
-    """A raw corpus file profiled in memory (its corpus name from the file name)."""
-    import pyarrow as pa
-
-    from affectlab.text.api import profile
-
-    frame = profile(path, keep_text=False, norms=options.norms, affect_norms=options.affect_norms,
-                    workers=options.workers)  # fmt: skip
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    return FrameScores(str(frame["corpus"].iloc[0]) if len(frame) else path.name.split(".")[0],
-                       table.drop_columns(["id", "corpus"]))  # fmt: skip
-
-
-def _renamed(source: ParquetScores, name: str) -> FrameScores:
-    """A score file read whole under the corpus name ``name`` (a mapping's key names its corpus)."""
-    import pyarrow.dataset as pads
-
-    table = pads.dataset(source.path, format="parquet").to_table()
-    keep = [c for c in table.column_names if c not in ("corpus", "text", "id")]
-    return FrameScores(name, table.select(keep))

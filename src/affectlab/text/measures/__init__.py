@@ -10,6 +10,7 @@ and one test file; the profile, ``text score``, ``text compare`` and the docs pi
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Sequence
 
@@ -39,6 +40,7 @@ __all__ = [
     "Scorer",
     "Share",
     "build_measures",
+    "cached_scorer",
     "declared_columns",
     "families",
     "register",
@@ -108,6 +110,12 @@ class Scorer:
             columns = found if measure is self.filter else measure.score_batch(texts, tokens)
             out.update((field.name, columns[field.name]) for field in measure.schema)
         return out
+
+
+@functools.lru_cache(maxsize=4)
+def cached_scorer(config: MeasureConfig = MeasureConfig()) -> Scorer:  # noqa: B008 (frozen, hashable)
+    """The measures for ``config``, built once per process and reused by every call in it."""
+    return Scorer(build_measures(config))
 
 
 def score_batch(texts: Sequence[str | None], measures: Sequence[Measure]) -> pa.Table:
