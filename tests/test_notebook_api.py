@@ -184,3 +184,12 @@ def test_profile_progress_shows_done_of_total(tmp_path):
         seen[path.suffix] = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", done.stderr)
     assert "3000/3000" in seen[".txt"]
     assert "3,000 texts" in seen[".jsonl"] and "/3000" not in seen[".jsonl"]
+
+
+def test_profile_of_texts_in_memory_takes_every_option(shared_data):
+    """Texts in memory are profiled with the same options as files (word-norm tables, the length cap)."""
+    glasgow = shared_data / "norms" / "glasgow_norms.csv"
+    frame = al.text.profile(["a dog in a house", "dog " * 20], word_norms=[f"imageability={glasgow}:WORDS:IMAG_M"],
+                            max_chars=10, progress=False)  # fmt: skip
+    assert "imageability" in frame.columns and frame["imageability"].notna().iloc[0]
+    assert frame["n_tokens"].iloc[1] == 3  # 80 characters cut to 10: "dog dog do"

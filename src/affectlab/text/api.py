@@ -194,8 +194,9 @@ def profile(
         with _as_parquet(inputs, corpus or "texts") as path:
             found = profile(path, out=out, format="parquet", text_column=text_column, corpus=corpus or "texts",
                             keep_text=keep_text, keep_columns=keep_columns, lang_id=lang_id, languages=languages,
-                            strict=strict, norms=norms, affect_norms=affect_norms, engine=engine, workers=workers,
-                            batch_size=batch_size, overwrite=overwrite, progress=progress)  # fmt: skip
+                            strict=strict, norms=norms, affect_norms=affect_norms, word_norms=word_norms,
+                            max_chars=max_chars, engine=engine, workers=workers, batch_size=batch_size,
+                            overwrite=overwrite, progress=progress)  # fmt: skip
         if out is None and (_is_series(inputs) or _is_frame(inputs)):
             found.index = inputs.index
         return found
