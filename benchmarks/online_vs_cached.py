@@ -37,6 +37,7 @@ import affectlab as al
 from affectlab.fer.cache.extract import extract_features
 from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.encoders import ENCODERS
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.encoders.vjepa import ARCHS, VisionTransformer, ViTConfig
 from affectlab.fer.presets import preset_values
@@ -68,6 +69,7 @@ def main() -> None:
     cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
     torch.manual_seed(0)
     encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
+    ENCODERS.setdefault(encoder.name, lambda checkpoint, sampling: encoder)  # a plug-in, as users add theirs
     if not args.input_only:
         online_and_cached(args, cfg, encoder, datasets)
     with TemporaryDirectory() as tmp:

@@ -317,6 +317,7 @@ def test_compare_into_a_folder_another_run_wrote_meanwhile_is_refused(tmp_path):
 
 
 GIB = 1 << 30
+CAP_GIB = 2.0  # address space, not resident memory: the old code needed ~33x a line's length (20 GB here)
 
 
 def _capped(args: list[str], gib: float, **kwargs) -> subprocess.CompletedProcess:
@@ -343,12 +344,12 @@ def _one_long_line_zst(path: Path, chars: int) -> None:
 
 
 def test_a_600_mb_line_is_cut_under_a_memory_cap(tmp_path):
-    """Item 9: one long line took ~33x its length (300 MB line: 5 GB). Under a 1.5 GiB cap a 600M-character
+    """Item 9: one long line took ~33x its length (300 MB line: 5 GB). Under a 2 GiB address-space cap a 600M-character
     line (in a 55 kB zstd file) is read in bounded pieces, cut to --max-chars with one counted warning."""
     corpus = tmp_path / "long.txt.zst"
     _one_long_line_zst(corpus, 600_000_000)
     out = tmp_path / "o.parquet"
-    done = _capped([*AFFECTLAB, "text", "profile", str(corpus), "--out", str(out), "--workers", "1"], 1.5)
+    done = _capped([*AFFECTLAB, "text", "profile", str(corpus), "--out", str(out), "--workers", "1"], CAP_GIB)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [f"warning: {corpus}: 1 text(s) longer than 1,000,000 characters (first at id long:2) were "
@@ -357,7 +358,7 @@ def test_a_600_mb_line_is_cut_under_a_memory_cap(tmp_path):
     assert texts[0] == "first caption of a dog" and texts[2] == "last caption of a cat"
     assert texts[1] == ("word " * 200_000)[:1_000_000]
     strict = _capped([*AFFECTLAB, "text", "profile", str(corpus), "--out", str(tmp_path / "s.parquet"), "--strict",
-                      "--workers", "1"], 1.5)  # fmt: skip
+                      "--workers", "1"], CAP_GIB)  # fmt: skip
     assert strict.returncode == 2 and "longer than --max-chars 1,000,000; --strict refuses it" in strict.stderr
     assert not (tmp_path / "s.parquet").exists()
 
@@ -365,7 +366,7 @@ def test_a_600_mb_line_is_cut_under_a_memory_cap(tmp_path):
 def test_score_of_endless_binary_stdin_is_refused_under_a_memory_cap():
     """Items 9 and 15: ``text score - < /dev/zero`` grew to 23.6 GB (the kernel's OOM killer)."""
     with open("/dev/zero", "rb") as zero:
-        done = _capped([*AFFECTLAB, "text", "score", "-"], 1.5, stdin=zero)
+        done = _capped([*AFFECTLAB, "text", "score", "-"], CAP_GIB, stdin=zero)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip() == "error: standard input: binary data (a NUL byte on line 1); expected UTF-8 text"
 
@@ -374,7 +375,7 @@ def test_score_of_a_600_mb_stdin_line_is_cut_under_a_memory_cap():
     """Item 9: a huge text line on standard input is read in bounded pieces and cut, with one warning."""
     feed = subprocess.Popen(["sh", "-c", "head -c 600000000 /dev/zero | tr '\\0' 'a'"], stdout=subprocess.PIPE)
     try:
-        done = _capped([*AFFECTLAB, "text", "score", "-", "--json"], 1.5, stdin=feed.stdout)
+        done = _capped([*AFFECTLAB, "text", "score", "-", "--json"], CAP_GIB, stdin=feed.stdout)
     finally:
         feed.stdout.close()
         feed.wait()

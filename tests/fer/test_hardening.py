@@ -233,7 +233,9 @@ def test_predict_does_not_replace_an_existing_output_without_overwrite(clip: Pat
     first = cli("fer", "predict", clip, "--stride", "8", "--device", "cpu", cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     out = tmp_path / "predict-out"  # the default output folder
-    assert sorted(p.name for p in out.iterdir()) == ["config.json", "prediction.json", "timeline.png", "windows.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".affectlab-output", "config.json", "prediction.json", "timeline.png", "windows.csv"
+    ]  # fmt: skip
     before = tree_digest(out)
     other = clip.with_name("1001_DFA_SAD_XX.flv")
     line = one_error_line(cli("fer", "predict", other, "--stride", "8", "--device", "cpu", cwd=tmp_path))
@@ -287,7 +289,7 @@ def test_predict_refuses_cuda_without_cuda_and_records_the_device_used(clip: Pat
         (lambda t: al.fer.cross(None, t), TypeError, "run must be a Run or a path to a run folder, got NoneType"),
         (lambda t: al.fer.report(1.5), TypeError, "run must be a Run or a path to a run folder, got float"),
         (lambda t: al.fer.embed_plot(t, None), TypeError, "out must be a path (str or os.PathLike), got NoneType"),
-        (lambda t: al.fer.reproduce(checkpoint=None, out=t), TypeError, "checkpoint must be a path"),
+        (lambda t: al.fer.reproduce(t, checkpoint=123, out=t), TypeError, "checkpoint must be a path"),
     ],
 )
 def test_api_checks_its_arguments_at_the_door(call, error, message, tmp_path: Path) -> None:

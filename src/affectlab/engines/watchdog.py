@@ -3,7 +3,7 @@
 Ray's agents (dashboard and runtime-env agents) outlive a killed driver for minutes. Before starting a local
 Ray, :mod:`affectlab.engines` launches ``python -m affectlab.engines.watchdog PID``: it records the process tree
 under ``PID`` while ``PID`` lives, and once ``PID`` is gone it terminates every process it recorded (and
-their children), then exits. Linux only (it reads ``/proc``); elsewhere it exits at once.
+their children: frozen, then killed), then exits. Linux only (it reads ``/proc``); elsewhere it exits at once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 POLL_SECONDS = 0.25
-GRACE_SECONDS = 1.0
 
 
 def _parents() -> dict[int, int]:
@@ -59,13 +58,27 @@ def watch(pid: int) -> None:
         # forget recorded processes that have exited: their pids may be reused by unrelated processes
         seen = ({p for p in seen if p in parents} | descendants({pid}, parents)) - {me}
         time.sleep(POLL_SECONDS)
-    targets = (seen | descendants(seen)) - {me}
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for target in targets:
+    stop_tree(seen - {me})
+
+
+def stop_tree(recorded: set[int]) -> None:
+    """Kill ``recorded`` and every process below them. They are frozen first (SIGSTOP, repeated until no new
+    child appears), so a raylet cannot start new workers while its old ones die; then SIGKILL."""
+    me = os.getpid()
+    targets: set[int] = set()
+    grown = set(recorded)
+    for _ in range(5):
+        new = grown - targets - {me}
+        if not new:
+            break
+        for target in new:
             with contextlib.suppress(OSError):
-                os.kill(target, sig)
-        time.sleep(GRACE_SECONDS if sig == signal.SIGTERM else 0)
-        targets = {t for t in targets if _alive(t)}
+                os.kill(target, signal.SIGSTOP)
+        targets |= new
+        grown = targets | descendants(targets)
+    for target in targets:
+        with contextlib.suppress(OSError):
+            os.kill(target, signal.SIGKILL)
 
 
 def start(pid: int | None = None) -> subprocess.Popen | None:

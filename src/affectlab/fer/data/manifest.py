@@ -150,6 +150,7 @@ def index_dataset(
             "file_list": Path(file_list) if file_list else None,
             "demographics": Path(demographics) if demographics else None,
         }
+    given_folds = None if folds_file is None else read_fold_file(folds_file)  # a bad file fails before any work
     records, skipped, labels = _scan(root, dataset, **options)
     reads_files = file_list is None
     kept = []
@@ -168,7 +169,7 @@ def index_dataset(
     if not kept:
         raise AffectlabError(f"{root}: no usable {dataset} clips found ({len(skipped)} skipped)")
     actors = [r["actor"] for r in kept]
-    assignment = _fold_assignment(actors, folds, seed, folds_file)
+    assignment = _fold_assignment(actors, folds, seed, folds_file, given_folds)
     label_index = {name: i for i, name in enumerate(labels)}
     for record in kept:
         record.update(dataset=dataset, label_index=label_index[record["label"]], fold=assignment[record["actor"]])
@@ -205,11 +206,15 @@ def drop_duplicates(records: list[dict], skipped: list[tuple[str, str]]) -> list
 
 
 def _fold_assignment(
-    actors: Sequence[str], folds: int | None, seed: int, folds_file: str | os.PathLike[str] | None
+    actors: Sequence[str],
+    folds: int | None,
+    seed: int,
+    folds_file: str | os.PathLike[str] | None,
+    assignment: dict[str, int] | None,
 ) -> dict[str, int | None]:
-    if folds_file is None:
+    """Each actor's fold: from the fold file's ``assignment`` (read from ``folds_file``), else seeded."""
+    if assignment is None:
         return {actor: None for actor in actors} if folds is None else dict(assign_folds(actors, folds, seed))
-    assignment = read_fold_file(folds_file)
     missing = sorted(set(actors) - set(assignment))
     if missing:
         raise AffectlabError(f"fold file {folds_file}: {len(missing)} actors not listed, e.g. {missing[:5]}")
