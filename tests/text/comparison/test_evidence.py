@@ -255,3 +255,14 @@ def test_units_of_pooled_corpora_merge_by_value():
                          groups={"art": ["lines", "stanzas", "titles"]}, plots="none", progress=False,
                          measures=list(HEADLINE))  # fmt: skip
     assert result.comparison.units == {"art": {"text": 25, "poem": 6}}
+
+
+def test_the_report_says_what_a_subjectivity_of_0_means():
+    """The method text's claim: 0 with no pattern word is no evidence; with pattern words it is a measurement."""
+    import affectlab as al
+    from affectlab.text.comparison.report import METHOD
+
+    assert "(n_pattern_words = 0): no evidence, not a measured 'objective'" in METHOD
+    rows = al.text.score(["a dog on a sofa", "a wonderful painting"])
+    assert rows["n_pattern_words"].tolist()[0] == 0 and rows["subjectivity"].tolist()[0] == 0
+    assert rows["n_pattern_words"].tolist()[1] >= 1 and rows["subjectivity"].tolist()[1] > 0

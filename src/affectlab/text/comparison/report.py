@@ -41,6 +41,8 @@ CLIFF_CI_SOURCE = (
 )
 SUMMARY_PLOTS = ("means", "shares", "effects")
 METHOD = (
+    "pattern's subjectivity and polarity are 0 by convention when a text holds no word of pattern's lexicon "
+    "(n_pattern_words = 0): no evidence, not a measured 'objective' or 'neutral' text. "
     "Per measure and corpus: n (texts with a value), mean, sd, median, IQR and a seeded percentile bootstrap "
     f"95% CI of the mean ({stats.BOOTSTRAP_RESAMPLES} resamples; above {stats.BOOTSTRAP_MAX_N:,} texts the "
     "m-out-of-n bootstrap with m = that bound, deviations scaled by sqrt(m/n)). Shares come with Wilson 95% "
