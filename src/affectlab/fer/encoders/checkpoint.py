@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import torch
@@ -21,7 +20,9 @@ def load_weights(path: str | Path) -> dict[str, object]:
         raise AffectlabError(f"{path}: checkpoint file not found")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
+    except MemoryError:
+        raise
+    except Exception as err:  # a malformed pickle fails in many ways (IndexError, KeyError, ...); none runs code
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise AffectlabError(
             f"{path}: not a PyTorch checkpoint loadable with weights_only=True "
