@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 POLL_SECONDS = 0.25
+SESSION = re.compile(r"session_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_\d+_\d+")  # a Ray session's name
 
 
 def _parents() -> dict[int, int]:
@@ -50,15 +52,37 @@ def _alive(pid: int) -> bool:
 
 
 def watch(pid: int) -> None:
-    """Record the tree under ``pid`` until it dies, then stop what was recorded."""
+    """Record the tree under ``pid`` until it dies, then stop what was recorded, and every process of the Ray
+    sessions it ran (a raylet may start workers while it dies; orphaned, they are no one's descendants)."""
     me = os.getpid()
     seen: set[int] = set()
+    sessions: set[str] = set()
     while _alive(pid):
         parents = _parents()
         # forget recorded processes that have exited: their pids may be reused by unrelated processes
-        seen = ({p for p in seen if p in parents} | descendants({pid}, parents)) - {me}
+        found = descendants({pid}, parents) - {me}
+        sessions |= {name for p in found - seen for name in SESSION.findall(_cmdline(p))}  # new ones only
+        seen = {p for p in seen if p in parents} | found
         time.sleep(POLL_SECONDS)
     stop_tree(seen - {me})
+    for _ in range(3):  # late spawns of a dying raylet, orphaned
+        time.sleep(POLL_SECONDS)
+        stop_tree(_in_sessions(sessions) - {me})
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _in_sessions(sessions: set[str]) -> set[int]:
+    """Every process whose command line names one of Ray's ``sessions`` (``session_<date>_<time>_<us>_<pid>``,
+    unique to one cluster: the driver's pid is part of it)."""
+    if not sessions:
+        return set()
+    return {pid for pid in _parents() if any(s in _cmdline(pid) for s in sessions)}
 
 
 def stop_tree(recorded: set[int]) -> None:
