@@ -11,7 +11,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -62,7 +62,7 @@ class Layout:
     scan: Callable[..., Scan]
     options: tuple[str, ...] = ()
     labels_in_file_name: bool = True
-    own_names: tuple[str, ...] | None = field(default=None)  # the dataset's own names, where they differ
+    own_names: tuple[str, ...] | None = None  # the dataset's own names, where they differ
 
     @property
     def labels(self) -> tuple[str, ...] | None:
