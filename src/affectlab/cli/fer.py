@@ -19,7 +19,7 @@ from affectlab.fer.config import (
     SamplingConfig,
     TrainConfig,
 )
-from affectlab.fer.data.datasets import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
+from affectlab.fer.data.layouts.ravdess import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
 
 EXIT_SKIPPED = 3  # some inputs could not be used; the outputs hold the rest

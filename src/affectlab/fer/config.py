@@ -26,6 +26,7 @@ from pydantic import (
 
 from affectlab.engines import EngineName
 from affectlab.errors import AffectlabError
+from affectlab.fer.data.layouts import DatasetName
 from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -63,7 +64,6 @@ RANDAUGMENT = "rand-m7-n4-mstd0.5-inc1"  # the V-JEPA frozen evaluations' RandAu
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 FoldScheme = Literal["manifest", "loao", "all"]
-DatasetName = Literal["ravdess", "crema-d", "folder"]
 
 
 class IndexConfig(BaseModel):
@@ -74,7 +74,7 @@ class IndexConfig(BaseModel):
     dataset: DatasetName
     folds: int | None = Field(5, ge=2, description="actor-disjoint folds; none: a test-only set (no folds)")
     seed: int = Field(0, description="seed of the fold assignment")
-    # RAVDESS filters, checked by the RAVDESS adapter against its code tables (fer.data.datasets)
+    # RAVDESS filters, checked by the RAVDESS layout against its code tables (fer.data.layouts.ravdess)
     modality: str = Field("av", description="RAVDESS copies kept: av, video or both")
     channel: str | None = Field(None, description="RAVDESS vocal channel kept: speech or song")
     intensity: str | None = Field(None, description="RAVDESS intensity kept: normal or strong")

@@ -38,8 +38,8 @@ from pydantic import BaseModel, Field
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.config import Device, PredictConfig, SamplingConfig
-from affectlab.fer.data.datasets import label_from_name
 from affectlab.fer.data.faces import FaceTrack, detect_faces, square_box
+from affectlab.fer.data.layouts import label_from_name
 from affectlab.fer.data.tracks import MAX_GAP_S, TrackLinker, TrackRows, min_track_rows, track_face
 from affectlab.fer.data.video import (
     clip_indices,

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from affectlab.fer.data.labels import emotion_colour
+from affectlab.fer.data.labels import emotion_colours
 from affectlab.report.plots import new_figure, save_png, styled
 
 NO_FACE = "#BBBBBB"
@@ -72,7 +72,7 @@ def timeline_png(
     starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
     centres = (starts + ends) / 2
     edges = cell_edges(centres, duration)
-    colours = [emotion_colour(name) for name in labels]
+    colours = emotion_colours(labels)
     ratios: list[float] = []
     for track in tracks:
         ratios += [5, 0.9] + ([1.6] if track.face_scores is not None else [])
