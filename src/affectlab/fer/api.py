@@ -406,7 +406,6 @@ def predict(
     """
     from affectlab.fer.config import PredictConfig
     from affectlab.fer.data.video import check_video_file
-    from affectlab.fer.encoders.runner import resolve_device
     from affectlab.fer.prediction import predict_video
     from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
@@ -426,8 +425,12 @@ def predict(
         "predict options",
     )
     check_video_file(video)
-    device = resolve_device(cfg.device)  # cuda without a CUDA device: refused before any work
-    cfg = cfg.model_copy(update={"device": device.type if cfg.run else "cpu"})  # recorded: the device used
+    used = "cpu"  # the frame baseline runs on the CPU without torch
+    if cfg.run or cfg.device == "cuda":  # torch only when a torch model runs, or to check that cuda is there
+        from affectlab.fer.encoders.runner import resolve_device
+
+        used = resolve_device(cfg.device).type  # cuda without a CUDA device: refused before any work
+    cfg = cfg.model_copy(update={"device": used if cfg.run else "cpu"})  # recorded: the device used
     if out is not None:
         check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)
