@@ -383,6 +383,7 @@ def predict(
     smooth: float | None = None,
     faces: str | None = None,
     detector: str | None = None,
+    detect_every: int | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
@@ -395,9 +396,12 @@ def predict(
     Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
     and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
     (``tracks``, each with its own labels and face boxes); ``detector="full-range"`` finds faces far from the
-    camera. ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
-    prediction.json, timeline.png and config.json (the device used) as a whole; an existing non-empty ``out``
-    is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is refused.
+    camera. ``detect_every`` k > 1 runs the face detector on every k-th scored frame only, with boxes
+    interpolated between detections of the same faces (faster; close to, not the same as, the numbers of the
+    default 1, which detects on every frame). ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also
+    writes the folder of windows.csv, prediction.json, timeline.png and config.json (the device used) as a whole;
+    an existing non-empty ``out`` is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is
+    refused.
 
     >>> import affectlab as al
     >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
@@ -420,6 +424,7 @@ def predict(
             smooth=smooth,
             faces=faces,
             detector=detector,
+            detect_every=detect_every,
             device=device,
         ),
         "predict options",
