@@ -247,8 +247,8 @@ class PredictConfig(BaseModel):
     detect_every: int = Field(
         1,
         ge=1,
-        description="detect faces on every k-th decoded frame, interpolating boxes between detections with the same "
-        "faces (1: every frame)",
+        description="detect faces on every k-th frame predict decodes, boxes interpolated between detections of the "
+        "same faces (1: every frame, the exact default)",
     )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
