@@ -434,3 +434,19 @@ def test_the_command_predicts_without_torch(shared_data: Path, tmp_path: Path) -
     library = "import sys, affectlab.fer.prediction; print(sorted(m for m in sys.modules if 'affectlab.text' in m))"
     done = subprocess.run([sys.executable, "-c", library], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("ahead", "every"), [(0, 1), (0, 4), (3, 4), (8, 3)])
+def test_the_face_stream_gives_each_frame_once_its_faces_are_known(shared_data: Path, ahead: int, every: int) -> None:
+    """Each row comes once, in order, after the faces of the ``ahead`` rows after it are linked (``ahead`` 0: the
+    windows of a run), also when rows between detections wait for the next detected one."""
+    from affectlab.fer.prediction import FaceStream
+
+    clip = shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"
+    n = video_info(clip)[0]
+    stream = FaceStream(clip, np.arange(n), 30.0, ahead, lambda _: None, "short-range", every)
+    rows = []
+    for row, frame in stream:
+        assert len(stream.on_row) >= min(n, row + ahead + 1) and frame.shape == (360, 480, 3)
+        rows.append(row)
+    assert rows == list(range(n)) and len(stream.on_row) == n and all(stream.on_row)
