@@ -383,6 +383,7 @@ def predict(
     smooth: float | None = None,
     faces: str | None = None,
     detector: str | None = None,
+    detect_every: int | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
@@ -395,9 +396,12 @@ def predict(
     Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
     and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
     (``tracks``, each with its own labels and face boxes); ``detector="full-range"`` finds faces far from the
-    camera. ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
-    prediction.json, timeline.png and config.json (the device used) as a whole; an existing non-empty ``out``
-    is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is refused.
+    camera. ``detect_every`` k > 1 runs the face detector on every k-th scored frame only, with boxes
+    interpolated between detections of the same faces (faster; close to, not the same as, the numbers of the
+    default 1, which detects on every frame). ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also
+    writes the folder of windows.csv, prediction.json, timeline.png and config.json (the device used) as a whole;
+    an existing non-empty ``out`` is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is
+    refused.
 
     >>> import affectlab as al
     >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
@@ -406,7 +410,6 @@ def predict(
     """
     from affectlab.fer.config import PredictConfig
     from affectlab.fer.data.video import check_video_file
-    from affectlab.fer.encoders.runner import resolve_device
     from affectlab.fer.prediction import predict_video
     from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
@@ -421,13 +424,18 @@ def predict(
             smooth=smooth,
             faces=faces,
             detector=detector,
+            detect_every=detect_every,
             device=device,
         ),
         "predict options",
     )
     check_video_file(video)
-    device = resolve_device(cfg.device)  # cuda without a CUDA device: refused before any work
-    cfg = cfg.model_copy(update={"device": device.type if cfg.run else "cpu"})  # recorded: the device used
+    used = "cpu"  # the frame baseline runs on the CPU without torch
+    if cfg.run or cfg.device == "cuda":  # torch only when a torch model runs, or to check that cuda is there
+        from affectlab.fer.encoders.runner import resolve_device
+
+        used = resolve_device(cfg.device).type  # cuda without a CUDA device: refused before any work
+    cfg = cfg.model_copy(update={"device": used if cfg.run else "cpu"})  # recorded: the device used
     if out is not None:
         check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)

@@ -244,6 +244,12 @@ class PredictConfig(BaseModel):
     detector: Literal["short-range", "full-range"] = Field(
         "short-range", description="BlazeFace model: short-range (faces near the camera) or full-range (far faces)"
     )
+    detect_every: int = Field(
+        1,
+        ge=1,
+        description="detect faces on every k-th frame predict decodes, boxes interpolated between detections of the "
+        "same faces (1: every frame, the exact default)",
+    )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,7 @@ FER_LABELS = ("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutr
 INPUT_SIZE = 64
 LUMA = (0.299, 0.587, 0.114)  # the gray conversion of the torch port (fer's cv2 BGR2GRAY weights)
 _FLOAT, _INT, _INTS = 1, 2, 7  # ONNX AttributeProto types
+_local = threading.local()  # the last model loaded, per thread: cv2.dnn.Net.forward is not thread-safe
 
 
 def default_checkpoint() -> Path:
@@ -203,3 +205,14 @@ class DnnMiniXception:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         self.net.setInput(np.ascontiguousarray(x, dtype=np.float32))
         return np.asarray(self.net.forward(), dtype=np.float32).reshape(len(x), -1)
+
+
+def cached_model(path: str | Path) -> DnnMiniXception:
+    """The model of ``path``, loaded once per thread and file version (resolved path, size, modification time),
+    so predicting many videos in one process converts and loads it once (the last file asked for is kept)."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if getattr(_local, "key", None) != key:
+        _local.model, _local.key = DnnMiniXception(path), key
+    return _local.model
