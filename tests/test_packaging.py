@@ -158,9 +158,10 @@ def _venv(path: Path) -> Path:
 
 
 def _pip(bin_dir: Path, *args: str) -> None:
+    # without PYTHONPATH: a checkout's src/ holding an egg-info would read as affectlab already installed
     done = subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONPATH": ""},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
 
