@@ -86,5 +86,5 @@ class ProfileResult:
         shown = f"first {len(head)} rows" if len(head) < self.rows else "all rows"
         return (
             f"<p>{escape(self.summary())}; {shown}, <code>.to_pandas()</code> for the table</p>"
-            f"{head.to_html(max_cols=12)}"
+            f'<div style="overflow-x: auto">{head.to_html(max_cols=8)}</div>'
         )
