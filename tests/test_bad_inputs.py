@@ -586,7 +586,7 @@ def test_compare_refuses_no_inputs_and_inputs_of_the_wrong_type():
         al.text.compare([])
     with pytest.raises(AffectlabError, match="needs at least one corpus"):
         al.text.compare({})
-    with pytest.raises(TypeError, match="input 'a' is a int; expected a DataFrame or a score file path"):
+    with pytest.raises(TypeError, match=r"input 'a' is a int; expected a DataFrame, a profile\(\) result or a score"):
         al.text.compare({"a": 123})
     with pytest.raises(TypeError, match="an input is a int"):
         al.text.compare([3])
