@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from affectlab.config import given as _given
 from affectlab.errors import AffectlabError
+from affectlab.io import PathLike
 from affectlab.progress import progress_bar
 from affectlab.text.measures import MeasureConfig
 from affectlab.text.measures import cached_scorer as scorer
@@ -23,9 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from affectlab.text.comparison.result import CompareResult
-
-PathLike = str | os.PathLike[str]
-
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
     """One text or a list of texts; paths (or strings naming an existing file) are refused, and so is
@@ -247,11 +246,6 @@ def _check_kept_names(keep: Sequence[str]) -> None:
     taken = sorted(set(keep) & set(declared_columns()))
     if taken:
         raise AffectlabError(f"--keep-columns: {taken[0]!r} is the name of a measure column; rename it first")
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Keyword values that were given (None means: the model's default)."""
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _in_memory(inputs: object) -> bool:
