@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import types
+import typing
 from typing import Any
 
 import pytest
@@ -178,3 +180,23 @@ def test_an_old_option_name_says_the_new_one(
     assert exit.value.code == 2
     said = capsys.readouterr().err.splitlines()
     assert said == [f"error: no such option: {old} (it is now {new}) (see 'affectlab {command} --help')"]
+
+
+def _kind(hint: Any) -> Any:
+    """A field's type without ``| None``, where it is a named kind of value (a ``Literal`` or an ``Annotated``
+    alias such as ``Pooling``); None for plain types."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 1:
+        hint = args[0]
+    return hint if typing.get_origin(hint) in (typing.Literal, typing.Annotated) else None
+
+
+def test_a_setting_has_one_name_in_every_config() -> None:
+    """Fields of the same kind (``Pooling``, ``Device``, ``EvalKind``, ...) carry the same name in every config."""
+    names: dict[Any, set[str]] = {}
+    configs = {config for _, _, found in COMMANDS.values() for config in found}
+    for config in configs:
+        for name, hint in typing.get_type_hints(config, include_extras=True).items():
+            if name in config.model_fields and (kind := _kind(hint)) is not None:
+                names.setdefault(kind, set()).add(name)
+    assert {str(k): n for k, n in names.items() if len(n) > 1} == {}
