@@ -247,7 +247,13 @@ def extract(
         raise typer.Exit(EXIT_SKIPPED)
 
 
-ENCODER_OPTIONS = ("pooling", "decode_workers")  # of ExtractConfig, set in `fer train` (with device, sampling)
+def _encoder_options(options: dict[str, object]) -> dict[str, object]:
+    """``fer train``'s options for the encoder (ExtractConfig fields), taken out of ``options``; ``device``
+    sets both the probes' and the encoder's."""
+    sampling = {k: options.pop(k) for k in list(options) if k in SamplingConfig.model_fields}
+    found = {k: options.pop(k) for k in ("pooling", "decode_workers") if k in options}
+    found.update({"device": options["device"]} if "device" in options else {})
+    return {**found, "sampling": sampling} if sampling else found
 
 
 @app.command("train")
@@ -323,12 +329,10 @@ def train(
 
     options = _typed(ctx, features=features, frame_cache=False if no_frame_cache else (frame_cache or True))
     options.pop("no_frame_cache", None)
-    sampling = {k: options.pop(k) for k in list(options) if k in SamplingConfig.model_fields}
-    encoder_options = {k: options.pop(k) for k in ENCODER_OPTIONS if k in options}
-    encoder_options.update({"device": options["device"]} if "device" in options else {})
+    encoder_options = _encoder_options(options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnseenClassWarning)  # said below, once per fold, in the CLI's words
-        result = run(**options, encoder_options={**encoder_options, **({"sampling": sampling} if sampling else {})})
+        result = run(**options, encoder_options=encoder_options)
     for warning in result.warnings:
         _echo(f"warning: {warning}")
     _print_run(result, out)
