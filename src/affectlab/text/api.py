@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from affectlab.text.comparison.result import CompareResult
+    from affectlab.text.config import ProfileOptions
+    from affectlab.text.corpora import Corpus
+
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
     """One text or a list of texts; paths (or strings naming an existing file) are refused, and so is
@@ -184,9 +187,6 @@ def profile(
     >>> len(df)  # doctest: +SKIP
     25014
     """
-    from affectlab.config import validated
-    from affectlab.text.config import ProfileOptions
-    from affectlab.text.corpora import open_corpus
     from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora, profile_in_memory
 
     if _in_memory(inputs):
@@ -200,28 +200,10 @@ def profile(
             found.index = inputs.index
         return found
     paths = _input_paths(inputs)
-    options = validated(
-        ProfileOptions,
-        _given(
-            measures=MeasureConfig(
-                norms=norms,
-                affect_norms=affect_norms,
-                word_norms=norm_tables(word_norms),
-                lang_id=lang_id or bool(languages),
-                languages=tuple(languages) if languages else None,
-            ),
-            batch_size=batch_size,
-            workers=workers,
-            engine=engine,
-            keep_text=keep_text,
-            max_chars=max_chars,
-        ),
-        "profile options",
-    )
-    keep = tuple(keep_columns)
-    _check_kept_names(keep)
-    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=options.max_chars)
-               for path in paths]  # fmt: skip
+    options = _profile_options(norms=norms, affect_norms=affect_norms, word_norms=word_norms, lang_id=lang_id,
+                               languages=languages, batch_size=batch_size, workers=workers, engine=engine,
+                               keep_text=keep_text, max_chars=max_chars)  # fmt: skip
+    corpora = _open_corpora(paths, format, text_column, corpus, tuple(keep_columns), strict, options.max_chars)
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = known_rows(corpora)
@@ -230,6 +212,47 @@ def profile(
             return profile_in_memory(corpora, options, advance).to_pandas()
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def _profile_options(
+    *,
+    norms: PathLike | None,
+    affect_norms: PathLike | None,
+    word_norms: Sequence[NormTable | str],
+    lang_id: bool,
+    languages: Sequence[str] | None,
+    **values: Any,
+) -> ProfileOptions:
+    """:func:`profile`'s options, validated: the measures from the norms and language settings, ``values``
+    (None: the default) for the rest."""
+    from affectlab.config import validated
+    from affectlab.text.config import ProfileOptions
+
+    measures = MeasureConfig(
+        norms=norms,
+        affect_norms=affect_norms,
+        word_norms=norm_tables(word_norms),
+        lang_id=lang_id or bool(languages),
+        languages=tuple(languages) if languages else None,
+    )
+    return validated(ProfileOptions, _given(measures=measures, **values), "profile options")
+
+
+def _open_corpora(
+    paths: list[Path],
+    format: str,
+    text_column: str | None,
+    corpus: str | None,
+    keep: tuple[str, ...],
+    strict: bool,
+    max_chars: int,
+) -> list[Corpus]:
+    """Every input file opened (format and text column resolved, kept columns checked) before any text is scored."""
+    from affectlab.text.corpora import open_corpus
+
+    _check_kept_names(keep)
+    return [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=max_chars)
+            for path in paths]  # fmt: skip
 
 
 def norm_tables(tables: Sequence[NormTable | str]) -> tuple[NormTable, ...]:
