@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from affectlab.fer.probes.cross_dataset import CrossResult
     from affectlab.fer.probes.run import Run
 
+
 def _paths(needed: tuple[str, ...] = (), **values: Any) -> None:
     """Check path arguments at the door: each a ``str`` or ``os.PathLike``, not empty; None only for the
     optional ones (not in ``needed``)."""
