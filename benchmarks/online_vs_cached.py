@@ -14,7 +14,7 @@ The encoder is a V-JEPA ViT with random weights (timing does not depend on them)
 
     .venv/bin/python benchmarks/online_vs_cached.py                       # tiny V-JEPA, CPU, all 13 clips
     .venv/bin/python benchmarks/online_vs_cached.py --device cuda --arch vit_huge --resolution 384 \\
-        --segments 8 --frames 16 --epochs 2 --workers 16                  # ViT-H/384 on a GPU
+        --num-segments 8 --frames-per-clip 16 --epochs 2 --workers 16     # ViT-H/384 on a GPU
 
 ``--quick`` (run by the test suite): the 6 CREMA-D clips, 1 epoch, 2 segments of 4 frames (the input
 pipeline at 2 x 4 frames on 2 clips).
@@ -53,19 +53,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", default="tiny", help="tiny, or a V-JEPA architecture: " + ", ".join(ARCHS))
     parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--segments", type=int, default=8)
-    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--num-segments", type=int, default=8)
+    parser.add_argument("--frames-per-clip", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=4, help="clips per training step (the reference's 4)")
     parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="decoding processes")
-    parser.add_argument("--augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
+    parser.add_argument("--train-augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="6 clips, 1 epoch, 2 x 4 frames (the test suite's)")
     parser.add_argument("--input-only", action="store_true", help="only the input pipeline's rate (no training)")
     args = parser.parse_args()
     datasets = ["crema_d"] if args.quick else ["crema_d", "ravdess"]
     if args.quick:
-        args.epochs, args.segments, args.frames = 1, 2, 4
+        args.epochs, args.num_segments, args.frames_per_clip = 1, 2, 4
     cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
     torch.manual_seed(0)
     encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
@@ -75,14 +75,15 @@ def main() -> None:
     with TemporaryDirectory() as tmp:
         table = pa.concat_tables([_manifest(SHARED / d, Path(tmp)) for d in datasets])
         runner = SegmentRunner(encoder, resolve_device("cpu"))  # not run: the input side alone is timed
-        input_pipeline(table.slice(0, 2) if args.quick else table, runner, args.segments, args.frames, Path(tmp))
+        clips = table.slice(0, 2) if args.quick else table
+        input_pipeline(clips, runner, args.num_segments, args.frames_per_clip, Path(tmp))
 
 
 def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionTransformer, datasets: list[str]):
     """Encoder passes and seconds per epoch of online and cached training, with the same training code."""
     device = resolve_device(args.device)
-    sampling = {"frames_per_clip": args.frames, "frame_step": 4, "num_segments": args.segments, "num_views": 3,
-                "train_views": 1, "resolution": args.resolution, "train_augment": args.augment,
+    sampling = {"frames_per_clip": args.frames_per_clip, "frame_step": 4, "num_segments": args.num_segments,
+                "num_views": 3, "train_views": 1, "resolution": args.resolution, "train_augment": args.train_augment,
                 "train_flip": False, "train_scale": (0.08, 1.0)}  # fmt: skip
     ecfg = ExtractConfig(encoder=encoder.name, sampling=sampling, device=args.device, decode_workers=args.workers)
     train = TrainConfig(probe="attentive", epochs=args.epochs, batch_size=args.batch, num_heads=cfg.num_heads,
@@ -91,7 +92,8 @@ def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionT
         tables = [_manifest(SHARED / d, Path(tmp)) for d in datasets]
         rows_total = sum(t.num_rows for t in tables)
         print(f"{rows_total} real clips ({', '.join(datasets)}), V-JEPA {args.arch} (random weights, D={cfg.embed_dim},"
-              f" depth {cfg.depth}) at {args.resolution} px, {args.segments} segments x {args.frames} frames, "
+              f" depth {cfg.depth}) at {args.resolution} px, {args.num_segments} segments x {args.frames_per_clip} "
+              "frames, "
               f"{args.epochs} epochs of batch {args.batch}, {args.workers} decoding workers, {device}; threads "
               f"{torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
         results = {"cached": {"epoch": [], "extract": 0.0, "passes": 0}, "online": {"epoch": [], "timing": []}}
@@ -101,7 +103,7 @@ def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionT
             start = time.perf_counter()
             store = extract_features(t, Path(tmp) / f"store{t.num_rows}", ecfg, encoder=encoder)
             results["cached"]["extract"] += time.perf_counter() - start
-            results["cached"]["passes"] += t.num_rows * (3 + 1) * args.segments
+            results["cached"]["passes"] += t.num_rows * (3 + 1) * args.num_segments
             x = probe_inputs(store, "train", "attentive")
             fit_heads_from(ArrayBatches(x), y, 8, train.model_copy(update={"epochs": 1}), 0)  # warm-up, not timed
             for _ in range(args.epochs):  # one epoch at a time: wall time per epoch, set-up included once each

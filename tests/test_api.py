@@ -112,7 +112,7 @@ def test_fer_cli_and_functions_agree_on_ravdess(ravdess, shared_data, tmp_path):
     manifest = al.fer.index(ravdess, "ravdess", folds=2, progress=False)
     assert pq.read_table(tmp_path / "cli.parquet").equals(manifest.table)
     # extract
-    options = ["--segments", "2", "--device", "cpu"]
+    options = ["--num-segments", "2", "--device", "cpu"]
     cli("fer", "extract", "--manifest", tmp_path / "cli.parquet", "--out", tmp_path / "cli-store", *options)
     store = al.fer.extract(manifest, tmp_path / "api-store", num_segments=2, device="cpu", progress=False)
     from affectlab.fer.cache.store import FeatureStore

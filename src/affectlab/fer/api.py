@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from affectlab.config import given as _given
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
+from affectlab.io import PathLike
 from affectlab.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -25,13 +27,6 @@ if TYPE_CHECKING:
     from affectlab.fer.prediction import Prediction
     from affectlab.fer.probes.cross_dataset import CrossResult
     from affectlab.fer.probes.run import Run
-
-PathLike = str | os.PathLike[str]
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Keyword values that were given (None means: the config's default)."""
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _paths(needed: tuple[str, ...] = (), **values: Any) -> None:
@@ -134,7 +129,7 @@ def extract(
     *,
     encoder: str | None = None,
     checkpoint: PathLike | None = None,
-    pool: str | None = None,
+    pooling: str | None = None,
     engine: str | None = None,
     device: str | None = None,
     batch_size: int | None = None,
@@ -151,7 +146,7 @@ def extract(
     ``sampling`` (or keyword options such as ``resolution=384``, ``face_crop=True``, ``num_segments=8``)
     sets :class:`~affectlab.fer.data.video.SamplingConfig` (options left out or None take the encoder's
     defaults: the frame baseline face-crops at 64 px); ``encoder`` is one of
-    :data:`~affectlab.fer.encoders.ENCODERS`; ``pool`` none, grid, grid:N or mean; ``store_dtype`` float32,
+    :data:`~affectlab.fer.encoders.ENCODERS`; ``pooling`` none, grid, grid:N or mean; ``store_dtype`` float32,
     float16 or bfloat16. Options not given come from ``preset`` (:mod:`affectlab.fer.presets`), then the
     config defaults. Running it again continues a stopped extraction. The store index records each clip's
     ``face_share`` (sampled frames with a face).
@@ -170,7 +165,7 @@ def extract(
         encoder=encoder,
         checkpoint=None if checkpoint is None else str(checkpoint),
         sampling={**(sampling or {}), **_given(**sampling_options)},
-        pooling=pool,
+        pooling=pooling,
         engine=engine,
         device=device,
         batch_size=batch_size,
@@ -351,7 +346,7 @@ def reproduce(
     extract (cached mode), 5-fold training per dataset, cross-dataset both ways under both calm policies, and
     ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
     table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
-    (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
+    (``mode`` cached | online, ``preset``, ``pooling``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
     ``checkpoint`` may be left out for an encoder that ships its weights (``encoder="frame-baseline"``).
     Everything is checked before any work; stages whose outputs exist with the same settings are skipped, so
     a stopped reproduction resumes."""

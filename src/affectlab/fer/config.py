@@ -262,7 +262,7 @@ class ReproduceConfig(BaseModel):
     mode: Literal["cached", "online"] = Field("cached", description="cached features or the encoder in the loop")
     preset: Literal["vjepa-fer", "vjepa2"] = "vjepa-fer"
     encoder: EncoderName | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
-    pool: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
+    pooling: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
     store_dtype: StoreDtype = "float32"
     folds: int = Field(5, ge=2)
     seed: int = 0

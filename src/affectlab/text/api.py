@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from affectlab.config import given as _given
 from affectlab.errors import AffectlabError
+from affectlab.io import PathLike
 from affectlab.progress import progress_bar
 from affectlab.text.measures import MeasureConfig
 from affectlab.text.measures import cached_scorer as scorer
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from affectlab.text.comparison.result import CompareResult
-
-PathLike = str | os.PathLike[str]
+    from affectlab.text.config import ProfileOptions
+    from affectlab.text.corpora import Corpus
 
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
@@ -162,9 +164,6 @@ def profile(
     >>> len(scores), scores.to_pandas()["id"].tolist()
     (2, ['texts:1', 'texts:2'])
     """
-    from affectlab.config import validated
-    from affectlab.text.config import ProfileOptions
-    from affectlab.text.corpora import open_corpus
     from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora, profile_in_memory
 
     if _in_memory(inputs):
@@ -178,28 +177,10 @@ def profile(
             return dataclasses.replace(found, index=inputs.index)
         return found
     paths = _input_paths(inputs)
-    options = validated(
-        ProfileOptions,
-        _given(
-            measures=MeasureConfig(
-                norms=norms,
-                affect_norms=affect_norms,
-                word_norms=norm_tables(word_norms),
-                lang_id=lang_id or bool(languages),
-                languages=tuple(languages) if languages else None,
-            ),
-            batch_size=batch_size,
-            workers=workers,
-            engine=engine,
-            keep_text=keep_text,
-            max_chars=max_chars,
-        ),
-        "profile options",
-    )
-    keep = tuple(keep_columns)
-    _check_kept_names(keep)
-    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=options.max_chars)
-               for path in paths]  # fmt: skip
+    options = _profile_options(norms=norms, affect_norms=affect_norms, word_norms=word_norms, lang_id=lang_id,
+                               languages=languages, batch_size=batch_size, workers=workers, engine=engine,
+                               keep_text=keep_text, max_chars=max_chars)  # fmt: skip
+    corpora = _open_corpora(paths, format, text_column, corpus, tuple(keep_columns), strict, options.max_chars)
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = known_rows(corpora)
@@ -211,6 +192,47 @@ def profile(
                                  options.workers, table=table)  # fmt: skip
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def _profile_options(
+    *,
+    norms: PathLike | None,
+    affect_norms: PathLike | None,
+    word_norms: Sequence[NormTable | str],
+    lang_id: bool,
+    languages: Sequence[str] | None,
+    **values: Any,
+) -> ProfileOptions:
+    """:func:`profile`'s options, validated: the measures from the norms and language settings, ``values``
+    (None: the default) for the rest."""
+    from affectlab.config import validated
+    from affectlab.text.config import ProfileOptions
+
+    measures = MeasureConfig(
+        norms=norms,
+        affect_norms=affect_norms,
+        word_norms=norm_tables(word_norms),
+        lang_id=lang_id or bool(languages),
+        languages=tuple(languages) if languages else None,
+    )
+    return validated(ProfileOptions, _given(measures=measures, **values), "profile options")
+
+
+def _open_corpora(
+    paths: list[Path],
+    format: str,
+    text_column: str | None,
+    corpus: str | None,
+    keep: tuple[str, ...],
+    strict: bool,
+    max_chars: int,
+) -> list[Corpus]:
+    """Every input file opened (format and text column resolved, kept columns checked) before any text is scored."""
+    from affectlab.text.corpora import open_corpus
+
+    _check_kept_names(keep)
+    return [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=max_chars)
+            for path in paths]  # fmt: skip
 
 
 def norm_tables(tables: Sequence[NormTable | str]) -> tuple[NormTable, ...]:
@@ -227,11 +249,6 @@ def _check_kept_names(keep: Sequence[str]) -> None:
     taken = sorted(set(keep) & set(declared_columns()))
     if taken:
         raise AffectlabError(f"--keep-columns: {taken[0]!r} is the name of a measure column; rename it first")
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Keyword values that were given (None means: the model's default)."""
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _in_memory(inputs: object) -> bool:

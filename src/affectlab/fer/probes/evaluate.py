@@ -179,7 +179,7 @@ def _check_fits_in_memory(store: FeatureStore, split: Split, n: int) -> None:
     if total and need > 0.6 * total:
         raise AffectlabError(
             f"{store.root}: the {split} tokens need {need / 1e9:.1f} GB, more than this machine can hold "
-            f"({total / 1e9:.0f} GB); extract with --pool grid (or mean), or use --probe linear/mlp"
+            f"({total / 1e9:.0f} GB); extract with --pooling grid (or mean), or use --probe linear/mlp"
         )
 
 

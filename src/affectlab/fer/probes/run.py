@@ -299,7 +299,7 @@ def train_run(
     fingerprint = _fingerprint(cfg, info, inputs.manifest, "online" if online else "cached")
     if cfg.probe.startswith("attentive") and info.embed_dim % cfg.num_heads:  # before any state is kept
         raise AffectlabError(
-            f"{out}: --heads {cfg.num_heads} does not divide the feature width {info.embed_dim}; choose a divisor"
+            f"{out}: --num-heads {cfg.num_heads} does not divide the feature width {info.embed_dim}; choose a divisor"
         )
     fresh = not folder.exists()
     with exclusive_lock(folder, "training state"):
