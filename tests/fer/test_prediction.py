@@ -18,7 +18,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.fer.prediction import NoFaceWarning, PredictConfig, predict_video, write_prediction
-from affectlab.fer.timeline import cell_edges, moving_average
+from affectlab.fer.timeline import cell_edges, class_runs, moving_average
 from tests.fer.videos import write_video
 
 
@@ -134,6 +134,14 @@ def test_cells_and_smoothing_by_hand() -> None:
     np.testing.assert_allclose(cell_edges(np.array([1.0, 2.0, 3.0]), 3.5), [0.0, 1.5, 2.5, 3.5])
     values = np.array([[0.0], [3.0], [np.nan], [6.0], [9.0]])
     np.testing.assert_allclose(moving_average(values, 3)[:, 0], [1.5, 1.5, np.nan, 7.5, 7.5])
+
+
+def test_the_top_strip_draws_one_span_per_run_of_touching_cells() -> None:
+    classes = np.array([2, 2, -1, -1, 2, 0, 0])
+    lefts = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0])  # a gap between 6.0 and 7.0
+    rights = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0])
+    assert class_runs(classes, lefts, rights) == [(2, 0.0, 2.0), (-1, 2.0, 4.0), (2, 4.0, 5.0), (0, 5.0, 6.0),
+                                                  (0, 7.0, 8.0)]  # fmt: skip
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:

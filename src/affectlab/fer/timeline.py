@@ -54,6 +54,18 @@ def moving_average(values: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def class_runs(classes: np.ndarray, lefts: np.ndarray, rights: np.ndarray) -> list[tuple[int, float, float]]:
+    """``(class, left, right)`` per run of equal classes over cells that touch (one span drawn per run,
+    not per frame: a long video's strip stays a few artists); cells with a gap between stay apart."""
+    runs: list[tuple[int, float, float]] = []
+    for k, left, right in zip(classes.tolist(), lefts.tolist(), rights.tolist(), strict=True):
+        if runs and runs[-1][0] == k and np.isclose(runs[-1][2], left):
+            runs[-1] = (k, runs[-1][1], right)
+        else:
+            runs.append((k, left, right))
+    return runs
+
+
 @styled
 def timeline_png(
     tracks: Sequence[TimelineRow],
@@ -104,8 +116,8 @@ def timeline_png(
             handles.append(Patch(facecolor="white", edgecolor=NO_FACE, hatch="///", label="no face"))
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         top = np.where(has_face, np.nan_to_num(probs, nan=-1).argmax(axis=1), -1)
-        for i, k in enumerate(top):
-            left, right = (starts[i], ends[i]) if per_frame else (edges[i], edges[i + 1])
+        lefts, rights = (starts, ends) if per_frame else (edges[:-1], edges[1:])
+        for k, left, right in class_runs(top, lefts, rights):
             if k < 0:
                 strip.axvspan(left, right, facecolor="white", edgecolor=NO_FACE, hatch="///", lw=0)
             else:
