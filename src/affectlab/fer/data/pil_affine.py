@@ -62,18 +62,11 @@ def _cubic(v1: float, v2: float, v3: float, v4: float, d: float) -> float:
     return p1 + d * (p2 + d * (p3 + d * p4))
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _row(src, f, r, c0, c1, c2, c3, b, dx):  # pragma: no cover - jitted
-    """Pillow's cubic along one source row (at d = 0 it is p1 + 0 * (...): the second tap, exactly)."""
-    if dx == 0.0:
-        return float(src[f, r, c1, b])
-    return _cubic(float(src[f, r, c0, b]), float(src[f, r, c1, b]), float(src[f, r, c2, b]),
-                  float(src[f, r, c3, b]), dx)  # fmt: skip
-
-
 @njit(cache=True, nogil=True)
 def _warp(src, src_top, src_left, width, height, a, out, out_top, out_left, fill):  # pragma: no cover - jitted
-    n, oh, ow, bands = out.shape
+    """``src`` ``[h, w, C, N]``, ``out`` ``[oh, ow, C, N]``: frames innermost, so each pixel's arithmetic runs
+    over the frames in SIMD lanes (one source point per pixel for all frames)."""
+    oh, ow, bands, n = out.shape
     a0, a1, a2, a3, a4, a5 = a[0], a[1], a[2], a[3], a[4], a[5]
     for y in range(oh):
         for x in range(ow):
@@ -83,9 +76,8 @@ def _warp(src, src_top, src_left, width, height, a, out, out_top, out_left, fill
             xin = a0 * xo + a1 * yo + a2
             yin = a3 * xo + a4 * yo + a5
             if xin < 0.0 or xin >= width or yin < 0.0 or yin >= height:
-                for f in range(n):
-                    for b in range(bands):
-                        out[f, y, x, b] = fill[b]
+                for b in range(bands):
+                    out[y, x, b, :] = fill[b]
                 continue
             # BICUBIC_HEAD
             xin -= 0.5
@@ -96,33 +88,43 @@ def _warp(src, src_top, src_left, width, height, a, out, out_top, out_left, fill
             dy = yin - iy
             ix -= 1
             iy -= 1
-            # BICUBIC_BODY: XCLIP on the columns, YCLIP on the first row, later rows out of range repeat the last
+            # BICUBIC_BODY: XCLIP on the columns, YCLIP on the first row; a later row out of range repeats the
+            # previous row's value
             c0 = (0 if ix < 0 else (ix if ix < width else width - 1)) - src_left
             c1 = (0 if ix + 1 < 0 else (ix + 1 if ix + 1 < width else width - 1)) - src_left
             c2 = (0 if ix + 2 < 0 else (ix + 2 if ix + 2 < width else width - 1)) - src_left
             c3 = (0 if ix + 3 < 0 else (ix + 3 if ix + 3 < width else width - 1)) - src_left
             r0 = (0 if iy < 0 else (iy if iy < height else height - 1)) - src_top
-            r1, r2, r3 = iy + 1 - src_top, iy + 2 - src_top, iy + 3 - src_top
-            has1 = 0 <= iy + 1 < height
-            has2 = 0 <= iy + 2 < height
-            has3 = 0 <= iy + 3 < height
-            single_row = dy == 0.0 and has1  # the column cubic at d = 0: its second value, exactly
-            for f in range(n):
-                for b in range(bands):
-                    if single_row:
-                        v = _row(src, f, r1, c0, c1, c2, c3, b, dx)
-                    else:
-                        v1 = _row(src, f, r0, c0, c1, c2, c3, b, dx)
-                        v2 = _row(src, f, r1, c0, c1, c2, c3, b, dx) if has1 else v1
-                        v3 = _row(src, f, r2, c0, c1, c2, c3, b, dx) if has2 else v2
-                        v4 = _row(src, f, r3, c0, c1, c2, c3, b, dx) if has3 else v3
-                        v = _cubic(v1, v2, v3, v4, dy)
-                    if v <= 0.0:
-                        out[f, y, x, b] = 0
-                    elif v >= 255.0:
-                        out[f, y, x, b] = 255
-                    else:
-                        out[f, y, x, b] = np.uint8(int(v))
+            r1 = iy + 1 - src_top if 0 <= iy + 1 < height else -1
+            r2 = iy + 2 - src_top if 0 <= iy + 2 < height else -1
+            r3 = iy + 3 - src_top if 0 <= iy + 3 < height else -1
+            for b in range(bands):
+                o = out[y, x, b]
+                if dy == 0.0 and r1 >= 0:  # the column cubic at d = 0 is p1 + 0 * (...): its second value
+                    row = src[r1, :, b]
+                    if dx == 0.0:  # and so is the row cubic
+                        o[:] = row[c1]
+                        continue
+                    for f in range(n):
+                        v = _cubic(float(row[c0, f]), float(row[c1, f]), float(row[c2, f]), float(row[c3, f]), dx)
+                        o[f] = np.uint8(int(min(max(v, 0.0), 255.0)))  # Pillow's clamp, then truncation
+                    continue
+                q0 = src[r0, :, b]
+                q1 = src[r1, :, b] if r1 >= 0 else q0
+                q2 = src[r2, :, b] if r2 >= 0 else q1
+                q3 = src[r3, :, b] if r3 >= 0 else q2
+                if dx == 0.0:  # each row cubic is its second value
+                    for f in range(n):
+                        v = _cubic(float(q0[c1, f]), float(q1[c1, f]), float(q2[c1, f]), float(q3[c1, f]), dy)
+                        o[f] = np.uint8(int(min(max(v, 0.0), 255.0)))
+                    continue
+                for f in range(n):
+                    v1 = _cubic(float(q0[c0, f]), float(q0[c1, f]), float(q0[c2, f]), float(q0[c3, f]), dx)
+                    v2 = _cubic(float(q1[c0, f]), float(q1[c1, f]), float(q1[c2, f]), float(q1[c3, f]), dx)
+                    v3 = _cubic(float(q2[c0, f]), float(q2[c1, f]), float(q2[c2, f]), float(q2[c3, f]), dx)
+                    v4 = _cubic(float(q3[c0, f]), float(q3[c1, f]), float(q3[c2, f]), float(q3[c3, f]), dx)
+                    v = _cubic(v1, v2, v3, v4, dy)
+                    o[f] = np.uint8(int(min(max(v, 0.0), 255.0)))
 
 
 def warp_window(
@@ -132,8 +134,10 @@ def warp_window(
     from ``src`` ``uint8 [N, h, w, C]``, the frames' window ``src_box`` (which must hold
     :func:`source_window` of ``out_box``)."""
     top, left, bottom, right = out_box
-    out = np.empty((src.shape[0], bottom - top, right - left, src.shape[3]), dtype=np.uint8)
+    n, bands = src.shape[0], src.shape[3]
+    out = np.empty((bottom - top, right - left, bands, n), dtype=np.uint8)
     width, height = size
-    _warp(np.ascontiguousarray(src), src_box[0], src_box[1], width, height, np.asarray(matrix, dtype=np.float64),
-          out, top, left, fill)  # fmt: skip
-    return out
+    frames_last = np.ascontiguousarray(src.transpose(1, 2, 3, 0))
+    _warp(frames_last, src_box[0], src_box[1], width, height, np.asarray(matrix, dtype=np.float64), out, top, left,
+          fill)  # fmt: skip
+    return out.transpose(3, 0, 1, 2)
