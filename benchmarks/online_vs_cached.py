@@ -168,8 +168,8 @@ def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames
     entries = [cached.frame_cache.load(cid, ecfg.sampling).frames for cid in cached.ids]
     print(f"input pipeline at the vjepa-fer settings ({segments} segments x {frames} frames, "
           f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing), CPU seconds of one thread; "
-          f"the first epoch fills the frame cache, later ones read it; peers: the same views with Pillow on whole frames, "
-          f"and decoding every epoch:")  # fmt: skip
+          f"the first epoch fills the frame cache, later ones read it; peers: the same views with Pillow on whole "
+          f"frames, and decoding every epoch:")  # fmt: skip
     sizes = [f.shape[1:3] for f in entries]
     for size in sorted(set(sizes)):
         rows = np.asarray([s == size for s in sizes])
