@@ -18,6 +18,11 @@ separately, in this order:
 The reference draws its random numbers from Python's ``random`` and numpy's global state without a seed; here
 every draw comes, in the reference's order, from the ``numpy.random.Generator`` given, so one seed gives one
 view. The distributions are the reference's.
+
+Only the crop's pixels are computed: the crop box is drawn right after RandAugment's parameters (the reference's
+order), and each op runs on the window of its output that later steps read (:func:`ops_on_window`), the affine
+warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`). The output is
+bit-identical to the reference's whole-frame order (tested on real RAVDESS and CREMA-D frames).
 """
 
 from __future__ import annotations
