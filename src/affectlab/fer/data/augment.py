@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -168,6 +169,15 @@ class RandAugment:
 POINTWISE = {"Invert", "Posterize", "PosterizeIncreasing", "Solarize", "SolarizeIncreasing", "SolarizeAdd",
              "Color", "ColorIncreasing", "Brightness", "BrightnessIncreasing"}  # fmt: skip
 NEIGHBOURHOOD = {"Sharpness", "SharpnessIncreasing"}
+# Pointwise ops whose output channel value depends on that channel's input value alone (Pillow's ``point``
+# tables, and Brightness's blend with black): one 256-entry table per channel, read off a ramp of every value.
+VALUE_MAPS = POINTWISE - {"Color", "ColorIncreasing"}
+
+
+def value_table(name: str, args: tuple) -> np.ndarray:
+    """``uint8 [256, 1, 3]`` (a ``cv2.LUT`` table): op ``name`` applied by Pillow to a pixel of each value."""
+    ramp = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    return np.asarray(OPS[name](Image.fromarray(ramp), *args)).reshape(256, 1, 3)
 
 
 def affine_matrix(name: str, args: tuple, width: int, height: int) -> tuple[float, ...] | None:
@@ -213,6 +223,9 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
         matrix = affine_matrix(name, args, width, height)
         if matrix is not None:
             x = warp_window(x, src, matrix, out, (width, height), fill)
+            continue
+        if name in VALUE_MAPS:  # all frames in one table look-up
+            x = cv2.LUT(np.ascontiguousarray(x).reshape(-1, *x.shape[2:]), value_table(name, args)).reshape(x.shape)
             continue
         x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
         x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
