@@ -95,6 +95,14 @@ def test_ops_on_hand_checked_images() -> None:
     assert turned.tolist() == np.rot90(square).tolist()
 
 
+def test_posterize_to_zero_bits_is_black() -> None:
+    # level 10 (a magnitude draw clipped at 10) keeps 4 - int(4.0) = 0 bits: the reference's Pillow masked every
+    # value with ~255; recent Pillow raises instead
+    assert level_args("PosterizeIncreasing", 10.0, lambda v: v) == (0,)
+    out = np.asarray(OPS["PosterizeIncreasing"](_img(np.array([[0, 17, 128, 255]])), 0))
+    assert out.shape == (1, 4, 3) and not out.any()
+
+
 def test_crop_box_and_its_centred_fallback() -> None:
     rng = np.random.default_rng(0)
     # area 200 at ratio 1 needs 14 x 14: never fits a 10 x 20 frame, so the fallback: ratio clamped to 1, centred

@@ -63,7 +63,11 @@ def _solarize_add(img: Image.Image, add: int, thresh: int = 128) -> Image.Image:
 
 
 def _posterize(img: Image.Image, bits: int) -> Image.Image:
-    return img if bits >= 8 else ImageOps.posterize(img, bits)
+    """Keep ``bits`` bits; 0 bits (PosterizeIncreasing at level 10) is black, as the Pillow of the reference
+    computed it (mask ``~255`` on every value), where recent Pillow raises."""
+    if bits >= 8:
+        return img
+    return img.point([0] * 256 * len(img.getbands())) if bits < 1 else ImageOps.posterize(img, bits)
 
 
 def _enhance(enhancer: type) -> Callable[[Image.Image, float], Image.Image]:
