@@ -7,7 +7,9 @@ through the decoded-frame cache (:mod:`affectlab.fer.cache.frames`): the first e
 The input pipeline alone (decode + the vjepa-fer augmentation: RandAugment, random-resized crop, erasing, at
 384 px), in this process on one core (one torch thread), timed in CPU seconds so other load on the machine does
 not count: ``input pipeline: X clips/s/core`` for the first epoch (filling the frame cache) and later epochs
-(reading it), against decoding every epoch without the cache (the peer).
+(reading it), against two peers on the same views: the augmentation as the reference runs it (RandAugment by
+Pillow on whole frames, then the crop: the previous implementation, bit-identical output, checked here) and
+decoding every epoch without the cache.
 
 The encoder is a V-JEPA ViT with random weights (timing does not depend on them): tiny on the CPU by default;
 ``--arch vit_huge --resolution 384`` is the paper's ViT-H/16-384 (for a GPU machine):
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -32,11 +35,14 @@ import cv2
 import numpy as np
 import pyarrow as pa
 import torch
+from PIL import Image
 
 import affectlab as al
 from affectlab.fer.cache.extract import extract_features
 from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.data import augment
+from affectlab.fer.data.augment import crop_box, erase_box
 from affectlab.fer.encoders import ENCODERS
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.encoders.vjepa import ARCHS, VisionTransformer, ViTConfig
@@ -155,22 +161,63 @@ def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames
         return np.asarray(spent)
 
     first, later, peer = epoch(cached, 0), epoch(cached, 1), epoch(fresh, 1)
+    with _whole_frame_augmentation():
+        whole = epoch(cached, 1)
+    for path, cid in zip(cached.paths[:2], cached.ids[:2], strict=True):  # the peer gives the same views
+        view = cached.sample(path, cid, True, view_seed(cid, 0, 1))
+        with _whole_frame_augmentation():
+            assert torch.equal(view, cached.sample(path, cid, True, view_seed(cid, 0, 1))), path
     entries = [cached.frame_cache.load(cid, ecfg.sampling).frames for cid in cached.ids]
     print(f"input pipeline at the vjepa-fer settings ({segments} segments x {frames} frames, "
           f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing), CPU seconds of one thread; "
-          f"the first epoch fills the frame cache, later ones read it, the peer decodes every epoch:")  # fmt: skip
+          f"the first epoch fills the frame cache, later ones read it; peers: the same views with Pillow on whole "
+          f"frames, and decoding every epoch:")  # fmt: skip
     sizes = [f.shape[1:3] for f in entries]
     for size in sorted(set(sizes)):
         rows = np.asarray([s == size for s in sizes])
         mb = np.mean([f.nbytes for f, r in zip(entries, rows, strict=True) if r]) / 1e6
         print(f"  {rows.sum()} clips of {size[1]}x{size[0]}: {rows.sum() / later[rows].sum():.2f} clips/s/core later, "
-              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / peer[rows].sum():.2f} without the cache; "
-              f"frame cache {mb:.0f} MB per clip")  # fmt: skip
+              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / whole[rows].sum():.2f} with Pillow on whole "
+              f"frames ({whole[rows].sum() / later[rows].sum():.1f}x), {rows.sum() / peer[rows].sum():.2f} without "
+              f"the cache; frame cache {mb:.0f} MB per clip")  # fmt: skip
     n = table.num_rows
     print(f"input pipeline: {n / later.sum():.2f} clips/s/core in later epochs (frame cache read); first epoch "
-          f"(filling it) {n / first.sum():.2f}; decoding every epoch (no cache) {n / peer.sum():.2f} -> "
-          f"{peer.sum() / later.sum():.1f}x")  # fmt: skip
+          f"(filling it) {n / first.sum():.2f}; the same views with Pillow on whole frames (before) "
+          f"{n / whole.sum():.2f} -> {whole.sum() / later.sum():.1f}x; decoding every epoch (no cache) "
+          f"{n / peer.sum():.2f}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
     print("GPU: none was used (the encoder rates above are CPU rates, not a GPU's)")
+
+
+def _whole_frame_segment(frames, size, rng, *, randaugment, scale, ratio, flip, erase_prob, mean, std, out=None):
+    """The per-segment augmentation as it was before windowing (and as the reference runs it): RandAugment by
+    Pillow on every whole frame, then the crop, normalisation, resize, flip and erasing."""
+    if randaugment is not None:
+        frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
+    top, left, h, w = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)
+    crop = np.ascontiguousarray(frames[:, top : top + h, left : left + w].transpose(3, 0, 1, 2))
+    x = torch.from_numpy(crop).float().div_(255.0)
+    x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
+    x = torch._C._nn.upsample_bilinear2d(x, (size, size), False, None, None, out=out)
+    if flip and rng.random() < 0.5:
+        x = out.copy_(out.flip(-1))
+    if erase_prob > 0 and not rng.random() > erase_prob:
+        box = erase_box(size, size, rng)
+        if box is not None:
+            top, left, h, w = box
+            noise = rng.standard_normal((x.shape[1], x.shape[0], h, w), dtype=np.float32)
+            x[:, :, top : top + h, left : left + w] = torch.from_numpy(noise).permute(1, 0, 2, 3)
+    return x
+
+
+@contextmanager
+def _whole_frame_augmentation():
+    """Online sampling with :func:`_whole_frame_segment` in place of the windowed augmentation."""
+    saved = augment.vjepa_segment
+    augment.vjepa_segment = _whole_frame_segment
+    try:
+        yield
+    finally:
+        augment.vjepa_segment = saved
 
 
 def _manifest(root: Path, tmp: Path):
