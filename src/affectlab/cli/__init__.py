@@ -8,15 +8,17 @@ nothing half-written).
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
 
-from affectlab.cli.fer import app as fer_app
-from affectlab.cli.text import app as text_app
-from affectlab.cli.text import plain_warnings, printable
+from affectlab.cli.console import plain_warnings, printable
 from affectlab.errors import AffectlabError
 from affectlab.io import WRITE_ERRNOS, os_error
 from affectlab.version import __version__
@@ -45,8 +47,54 @@ RENAMED = {
     "--norm": "--word-norm",
 }
 
+
+class _Halves(MutableMapping[str, Any]):
+    """The root's commands: ``text`` and ``fer`` imported on first access, so ``affectlab fer predict`` starts
+    without importing the text half (pyarrow, the measures) and ``affectlab text`` without the FER one."""
+
+    MODULES = {"text": "affectlab.cli.text", "fer": "affectlab.cli.fer"}  # name -> module defining its `app`
+
+    def __init__(self, commands: MutableMapping[str, Any]) -> None:
+        self._loaded: dict[str, Any] = {}
+        self._own = commands
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.MODULES:
+            if name not in self._loaded:
+                command = typer.main.get_command(importlib.import_module(self.MODULES[name]).app)
+                command.name = name
+                self._loaded[name] = command
+            return self._loaded[name]
+        return self._own[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._own[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._own[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.MODULES
+        yield from self._own
+
+    def __len__(self) -> int:
+        return len(self.MODULES) + len(self._own)
+
+
+class Root(typer.core.TyperGroup):
+    """The ``affectlab`` command, whose two halves load when named (:class:`_Halves`)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Halves(self.commands)
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(self.commands)  # names only: nothing is imported to list them
+
+
 app = typer.Typer(
     name="affectlab",
+    cls=Root,
     help=(
         "Measure affect in media.\n\n"
         '  affectlab text score "a photo of a dog on a red sofa"\n\n'
@@ -58,8 +106,6 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
-app.add_typer(text_app, name="text")
-app.add_typer(fer_app, name="fer")
 
 
 def _version(value: bool) -> None:

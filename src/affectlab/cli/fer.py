@@ -32,6 +32,7 @@ EXIT_SKIPPED = 3  # some inputs could not be used; the outputs hold the rest
 app = typer.Typer(
     help="Facial expression recognition with frozen video encoders and shallow probes.",
     no_args_is_help=True,
+    add_completion=False,
 )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import re
@@ -14,15 +13,17 @@ from typing import Annotated
 
 import typer
 
+from affectlab.cli.console import plain_warnings, printable
 from affectlab.cli.options import default, one_of
 from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Control characters (terminal escapes, bells, line breaks inside a text), shown escaped, never sent raw.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True)
+app = typer.Typer(
+    help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True, add_completion=False
+)
 
 # Options shared by several commands: one declaration (name, help) each. Every option is named after the
 # API keyword it sets; a repeatable one in the singular (--word-norm X --word-norm Y: word_norms).
@@ -263,33 +264,9 @@ class TextReader:
             )
 
 
-def printable(text: str) -> str:
-    """``text`` safe for a terminal line: control characters (``\\x1b`` of an escape sequence, ``\\n``, a
-    bell) written as Python escapes, so input can neither restyle the terminal nor fake a line."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 def split_list(spec: str | None) -> list[str]:
     """``"a, b,c"`` -> ``["a", "b", "c"]`` (empty items dropped)."""
     return [item.strip() for item in (spec or "").split(",") if item.strip()]
-
-
-@contextlib.contextmanager
-def plain_warnings() -> Iterator[None]:
-    """Warnings of affectlab as one ``warning: ...`` line each on stderr (no file and line of the source)."""
-    shown = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-        typer.echo(f"warning: {printable(str(message))}", err=True)
-
-    warnings.showwarning = show
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always", UserWarning)
-            warnings.showwarning = show
-            yield
-    finally:
-        warnings.showwarning = shown
 
 
 def _plain(value: object) -> object:
