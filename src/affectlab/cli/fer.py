@@ -356,20 +356,11 @@ def train(
         )
     for warning in result.warnings:
         _echo(f"warning: {warning}")
-    s = result.summary
-    if s is None:
-        typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
+    if result.summary is None:
+        typer.echo(result.summary_lines()[0])
         return
-    lines = [("", s, result.pooled)]
-    if result.full_video_summary:
-        lines.append((" full-video", result.full_video_summary, result.full_video_pooled))
-    for name, summary, total in lines:
-        typer.echo(
-            f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
-            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds"
-            + (f"; pooled over {total['n']} clips: UAR {total['uar']:.3f}, WAR {total['war']:.3f}" if total else "")
-            + f" -> {out}/metrics.md"
-        )
+    for line in result.summary_lines():
+        typer.echo(f"{line} -> {out}/metrics.md")
     typer.echo(f"report: {out / 'report.html'}")
 
 
