@@ -259,14 +259,14 @@ def train(
     frames = None
     if online and frame_cache is not False:
         frames = FrameCache(default_frame_cache() if frame_cache is True else frame_cache)
-    out = _check_run_target(out, [store.root] if store else list(sources.values()), overwrite)
+    out = _check_run_target(out, list(sources.values()) if store is None else [store.root], overwrite)
     device = resolve_device(cfg.device)  # --device cuda without CUDA: refused before any state is kept
-    clips, info = None, store.info if store else None
+    clips, info = None, None if store is None else store.info
     if extract_cfg is not None:
         clips, info = _encoded_clips(table, store, extract_cfg, encoder_object, cfg.seed, frames)
     inputs = OnlineInputs(clips, sources.get("manifest", str(out))) if online else StoreInputs(store, cfg.probe)
     check_heads(info.embed_dim, cfg, str(out))  # before any state is kept
-    record = run_record(cfg, info, online=online, preset=preset, features=store and store.root,
+    record = run_record(cfg, info, online=online, preset=preset, features=None if store is None else store.root,
                         sources=sources or None, extract=extract_cfg)  # fmt: skip
     with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
         with TrainingSession(inputs, cfg, out, info, full_video=clips, overwrite=overwrite) as session:
@@ -297,7 +297,7 @@ def _train_config(
         encoder_name = getattr(encoder, "name", encoder) or preset_values(preset, "extract").get("encoder")
         embed_dim = getattr(encoder, "embed_dim", None)
     else:
-        encoder_name, embed_dim = (store.info.encoder, store.info.embed_dim) if store else (None, None)
+        encoder_name, embed_dim = (None, None) if store is None else (store.info.encoder, store.info.embed_dim)
     return with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options",
                        encoder=encoder_name, embed_dim=embed_dim)  # fmt: skip
 
