@@ -177,10 +177,9 @@ def write_run(
 ) -> Run:
     """Write the run folder ``out`` as a whole (layout: the module docstring) from a session's ``result`` and
     its ``record`` (:func:`run_record`); returns the :class:`Run`, holding the metrics it wrote."""
-    info = FeatureInfo.model_validate(record["feature_info"])
     with atomic_folder(out, overwrite=overwrite) as tmp:
         metrics = _write_metrics(tmp, cfg, result.folds, result.labels, result.dataset, manifest)
-        meta = ProbeMeta(kind=cfg.probe, embed_dim=info.embed_dim, num_classes=len(result.labels),
+        meta = ProbeMeta(kind=cfg.probe, embed_dim=record["feature_info"]["embed_dim"], num_classes=len(result.labels),
                          num_heads=cfg.num_heads, mlp_hidden=cfg.mlp_hidden, dataset=result.dataset,
                          labels=list(result.labels))  # fmt: skip
         save_fold_probes(tmp, result.folds, meta)
