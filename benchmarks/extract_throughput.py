@@ -94,24 +94,24 @@ def bf16_agreement(runner: SegmentRunner, frames: int) -> float:
 
 def measure(model: str, args: argparse.Namespace, device: torch.device, peak: float | None) -> dict:
     with torch.device(device):  # initialise the random weights where they run
-        encoder = build(model, args.frames, args.resolution)
+        encoder = build(model, args.frames_per_clip, args.resolution)
     runner = SegmentRunner(encoder, device, args.batch, compile=args.compile)
-    x = torch.randn(args.batch, 3, args.frames, args.resolution, args.resolution, device=device)
+    x = torch.randn(args.batch, 3, args.frames_per_clip, args.resolution, args.resolution, device=device)
     seconds = time_passes(runner, x, args.warmup, args.iters)
     if runner.batch_size < args.batch:  # out of memory: re-time at the batch that fits
         seconds = time_passes(runner, x, args.warmup, args.iters)
     passes_per_s = args.batch / seconds
-    per_clip = (args.test_views + args.train_views) * args.segments
+    per_clip = (args.num_views + args.train_views) * args.num_segments
     row = {"model": model, "compiled": args.compile, "batch": runner.batch_size, "passes_per_s": passes_per_s,
            "clips_per_s": passes_per_s / per_clip, "passes_per_clip": per_clip}  # fmt: skip
     arch = ARCHS.get(model.removeprefix("hf:"))
     if arch is not None:
-        flops = vit_flops(arch, args.frames, args.resolution)
+        flops = vit_flops(arch, args.frames_per_clip, args.resolution)
         row["tflop_per_pass"] = flops / 1e12
         row["tflops"] = flops * passes_per_s / 1e12
         row["fraction_of_peak"] = row["tflops"] / peak if peak else None
     if device.type == "cuda" and arch is not None:
-        row["bf16_min_cosine_to_fp32"] = bf16_agreement(runner, args.frames)
+        row["bf16_min_cosine_to_fp32"] = bf16_agreement(runner, args.frames_per_clip)
     if device.type == "cuda":
         row["max_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
         torch.cuda.reset_peak_memory_stats(device)
@@ -124,11 +124,11 @@ def measure(model: str, args: argparse.Namespace, device: torch.device, peak: fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="vit_large,vit_huge", help="vit_large,vit_huge,vit_giant,frame-baseline")
-    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--frames-per-clip", type=int, default=16)
     parser.add_argument("--resolution", type=int, default=384)
     parser.add_argument("--batch", type=int, default=8, help="encoder passes (segments) per forward")
-    parser.add_argument("--segments", type=int, default=8)
-    parser.add_argument("--test-views", type=int, default=3)
+    parser.add_argument("--num-segments", type=int, default=8)
+    parser.add_argument("--num-views", type=int, default=3)
     parser.add_argument("--train-views", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--iters", type=int, default=5)
@@ -142,11 +142,12 @@ def main() -> None:
     if args.quick:
         ARCHS["vit_tiny"] = ViTConfig(embed_dim=64, depth=2, num_heads=4)
         args.models, args.peer, args.device = "vit_tiny,frame-baseline", True, "cpu"
-        args.frames, args.resolution, args.batch, args.warmup, args.iters = 4, 32, 2, 1, 2
+        args.frames_per_clip, args.resolution, args.batch, args.warmup, args.iters = 4, 32, 2, 1, 2
     device = resolve_device(args.device)
     name, peak = device_peak(device, args.peak)
     precision = "bf16 autocast" if device.type == "cuda" else "float32"
-    print(f"device {name} ({precision}), peak {peak} TFLOP/s, {args.frames}x{args.resolution}x{args.resolution}")
+    size = f"{args.frames_per_clip}x{args.resolution}x{args.resolution}"
+    print(f"device {name} ({precision}), peak {peak} TFLOP/s, {size}")
     rows = []
     models = args.models.split(",")
     if args.peer:

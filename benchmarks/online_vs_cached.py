@@ -7,14 +7,16 @@ through the decoded-frame cache (:mod:`affectlab.fer.cache.frames`): the first e
 The input pipeline alone (decode + the vjepa-fer augmentation: RandAugment, random-resized crop, erasing, at
 384 px), in this process on one core (one torch thread), timed in CPU seconds so other load on the machine does
 not count: ``input pipeline: X clips/s/core`` for the first epoch (filling the frame cache) and later epochs
-(reading it), against decoding every epoch without the cache (the peer).
+(reading it), against two peers on the same views: the augmentation as the reference runs it (RandAugment by
+Pillow on whole frames, then the crop: the previous implementation, bit-identical output, checked here) and
+decoding every epoch without the cache.
 
 The encoder is a V-JEPA ViT with random weights (timing does not depend on them): tiny on the CPU by default;
 ``--arch vit_huge --resolution 384`` is the paper's ViT-H/16-384 (for a GPU machine):
 
     .venv/bin/python benchmarks/online_vs_cached.py                       # tiny V-JEPA, CPU, all 13 clips
     .venv/bin/python benchmarks/online_vs_cached.py --device cuda --arch vit_huge --resolution 384 \\
-        --segments 8 --frames 16 --epochs 2 --workers 16                  # ViT-H/384 on a GPU
+        --num-segments 8 --frames-per-clip 16 --epochs 2 --workers 16     # ViT-H/384 on a GPU
 
 ``--quick`` (run by the test suite): the 6 CREMA-D clips, 1 epoch, 2 segments of 4 frames (the input
 pipeline at 2 x 4 frames on 2 clips).
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -32,11 +35,14 @@ import cv2
 import numpy as np
 import pyarrow as pa
 import torch
+from PIL import Image
 
 import affectlab as al
 from affectlab.fer.cache.extract import extract_features
 from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
+from affectlab.fer.data import augment
+from affectlab.fer.data.augment import crop_box, erase_box
 from affectlab.fer.encoders import ENCODERS
 from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.encoders.vjepa import ARCHS, VisionTransformer, ViTConfig
@@ -53,19 +59,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", default="tiny", help="tiny, or a V-JEPA architecture: " + ", ".join(ARCHS))
     parser.add_argument("--resolution", type=int, default=64)
-    parser.add_argument("--segments", type=int, default=8)
-    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--num-segments", type=int, default=8)
+    parser.add_argument("--frames-per-clip", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=4, help="clips per training step (the reference's 4)")
     parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="decoding processes")
-    parser.add_argument("--augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
+    parser.add_argument("--train-augment", default="vjepa", help="vjepa (the reference's), crop-flip or none")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="6 clips, 1 epoch, 2 x 4 frames (the test suite's)")
     parser.add_argument("--input-only", action="store_true", help="only the input pipeline's rate (no training)")
     args = parser.parse_args()
     datasets = ["crema_d"] if args.quick else ["crema_d", "ravdess"]
     if args.quick:
-        args.epochs, args.segments, args.frames = 1, 2, 4
+        args.epochs, args.num_segments, args.frames_per_clip = 1, 2, 4
     cfg = TINY if args.arch == "tiny" else ARCHS[args.arch].model_copy(update={"img_size": args.resolution})
     torch.manual_seed(0)
     encoder = VisionTransformer(cfg, name=f"vjepa-{args.arch}").eval().requires_grad_(False)
@@ -75,14 +81,15 @@ def main() -> None:
     with TemporaryDirectory() as tmp:
         table = pa.concat_tables([_manifest(SHARED / d, Path(tmp)) for d in datasets])
         runner = SegmentRunner(encoder, resolve_device("cpu"))  # not run: the input side alone is timed
-        input_pipeline(table.slice(0, 2) if args.quick else table, runner, args.segments, args.frames, Path(tmp))
+        clips = table.slice(0, 2) if args.quick else table
+        input_pipeline(clips, runner, args.num_segments, args.frames_per_clip, Path(tmp))
 
 
 def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionTransformer, datasets: list[str]):
     """Encoder passes and seconds per epoch of online and cached training, with the same training code."""
     device = resolve_device(args.device)
-    sampling = {"frames_per_clip": args.frames, "frame_step": 4, "num_segments": args.segments, "num_views": 3,
-                "train_views": 1, "resolution": args.resolution, "train_augment": args.augment,
+    sampling = {"frames_per_clip": args.frames_per_clip, "frame_step": 4, "num_segments": args.num_segments,
+                "num_views": 3, "train_views": 1, "resolution": args.resolution, "train_augment": args.train_augment,
                 "train_flip": False, "train_scale": (0.08, 1.0)}  # fmt: skip
     ecfg = ExtractConfig(encoder=encoder.name, sampling=sampling, device=args.device, decode_workers=args.workers)
     train = TrainConfig(probe="attentive", epochs=args.epochs, batch_size=args.batch, num_heads=cfg.num_heads,
@@ -91,7 +98,8 @@ def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionT
         tables = [_manifest(SHARED / d, Path(tmp)) for d in datasets]
         rows_total = sum(t.num_rows for t in tables)
         print(f"{rows_total} real clips ({', '.join(datasets)}), V-JEPA {args.arch} (random weights, D={cfg.embed_dim},"
-              f" depth {cfg.depth}) at {args.resolution} px, {args.segments} segments x {args.frames} frames, "
+              f" depth {cfg.depth}) at {args.resolution} px, {args.num_segments} segments x {args.frames_per_clip} "
+              "frames, "
               f"{args.epochs} epochs of batch {args.batch}, {args.workers} decoding workers, {device}; threads "
               f"{torch.get_num_threads()}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
         results = {"cached": {"epoch": [], "extract": 0.0, "passes": 0}, "online": {"epoch": [], "timing": []}}
@@ -101,7 +109,7 @@ def online_and_cached(args: argparse.Namespace, cfg: ViTConfig, encoder: VisionT
             start = time.perf_counter()
             store = extract_features(t, Path(tmp) / f"store{t.num_rows}", ecfg, encoder=encoder)
             results["cached"]["extract"] += time.perf_counter() - start
-            results["cached"]["passes"] += t.num_rows * (3 + 1) * args.segments
+            results["cached"]["passes"] += t.num_rows * (3 + 1) * args.num_segments
             x = probe_inputs(store, "train", "attentive")
             fit_heads_from(ArrayBatches(x), y, 8, train.model_copy(update={"epochs": 1}), 0)  # warm-up, not timed
             for _ in range(args.epochs):  # one epoch at a time: wall time per epoch, set-up included once each
@@ -153,22 +161,63 @@ def input_pipeline(table: pa.Table, runner: SegmentRunner, segments: int, frames
         return np.asarray(spent)
 
     first, later, peer = epoch(cached, 0), epoch(cached, 1), epoch(fresh, 1)
+    with _whole_frame_augmentation():
+        whole = epoch(cached, 1)
+    for path, cid in zip(cached.paths[:2], cached.ids[:2], strict=True):  # the peer gives the same views
+        view = cached.sample(path, cid, True, view_seed(cid, 0, 1))
+        with _whole_frame_augmentation():
+            assert torch.equal(view, cached.sample(path, cid, True, view_seed(cid, 0, 1))), path
     entries = [cached.frame_cache.load(cid, ecfg.sampling).frames for cid in cached.ids]
     print(f"input pipeline at the vjepa-fer settings ({segments} segments x {frames} frames, "
           f"{ecfg.sampling.resolution} px, RandAugment + random-resized crop + erasing), CPU seconds of one thread; "
-          f"the first epoch fills the frame cache, later ones read it, the peer decodes every epoch:")  # fmt: skip
+          f"the first epoch fills the frame cache, later ones read it; peers: the same views with Pillow on whole "
+          f"frames, and decoding every epoch:")  # fmt: skip
     sizes = [f.shape[1:3] for f in entries]
     for size in sorted(set(sizes)):
         rows = np.asarray([s == size for s in sizes])
         mb = np.mean([f.nbytes for f, r in zip(entries, rows, strict=True) if r]) / 1e6
         print(f"  {rows.sum()} clips of {size[1]}x{size[0]}: {rows.sum() / later[rows].sum():.2f} clips/s/core later, "
-              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / peer[rows].sum():.2f} without the cache; "
-              f"frame cache {mb:.0f} MB per clip")  # fmt: skip
+              f"{rows.sum() / first[rows].sum():.2f} first, {rows.sum() / whole[rows].sum():.2f} with Pillow on whole "
+              f"frames ({whole[rows].sum() / later[rows].sum():.1f}x), {rows.sum() / peer[rows].sum():.2f} without "
+              f"the cache; frame cache {mb:.0f} MB per clip")  # fmt: skip
     n = table.num_rows
     print(f"input pipeline: {n / later.sum():.2f} clips/s/core in later epochs (frame cache read); first epoch "
-          f"(filling it) {n / first.sum():.2f}; decoding every epoch (no cache) {n / peer.sum():.2f} -> "
-          f"{peer.sum() / later.sum():.1f}x")  # fmt: skip
+          f"(filling it) {n / first.sum():.2f}; the same views with Pillow on whole frames (before) "
+          f"{n / whole.sum():.2f} -> {whole.sum() / later.sum():.1f}x; decoding every epoch (no cache) "
+          f"{n / peer.sum():.2f}; load {os.getloadavg()[0]:.1f}")  # fmt: skip
     print("GPU: none was used (the encoder rates above are CPU rates, not a GPU's)")
+
+
+def _whole_frame_segment(frames, size, rng, *, randaugment, scale, ratio, flip, erase_prob, mean, std, out=None):
+    """The per-segment augmentation as it was before windowing (and as the reference runs it): RandAugment by
+    Pillow on every whole frame, then the crop, normalisation, resize, flip and erasing."""
+    if randaugment is not None:
+        frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
+    top, left, h, w = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)
+    crop = np.ascontiguousarray(frames[:, top : top + h, left : left + w].transpose(3, 0, 1, 2))
+    x = torch.from_numpy(crop).float().div_(255.0)
+    x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
+    x = torch._C._nn.upsample_bilinear2d(x, (size, size), False, None, None, out=out)
+    if flip and rng.random() < 0.5:
+        x = out.copy_(out.flip(-1))
+    if erase_prob > 0 and not rng.random() > erase_prob:
+        box = erase_box(size, size, rng)
+        if box is not None:
+            top, left, h, w = box
+            noise = rng.standard_normal((x.shape[1], x.shape[0], h, w), dtype=np.float32)
+            x[:, :, top : top + h, left : left + w] = torch.from_numpy(noise).permute(1, 0, 2, 3)
+    return x
+
+
+@contextmanager
+def _whole_frame_augmentation():
+    """Online sampling with :func:`_whole_frame_segment` in place of the windowed augmentation."""
+    saved = augment.vjepa_segment
+    augment.vjepa_segment = _whole_frame_segment
+    try:
+        yield
+    finally:
+        augment.vjepa_segment = saved
 
 
 def _manifest(root: Path, tmp: Path):

@@ -3,7 +3,7 @@ needed by affectlab (every clip x view x segment encoded once) versus the refere
 training loop: training views every epoch, test views at every epoch's evaluation).
 
 Shapes: 1,440 clips, 8 segments, ViT-H/16 at 384 px (D = 1280, 16 heads). Tokens are the extract layer's
-``--pool grid`` tokens: per segment, 8 temporal slots x 2 x 2 spatial cells = 32 (256 per clip; the full
+``--pooling grid`` tokens: per segment, 8 temporal slots x 2 x 2 spatial cells = 32 (256 per clip; the full
 grid would be 8 x 24 x 24 = 4,608 per segment). Features are random (training time does not depend on
 values). Only a few steps are timed (two epochs minus one, so without set-up) with the real ``fit_heads`` /
 ``predict_proba`` code; the full protocol (5 folds x 20 epochs) is extrapolated linearly from them.
@@ -30,7 +30,7 @@ from affectlab.fer.probes.train import fit_heads, predict_proba
 CLIPS, SEGMENTS, FOLDS, EPOCHS = 1440, 8, 5, 20
 TEST_VIEWS, TRAIN_VIEWS = 3, 1
 EMBED_DIM, HEADS = 1280, 16
-GRID_TOKENS = 8 * 2 * 2  # per segment, --pool grid on ViT-H/16 with 16 frames (tubelet 2) at 384 px
+GRID_TOKENS = 8 * 2 * 2  # per segment, --pooling grid on ViT-H/16 with 16 frames (tubelet 2) at 384 px
 
 
 def encoder_passes() -> tuple[int, int]:

@@ -121,7 +121,7 @@ def measures_table() -> str:
 
 
 def _options_in_code(text: str) -> str:
-    """``on with --lang-id or --lang`` -> ``on with `--lang-id` or `--lang```."""
+    """``on with --lang-id or --language`` -> ``on with `--lang-id` or `--language```."""
     return re.sub(r"(--[a-z][a-z-]*)", r"`\1`", text)
 
 

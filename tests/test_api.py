@@ -87,7 +87,7 @@ def test_profile_and_compare_cli_and_functions_agree_on_coco(shared_data, tmp_pa
     coco = shared_data / "captions" / "captions_val2017.json"
     flickr = shared_data / "captions" / "Flickr8k.token.txt"
     cli("text", "profile", coco, "--out", tmp_path / "coco.parquet")
-    frame = al.text.profile(coco, progress=False)
+    frame = al.text.profile(coco, progress=False).to_pandas()
     pd.testing.assert_frame_equal(pq.read_table(tmp_path / "coco.parquet").to_pandas(), frame)
     written = al.text.profile(flickr, out=tmp_path / "flickr.parquet", progress=False)
     assert written.rows == 40_460 and written.to_pandas().equals(pq.read_table(tmp_path / "flickr.parquet").to_pandas())
@@ -112,7 +112,7 @@ def test_fer_cli_and_functions_agree_on_ravdess(ravdess, shared_data, tmp_path):
     manifest = al.fer.index(ravdess, "ravdess", folds=2, progress=False)
     assert pq.read_table(tmp_path / "cli.parquet").equals(manifest.table)
     # extract
-    options = ["--segments", "2", "--device", "cpu"]
+    options = ["--num-segments", "2", "--device", "cpu"]
     cli("fer", "extract", "--manifest", tmp_path / "cli.parquet", "--out", tmp_path / "cli-store", *options)
     store = al.fer.extract(manifest, tmp_path / "api-store", num_segments=2, device="cpu", progress=False)
     from affectlab.fer.cache.store import FeatureStore

@@ -211,7 +211,7 @@ CASES: dict[str, Case] = {
         "is a FIFO",
     ),
     "extract: unknown pooling": lambda w, t: (
-        ["fer", "extract", "--manifest", str(w["manifest"]), "--pool", "max", "--out", str(t / "f")],
+        ["fer", "extract", "--manifest", str(w["manifest"]), "--pooling", "max", "--out", str(t / "f")],
         "pooling 'max': expected none, grid",
     ),
     # fer train
@@ -228,15 +228,15 @@ CASES: dict[str, Case] = {
         "not a feature store",
     ),
     "train: heads do not divide": lambda w, t: (
-        ["fer", "train", "--features", str(w["planted"]), "--heads", "7", "--out", str(t / "r")],
+        ["fer", "train", "--features", str(w["planted"]), "--num-heads", "7", "--out", str(t / "r")],
         "does not divide",
     ),
     "train: negative lr": lambda w, t: (
-        ["fer", "train", "--features", str(w["planted"]), "--lr", "-1", "--out", str(t / "r")],
+        ["fer", "train", "--features", str(w["planted"]), "--lrs", "-1", "--out", str(t / "r")],
         "lrs",
     ),
     "train: negative wd": lambda w, t: (
-        ["fer", "train", "--features", str(w["planted"]), "--wd", "-0.1", "--out", str(t / "r")],
+        ["fer", "train", "--features", str(w["planted"]), "--weight-decays", "-0.1", "--out", str(t / "r")],
         "weight_decays",
     ),
     # fer cross
@@ -586,7 +586,7 @@ def test_compare_refuses_no_inputs_and_inputs_of_the_wrong_type():
         al.text.compare([])
     with pytest.raises(AffectlabError, match="needs at least one corpus"):
         al.text.compare({})
-    with pytest.raises(TypeError, match="input 'a' is a int; expected a DataFrame or a score file path"):
+    with pytest.raises(TypeError, match=r"input 'a' is a int; expected a DataFrame, a profile\(\) result or a score"):
         al.text.compare({"a": 123})
     with pytest.raises(TypeError, match="an input is a int"):
         al.text.compare([3])

@@ -151,8 +151,8 @@ def manifest(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return path
 
 
-EXTRACT = ["--encoder", "frame-baseline", "--face-crop", "--resolution", "64", "--segments", "2", "--shard-size", "1",
-           "--device", "cpu"]  # fmt: skip
+EXTRACT = ["--encoder", "frame-baseline", "--face-crop", "--resolution", "64", "--num-segments", "2",
+           "--shard-size", "1", "--device", "cpu"]  # fmt: skip
 
 
 def test_extract_killed_then_resumed_equals_uninterrupted(manifest, tmp_path):
@@ -178,7 +178,7 @@ def test_train_killed_then_rerun_is_whole(tmp_path):
 
     features = tmp_path / "features"
     planted_store(features, actors=6, clips_per_actor=16, folds=3, dim=32, tokens=4)
-    train = ["fer", "train", "--features", str(features), "--probe", "attentive", "--heads", "4", "--epochs", "40",
+    train = ["fer", "train", "--features", str(features), "--probe", "attentive", "--num-heads", "4", "--epochs", "40",
              "--device", "cpu"]  # fmt: skip
     reference = tmp_path / "reference"
     assert run([*train, "--out", str(reference)]).returncode == 0

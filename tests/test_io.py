@@ -1,6 +1,8 @@
 """Atomic outputs: written whole or not at all, with ordinary file permissions."""
 
+import contextlib
 import os
+import signal
 import stat
 
 import pytest
@@ -108,6 +110,34 @@ def test_lock_names_the_holder_and_is_released_by_death(tmp_path):
     holder.wait()
     with exclusive_lock(tmp_path):  # the kernel released the dead holder's lock
         pass
+
+
+def test_lock_is_not_kept_by_the_forked_workers_of_a_killed_holder(tmp_path):
+    """Decode workers and process pools are forked while the lock is held; when the holder is killed -9 they
+    live on for a while, and the next run must not be refused for the dead holder's pid."""
+    import subprocess
+    import sys
+
+    from affectlab.io import exclusive_lock, lock_holder
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import multiprocessing, time; from affectlab.io import exclusive_lock\n"
+         f"with exclusive_lock({str(tmp_path)!r}):\n"
+         "    worker = multiprocessing.get_context('fork').Process(target=time.sleep, args=(60,))\n"
+         "    worker.start(); print(worker.pid, flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    worker = int(holder.stdout.readline())
+    try:
+        holder.kill()
+        holder.wait()
+        os.kill(worker, 0)  # the orphaned worker still runs
+        assert lock_holder(tmp_path) is None
+        with exclusive_lock(tmp_path):
+            pass
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
 
 
 def test_output_inside_or_around_an_input_is_refused(tmp_path):

@@ -35,7 +35,7 @@ def test_score_keeps_a_series_index():
 def test_score_and_profile_give_the_same_dtypes(tmp_path):
     path = tmp_path / "texts.parquet"
     pq.write_table(pa.table({"text": TEXTS}), path)
-    profiled = al.text.profile(path, workers=1, progress=False)
+    profiled = al.text.profile(path, workers=1, progress=False).to_pandas()
     scored = al.text.score(TEXTS)
     measures = [c for c in scored.columns if c != "text"]
     assert dict(scored[measures].dtypes) == dict(profiled[measures].dtypes)
@@ -48,12 +48,12 @@ def test_profile_takes_texts_in_memory(tmp_path):
     same texts gives, with ids ``texts:n``; a DataFrame's or Series' index is kept; the input is unchanged."""
     path = tmp_path / "texts.parquet"
     pq.write_table(pa.table({"caption": TEXTS, "source": ["a", "b", "c"]}), path)
-    from_file = al.text.profile(path, keep_columns=["source"], workers=1, progress=False)
+    from_file = al.text.profile(path, keep_columns=["source"], workers=1, progress=False).to_pandas()
     measures = [c for c in from_file.columns if c not in ("id", "corpus", "text", "source")]
 
     frame = pd.DataFrame({"caption": TEXTS, "source": ["a", "b", "c"]}, index=["p", "q", "r"])
     before = frame.copy()
-    from_frame = al.text.profile(frame, keep_columns=["source"], workers=1, progress=False)
+    from_frame = al.text.profile(frame, keep_columns=["source"], workers=1, progress=False).to_pandas()
     pd.testing.assert_frame_equal(frame, before)
     assert from_frame.index.tolist() == ["p", "q", "r"]
     assert from_frame["id"].tolist() == ["texts:1", "texts:2", "texts:3"]
@@ -61,12 +61,67 @@ def test_profile_takes_texts_in_memory(tmp_path):
     pd.testing.assert_frame_equal(from_frame[measures].reset_index(drop=True), from_file[measures])
 
     from_series = al.text.profile(pd.Series(TEXTS, index=[7, 8, 9]), corpus="mine", workers=1, progress=False)
+    from_series = from_series.to_pandas()
     assert from_series.index.tolist() == [7, 8, 9] and from_series["id"].tolist() == ["mine:1", "mine:2", "mine:3"]
-    from_list = al.text.profile(TEXTS, workers=1, progress=False)
+    from_list = al.text.profile(TEXTS, workers=1, progress=False).to_pandas()
     pd.testing.assert_frame_equal(from_list[measures], from_file[measures])
 
     written = al.text.profile(TEXTS, out=tmp_path / "out.parquet", workers=1, progress=False)
     assert written.rows == 3 and len(pq.read_table(tmp_path / "out.parquet")) == 3
+
+
+@pytest.mark.parametrize("as_input", ["file", "frame"])
+def test_profile_returns_one_type_with_or_without_out(tmp_path, as_input):
+    """``profile`` gives a ``ProfileResult`` whether the scores stay in memory or go to ``out`` (a file or a
+    folder of parts), and ``to_pandas()`` is the same table in all three, a DataFrame's index included."""
+    texts = [f"text {i}: a {'sad' if i % 2 else 'happy'} dog" for i in range(12)]
+    if as_input == "file":
+        source = tmp_path / "texts.parquet"
+        pq.write_table(pa.table({"text": texts}), source)
+    else:
+        source = pd.DataFrame({"text": texts}, index=[f"r{i}" for i in range(12)])
+    options = {"workers": 1, "batch_size": 5, "progress": False}
+    in_memory = al.text.profile(source, **options)
+    to_file = al.text.profile(source, out=tmp_path / "one.parquet", **options)
+    to_parts = al.text.profile(source, out=f"{tmp_path / 'parts'}/", **options)
+    assert type(in_memory) is type(to_file) is type(to_parts) is al.text.ProfileResult
+    assert in_memory.path is None and to_file.path == tmp_path / "one.parquet"
+    assert len(in_memory) == len(to_file) == len(to_parts) == 12
+    expected = in_memory.to_pandas()
+    assert expected["text"].tolist() == texts
+    assert expected.index.tolist() == (list(range(12)) if as_input == "file" else [f"r{i}" for i in range(12)])
+    pd.testing.assert_frame_equal(to_file.to_pandas(), expected)
+    pd.testing.assert_frame_equal(to_parts.to_pandas(), expected)
+    pd.testing.assert_frame_equal(to_file.head(3), expected.head(3))
+
+
+def test_profile_result_prints_a_summary_and_its_first_rows(tmp_path):
+    """What repr() and a notebook show is true: the row count, where the scores are, which rows are shown."""
+    many = al.text.profile([f"a dog number {i}" for i in range(7)], workers=1, progress=False)
+    text = repr(many)
+    assert text.startswith("ProfileResult: 7 texts in memory (") and "local x 1)" in text
+    assert "; first 5 rows, .to_pandas() for the table:\n" in text
+    assert "texts:5" in text and "texts:6" not in text  # ids of rows 5 and 6 (the first five rows only)
+    html = many._repr_html_()
+    assert html.startswith("<p>ProfileResult: 7 texts in memory (") and "first 5 rows" in html
+    assert html.split("<tbody>")[1].count("<tr>") == 5 and "texts:6" not in html
+    written = al.text.profile(TEXTS, out=tmp_path / "out.parquet", workers=1, progress=False)
+    assert repr(written).startswith(f"ProfileResult: 3 texts -> {tmp_path / 'out.parquet'} (")
+    assert "; all rows," in repr(written)
+
+
+def test_compare_takes_profile_results(tmp_path):
+    """A mapping of ``profile()`` results (in memory, or written to a file) compares as their DataFrames do."""
+    happy = [f"a happy, lovely dog number {i}" for i in range(30)]
+    plain = [f"a dog on a sofa number {i}" for i in range(30)]
+    options = {"workers": 1, "progress": False}
+    first = al.text.profile(happy, **options)
+    second = al.text.profile(plain, out=tmp_path / "plain.parquet", **options)
+    from_results = al.text.compare({"happy": first, "plain": second}, progress=False)
+    from_frames = al.text.compare({"happy": first.to_pandas(), "plain": second.to_pandas()}, progress=False)
+    pd.testing.assert_frame_equal(from_results.pairwise, from_frames.pairwise)
+    assert str(from_results.headline) == str(from_frames.headline)
+    assert from_results.descriptives["corpus"].unique().tolist() == ["happy", "plain"]
 
 
 def test_profile_still_reads_a_list_of_paths_as_files(tmp_path):
@@ -190,6 +245,6 @@ def test_profile_of_texts_in_memory_takes_every_option(shared_data):
     """Texts in memory are profiled with the same options as files (word-norm tables, the length cap)."""
     glasgow = shared_data / "norms" / "glasgow_norms.csv"
     frame = al.text.profile(["a dog in a house", "dog " * 20], word_norms=[f"imageability={glasgow}:WORDS:IMAG_M"],
-                            max_chars=10, progress=False)  # fmt: skip
+                            max_chars=10, progress=False).to_pandas()  # fmt: skip
     assert "imageability" in frame.columns and frame["imageability"].notna().iloc[0]
     assert frame["n_tokens"].iloc[1] == 3  # 80 characters cut to 10: "dog dog do"

@@ -22,6 +22,11 @@ def _problem(error: dict[str, Any]) -> str:
     return f"{field}: {error['msg']} (got {error['input']!r:.60})"
 
 
+def given(**values: Any) -> dict[str, Any]:
+    """The keyword values a caller gave (None means: the config's default), for :func:`validated`."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def validated(model: type[Model], values: dict[str, Any], what: str) -> Model:
     """``model`` built from ``values``; an invalid value raises AffectlabError naming field and problem."""
     try:

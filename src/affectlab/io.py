@@ -309,6 +309,21 @@ def check_not_input(output: PathLike, inputs: Iterable[PathLike], what: str = "o
             raise AffectlabError(f"{output}: the {what} would overwrite an input or lie inside one ({item})")
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the locks this process holds (see _forget_inherited_locks)
+
+
+def _forget_inherited_locks() -> None:
+    """In a forked child (decode workers, process pools): close the inherited lock descriptors. An ``flock``
+    belongs to the open file, so a child that outlives a killed parent would otherwise keep the folder locked."""
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_locks)
+
+
 @contextlib.contextmanager
 def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (``flock`` on ``FOLDER/.affectlab.lock``, which records the
@@ -346,12 +361,17 @@ def exclusive_lock(folder: PathLike, what: str = "folder") -> Iterator[None]:
             fd = -1
             undo()
             raise os_error(folder, err) from None
+        _HELD_LOCKS.add(fd)
         try:
             yield
         finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if fd in _HELD_LOCKS:  # not in a forked child, which closed its copy
+                _HELD_LOCKS.discard(fd)
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:
+                fd = -1
     finally:
         if fd >= 0:
             os.close(fd)

@@ -10,12 +10,12 @@ import pyarrow as pa
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import INDEX_FILE, FeatureInfo, FeatureStore, FeatureStoreWriter
 from affectlab.fer.config import SamplingConfig
-from affectlab.fer.data.labels import LABELS
+from affectlab.fer.data.layouts import label_table
 
 
 def planted_manifest(dataset: str, actors: int, clips_per_actor: int, folds: int, seed: int) -> pa.Table:
     """A manifest in the data layer's columns: labels cycle through the table, actors round-robin to folds."""
-    labels = LABELS[dataset]
+    labels = label_table(dataset)
     rows = []
     for a in range(actors):
         for c in range(clips_per_actor):

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from affectlab.cli import app
 
-SMALL_SAMPLING = ["--face-crop", "--resolution", "64", "--segments", "2", "--frames", "8",
-                  "--test-views", "1", "--train-views", "1"]  # fmt: skip
+SMALL_SAMPLING = ["--face-crop", "--resolution", "64", "--num-segments", "2", "--frames-per-clip", "8",
+                  "--num-views", "1", "--train-views", "1"]  # fmt: skip
 
 
 def _ok(*args: str | Path) -> str:
@@ -81,19 +81,19 @@ def pipeline(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
             work / "f_ravdess",
             "--probe",
             "attentive",
-            "--heads",
+            "--num-heads",
             "4",
             "--epochs",
             "5",
             "--folds",
             "loao",
-            "--lr",
+            "--lrs",
             "1e-3,1e-2",
             "--out",
             work / "run_ravdess",
         )  # fmt: skip
     )
-    _ok("fer", "train", "--features", work / "f_crema", "--probe", "linear", "--folds", "all", "--lr", "1e-2",
+    _ok("fer", "train", "--features", work / "f_crema", "--probe", "linear", "--folds", "all", "--lrs", "1e-2",
         "--out", work / "run_crema")  # fmt: skip
     (work / "cross_crema.txt").write_text(
         _ok("fer", "cross", "--train", work / "run_ravdess", "--test", work / "f_crema", "--calm", "merge")

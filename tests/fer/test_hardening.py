@@ -138,7 +138,7 @@ def test_a_device_row_without_hash_is_refused_not_read_forever(ravdess: Path, tm
 def test_a_device_row_with_a_hash_is_skipped_with_its_reason(ravdess: Path, tmp_path: Path) -> None:
     manifest = _device_manifest(ravdess, tmp_path, content_hash="0" * 64)
     result = cli("fer", "extract", "--manifest", manifest, "--out", tmp_path / "f", "--face-crop", "--resolution",
-                 "64", "--segments", "1", "--device", "cpu", timeout=240)  # fmt: skip
+                 "64", "--num-segments", "1", "--device", "cpu", timeout=240)  # fmt: skip
     assert result.returncode == 3, result.stderr[-2000:]
     store = FeatureStore(tmp_path / "f")
     assert len(store) == 7

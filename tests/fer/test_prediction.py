@@ -18,7 +18,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.config import SamplingConfig
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.fer.prediction import NoFaceWarning, PredictConfig, predict_video, write_prediction
-from affectlab.fer.timeline import cell_edges, moving_average
+from affectlab.fer.timeline import cell_edges, class_runs, moving_average
 from tests.fer.videos import write_video
 
 
@@ -134,6 +134,14 @@ def test_cells_and_smoothing_by_hand() -> None:
     np.testing.assert_allclose(cell_edges(np.array([1.0, 2.0, 3.0]), 3.5), [0.0, 1.5, 2.5, 3.5])
     values = np.array([[0.0], [3.0], [np.nan], [6.0], [9.0]])
     np.testing.assert_allclose(moving_average(values, 3)[:, 0], [1.5, 1.5, np.nan, 7.5, 7.5])
+
+
+def test_the_top_strip_draws_one_span_per_run_of_touching_cells() -> None:
+    classes = np.array([2, 2, -1, -1, 2, 0, 0])
+    lefts = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0])  # a gap between 6.0 and 7.0
+    rights = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0])
+    assert class_runs(classes, lefts, rights) == [(2, 0.0, 2.0), (-1, 2.0, 4.0), (2, 4.0, 5.0), (0, 5.0, 6.0),
+                                                  (0, 7.0, 8.0)]  # fmt: skip
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:
@@ -348,3 +356,105 @@ def test_full_range_detector_finds_a_face_far_from_the_camera(shared_data: Path,
     assert not any(near.face_found) and all(far.face_found)
     x, y, w, h = np.median([b for b in far.tracks[0].face_box], axis=0)
     assert 600 < x and x + w < 813 and 300 < y and y + h < 460  # the box is on the small face
+
+
+# ---- faster options: detection on every k-th frame; start-up without torch ----
+def test_faces_between_detections_are_paired_and_interpolated_by_hand() -> None:
+    from affectlab.fer.prediction import interpolated_faces, paired_faces
+
+    before = np.array([[0.0, 0, 10, 10], [100, 0, 20, 20]])
+    after = np.array([[104.0, 2, 24, 20], [2, 0, 10, 12]])  # the same two faces, listed the other way round
+    pairs = paired_faces(before, after)
+    assert pairs.tolist() == [1, 0]
+    boxes, scores, best = interpolated_faces((before, np.array([0.6, 0.8]), 0.8), (after, np.array([0.9, 0.7]), 0.9),
+                                             pairs, 0.25)  # fmt: skip
+    np.testing.assert_allclose(boxes, [[101, 0.5, 21, 20], [0.5, 0, 10, 10.5]])
+    np.testing.assert_allclose(scores, [0.825, 0.625])  # 0.75 * 0.8 + 0.25 * 0.9, 0.75 * 0.6 + 0.25 * 0.7
+    assert best == pytest.approx(0.825)
+    assert paired_faces(before, after[:1]) is None  # a face was lost
+    assert paired_faces(before[:1], np.array([[60.0, 60, 10, 10]])) is None  # moved too far to be the same face
+    assert paired_faces(np.zeros((0, 4)), np.zeros((0, 4))).tolist() == []  # no face on either: nothing to pair
+
+
+@pytest.mark.parametrize("clip", ["crema_d/1001_DFA_HAP_XX.flv", "ravdess/Actor_01/01-01-01-01-01-01-01.mp4"])
+def test_detect_every_kth_frame_runs_the_detector_a_kth_as_often_and_agrees(
+    shared_data: Path, clip: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every 3rd frame (and the last) is detected; the faces, labels and probabilities stay close to the default's
+    (the agreement on all 13 shared clips is in docs/fer/predict.md)."""
+    from affectlab.fer import prediction
+
+    video = shared_data / "face_video" / clip
+    exact = predict_video(video, PredictConfig())
+    calls = []
+    real = prediction.detect_faces
+    monkeypatch.setattr(prediction, "detect_faces", lambda frame, detector: calls.append(1) or real(frame, detector))
+    fast = predict_video(video, PredictConfig(detect_every=3))
+    n = exact.n_frames
+    assert len(calls) == len(range(0, n, 3)) + ((n - 1) % 3 > 0)  # rows 0, 3, 6, ... and the last
+    assert fast.face_found == exact.face_found and fast.video_label == exact.video_label
+    boxes = np.asarray(fast.tracks[0].face_box) - np.asarray(exact.tracks[0].face_box)
+    assert np.abs(boxes).max() < 12 and np.abs(boxes[::3]).max() == 0  # detected rows keep their boxes
+    np.testing.assert_allclose(fast.video_probs, exact.video_probs, atol=0.03)
+    assert fast.config["detect_every"] == 3
+
+
+def test_detect_every_detects_each_frame_where_a_face_appears(shared_data: Path, tmp_path: Path) -> None:
+    """A face that appears between two detected frames (rows 14 and 21 at k=7, the face from frame 18): every
+    frame between them is detected, so the face is found from the same frame as when every frame is detected."""
+    frames = decode_frames(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", range(40))
+    frames[:18] = 120  # a grey screen, then the face
+    video = write_video(tmp_path / "appears.mp4", faceless=False, source=frames, fps=30)
+    exact = predict_video(video, PredictConfig())
+    fast = predict_video(video, PredictConfig(detect_every=7))
+    assert exact.face_found == [False] * 18 + [True] * 22
+    assert fast.face_found == exact.face_found
+    np.testing.assert_allclose(fast.face_score[:22], exact.face_score[:22], atol=1e-9)  # detected, not carried
+
+
+def test_detect_every_keeps_two_faces_apart(shared_data: Path, tmp_path: Path) -> None:
+    video = _two_faces(shared_data, tmp_path)
+    exact = predict_video(video, PredictConfig(faces="all"))
+    fast = predict_video(video, PredictConfig(faces="all", detect_every=4))
+    assert fast.tracks_seen == 2 and [t.video_label for t in fast.tracks] == [t.video_label for t in exact.tracks]
+    for e, f in zip(exact.tracks, fast.tracks, strict=True):
+        assert f.face_found == e.face_found
+        assert np.abs(np.asarray(f.face_box) - np.asarray(e.face_box)).max() < 12
+
+
+def test_the_command_predicts_without_torch(shared_data: Path, tmp_path: Path) -> None:
+    """``affectlab fer predict`` with the frame baseline never imports torch (``--device cuda`` still checks for
+    CUDA with it); the library's predict imports none of the text half."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from affectlab.cli import main\n"
+        "sys.argv = ['affectlab', 'fer', 'predict', sys.argv[1], '--out', sys.argv[2]]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print(sorted(m for m in ('torch', 'affectlab.fer.encoders.runner') if m in sys.modules))\n"
+    )
+    clip = shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"
+    done = subprocess.run([sys.executable, "-c", code, str(clip), str(tmp_path / "p")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "[]" and (tmp_path / "p/timeline.png").is_file()
+    library = "import sys, affectlab.fer.prediction; print(sorted(m for m in sys.modules if 'affectlab.text' in m))"
+    done = subprocess.run([sys.executable, "-c", library], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("ahead", "every"), [(0, 1), (0, 4), (3, 4), (8, 3)])
+def test_the_face_stream_gives_each_frame_once_its_faces_are_known(shared_data: Path, ahead: int, every: int) -> None:
+    """Each row comes once, in order, after the faces of the ``ahead`` rows after it are linked (``ahead`` 0: the
+    windows of a run), also when rows between detections wait for the next detected one."""
+    from affectlab.fer.prediction import FaceStream
+
+    clip = shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv"
+    n = video_info(clip)[0]
+    stream = FaceStream(clip, np.arange(n), 30.0, ahead, lambda _: None, "short-range", every)
+    rows = []
+    for row, frame in stream:
+        assert len(stream.on_row) >= min(n, row + ahead + 1) and frame.shape == (360, 480, 3)
+        rows.append(row)
+    assert rows == list(range(n)) and len(stream.on_row) == n and all(stream.on_row)

@@ -76,8 +76,8 @@ def test_cli_extract_with_a_preset_and_explicit_options(shared_data: Path, tmp_p
     )
     assert ok.exit_code == 0, ok.output
     args = ["fer", "extract", "--manifest", str(tmp_path / "m.parquet"), "--out", str(tmp_path / "f"), "--preset",
-            "vjepa-fer", "--encoder", TINY_NAME, "--checkpoint", str(checkpoint), "--resolution", "32", "--segments",
-            "2", "--frames", "4", "--test-views", "1", "--device", "cpu"]  # fmt: skip
+            "vjepa-fer", "--encoder", TINY_NAME, "--checkpoint", str(checkpoint), "--resolution", "32",
+            "--num-segments", "2", "--frames-per-clip", "4", "--num-views", "1", "--device", "cpu"]  # fmt: skip
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output
     info = json.loads((tmp_path / "f/info.json").read_text())

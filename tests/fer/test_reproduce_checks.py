@@ -94,7 +94,7 @@ def test_reproduce_with_the_frame_baseline_needs_no_checkpoint(shared_data: Path
     out = tmp_path / "paper"
     sampling = {"frames_per_clip": 2, "frame_step": 4, "num_segments": 2, "num_views": 1}
     al.fer.reproduce(shared_data / "face_video/ravdess", out=out, encoder="frame-baseline", folds=3, device="cpu",
-                     pool="mean", sampling=sampling, train={"epochs": 1, "eval": "protocol"},
+                     pooling="mean", sampling=sampling, train={"epochs": 1, "eval": "protocol"},
                      progress=False)  # fmt: skip
     table = json.loads((out / "table.json").read_text())
     assert [r["setting"] for r in table["rows"]] == ["RAVDESS (3-fold)"]

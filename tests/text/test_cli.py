@@ -86,7 +86,7 @@ def test_profile_corpus_name_no_text_and_format_override(toy_registry, tmp_path,
     tsv.write_text("a\tb\n")
     out = tmp_path / "o.parquet"
     args = ["text", "profile", str(tsv), "-o", str(out), "--workers", "1"]
-    run_cli([*args, "--format", "txt", "--corpus", "mine", "--no-text"], monkeypatch, capsys)
+    run_cli([*args, "--format", "txt", "--corpus", "mine", "--no-keep-text"], monkeypatch, capsys)
     table = pq.read_table(out)
     assert table.column_names == ["id", "corpus", "n_chars", "share_upper"]
     # the whole line "a<TAB>b" is the text: --format txt overrides the .tsv (cc) detection

@@ -90,7 +90,7 @@ def test_partiprompts_tsv_with_text_column_and_kept_columns_round_trip(shared_da
     assert table.column("text").to_pylist() == [r["Prompt"] for r in rows]
     assert table.column("Category").to_pylist() == [r["Category"] for r in rows]
     assert table.column("Challenge").to_pylist() == [r["Challenge"] for r in rows]
-    frame = api.profile(parti, text_column="Prompt", keep_columns=["Note"], workers=1, progress=False)
+    frame = api.profile(parti, text_column="Prompt", keep_columns=["Note"], workers=1, progress=False).to_pandas()
     assert frame["Note"].tolist() == [r["Note"] for r in rows]  # the in-memory profile keeps them too
 
 
@@ -113,7 +113,7 @@ def test_kept_columns_in_jsonl_csv_parquet_and_errors(tmp_path):
 
 def test_profile_lang_column_and_lang_filter(tmp_path):
     (tmp_path / "mixed.txt").write_text("a happy dog on the beach\nein glücklicher Hund am Strand\n\n")
-    frame = api.profile(tmp_path / "mixed.txt", languages=["en"], workers=1, progress=False)
+    frame = api.profile(tmp_path / "mixed.txt", languages=["en"], workers=1, progress=False).to_pandas()
     from affectlab.text.measures.language import LanguageIdentifier
 
     reference = LanguageIdentifier().reference

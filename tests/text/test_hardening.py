@@ -211,19 +211,19 @@ def test_non_string_parquet_columns_warn_and_binary_decodes_with_replacement(tmp
     numbers = tmp_path / "numbers.parquet"
     pq.write_table(pa.table({"text": pa.array([1, None, 3], pa.int64())}), numbers)
     with pytest.warns(UserWarning, match="2 text value\\(s\\) are not strings"):
-        frame = api.profile(numbers, workers=1, progress=False)
+        frame = api.profile(numbers, workers=1, progress=False).to_pandas()
     assert frame["text"].tolist()[::2] == ["1", "3"]
     lists = tmp_path / "lists.parquet"
     pq.write_table(pa.table({"text": pa.array([["a", "b"], None])}), lists)
     with pytest.warns(UserWarning):
-        assert api.profile(lists, workers=1, progress=False)["text"].tolist()[0] == '["a", "b"]'
+        assert api.profile(lists, workers=1, progress=False).to_pandas()["text"].tolist()[0] == '["a", "b"]'
     from affectlab.errors import AffectlabError
 
     with pytest.raises(AffectlabError, match="--strict refuses them"):
         api.profile(lists, strict=True, progress=False)
     binary = tmp_path / "binary.parquet"
     pq.write_table(pa.table({"text": pa.array([b"caf\xe9 noir", b"ok"], pa.binary())}), binary)
-    assert api.profile(binary, workers=1, progress=False)["text"].tolist() == ["caf\ufffd noir", "ok"]
+    assert api.profile(binary, workers=1, progress=False).to_pandas()["text"].tolist() == ["caf\ufffd noir", "ok"]
 
 
 def test_score_json_is_strict_json_without_nan_or_lone_surrogates(tmp_path):

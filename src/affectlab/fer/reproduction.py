@@ -126,7 +126,7 @@ def check_inputs(
             raise AffectlabError(f"{root}: the {NAMES.get(name, name)} folder is not there (it needs your own copy)")
     for path in (folds_files or {}).values():
         read_fold_file(path)
-    given = {"sampling": cfg.sampling, "device": cfg.device, "pooling": cfg.pool,
+    given = {"sampling": cfg.sampling, "device": cfg.device, "pooling": cfg.pooling,
              **({"encoder": cfg.encoder} if cfg.encoder else {})}  # fmt: skip
     extract = with_preset(ExtractConfig, cfg.preset, "extract", given, "reproduce options")
     if extract.encoder not in ENCODERS:
@@ -183,14 +183,14 @@ def reproduce(
                 ledger.finish(f"index/{name}", settings)
         for name in roots:
             encoder_options = {"sampling": cfg.sampling, "device": cfg.device, "decode_workers": cfg.decode_workers,
-                               **({"pooling": cfg.pool} if cfg.mode == "cached" else {})}  # fmt: skip
+                               **({"pooling": cfg.pooling} if cfg.mode == "cached" else {})}  # fmt: skip
             targets[name] = manifests[name]
             if cfg.mode == "cached":
                 targets[name] = out / "features" / name
                 extract_options = {k: v for k, v in encoder_options.items() if k not in ("decode_workers",)}
                 stages.extract(manifests[name], targets[name], encoder=cfg.encoder, checkpoint=checkpoint,
                             preset=cfg.preset, store_dtype=cfg.store_dtype, progress=progress,
-                            pool=extract_options.pop("pooling"), **extract_options)  # fmt: skip
+                            **extract_options)  # fmt: skip
             runs[name] = out / "runs" / name
             single = len(set(read_manifest(manifests[name]).column("fold").to_pylist()))
             train_options = {**cfg.train, "device": cfg.device, "seed": cfg.seed,

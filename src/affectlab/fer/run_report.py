@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.labels import canonical_labels, emotion_colour
+from affectlab.fer.data.labels import canonical_labels, emotion_colours
 from affectlab.fer.probes.metrics import chance_uar, uar, war
 from affectlab.io import read_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
@@ -50,7 +50,7 @@ def recall_bars(labels: list[str], recalls: np.ndarray, counts: np.ndarray, path
     ax = fig.subplots()
     x = np.arange(len(labels))
     tested = np.isfinite(recalls)
-    colours = [emotion_colour(n) for n in labels]
+    colours = emotion_colours(labels)
     ax.bar(x[tested], recalls[tested], color=[c for c, t in zip(colours, tested, strict=True) if t])
     ax.axhline(chance_uar(np.diag(counts)), color="#555555", lw=0.8, ls="--",
                label=f"chance (1 / {int(tested.sum())} classes tested)")  # fmt: skip

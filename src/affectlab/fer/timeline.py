@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from affectlab.fer.data.labels import emotion_colour
+from affectlab.fer.data.labels import emotion_colours
 from affectlab.report.plots import new_figure, save_png, styled
 
 NO_FACE = "#BBBBBB"
@@ -54,6 +54,18 @@ def moving_average(values: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def class_runs(classes: np.ndarray, lefts: np.ndarray, rights: np.ndarray) -> list[tuple[int, float, float]]:
+    """``(class, left, right)`` per run of equal classes over cells that touch (one span drawn per run,
+    not per frame: a long video's strip stays a few artists); cells with a gap between stay apart."""
+    runs: list[tuple[int, float, float]] = []
+    for k, left, right in zip(classes.tolist(), lefts.tolist(), rights.tolist(), strict=True):
+        if runs and runs[-1][0] == k and np.isclose(runs[-1][2], left):
+            runs[-1] = (k, runs[-1][1], right)
+        else:
+            runs.append((k, left, right))
+    return runs
+
+
 @styled
 def timeline_png(
     tracks: Sequence[TimelineRow],
@@ -72,7 +84,7 @@ def timeline_png(
     starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
     centres = (starts + ends) / 2
     edges = cell_edges(centres, duration)
-    colours = [emotion_colour(name) for name in labels]
+    colours = emotion_colours(labels)
     ratios: list[float] = []
     for track in tracks:
         ratios += [5, 0.9] + ([1.6] if track.face_scores is not None else [])
@@ -104,8 +116,8 @@ def timeline_png(
             handles.append(Patch(facecolor="white", edgecolor=NO_FACE, hatch="///", label="no face"))
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
         top = np.where(has_face, np.nan_to_num(probs, nan=-1).argmax(axis=1), -1)
-        for i, k in enumerate(top):
-            left, right = (starts[i], ends[i]) if per_frame else (edges[i], edges[i + 1])
+        lefts, rights = (starts, ends) if per_frame else (edges[:-1], edges[1:])
+        for k, left, right in class_runs(top, lefts, rights):
             if k < 0:
                 strip.axvspan(left, right, facecolor="white", edgecolor=NO_FACE, hatch="///", lw=0)
             else:

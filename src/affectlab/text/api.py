@@ -7,24 +7,28 @@ Results are pandas DataFrames or small result objects; Arrow (parquet) stays the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from affectlab.config import given as _given
 from affectlab.errors import AffectlabError
+from affectlab.io import PathLike
 from affectlab.progress import progress_bar
 from affectlab.text.measures import MeasureConfig
 from affectlab.text.measures import cached_scorer as scorer
 from affectlab.text.measures.norms import NormTable
+from affectlab.text.profile_result import ProfileResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from affectlab.text.comparison.result import CompareResult
-
-PathLike = str | os.PathLike[str]
+    from affectlab.text.config import ProfileOptions
+    from affectlab.text.corpora import Corpus
 
 
 def _texts(texts: str | Sequence[str | None]) -> list[str | None]:
@@ -114,33 +118,6 @@ def score_records(
     ]
 
 
-@dataclass(frozen=True)
-class ProfileResult:
-    """What :func:`profile` wrote when given ``out``: where, how many rows, how fast."""
-
-    path: Path
-    rows: int
-    seconds: float
-    engine: str
-    workers: int
-
-    @property
-    def texts_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("inf")
-
-    def to_pandas(self) -> pd.DataFrame:
-        """The scores written (a folder of parts is read in part order)."""
-        import pyarrow.dataset as pads
-
-        return pads.dataset(self.path, format="parquet").to_table().to_pandas()
-
-    def __repr__(self) -> str:
-        return (
-            f"ProfileResult({self.rows:,} texts -> {self.path}, {self.seconds:.1f} s, "
-            f"{self.texts_per_second:,.0f} texts/s, {self.engine} x {self.workers})"
-        )
-
-
 def profile(
     inputs: PathLike | Sequence[PathLike] | Sequence[str | None] | pd.DataFrame | pd.Series,
     *,
@@ -162,16 +139,17 @@ def profile(
     batch_size: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
-) -> pd.DataFrame | ProfileResult:
+) -> ProfileResult:
     """Score every text of corpus files (COCO json, Flickr8k, CC tsv, parquet, jsonl, csv, tsv, txt; line
     formats and json also gzip/bzip2/xz/zstd-compressed), or of texts in memory: a pandas DataFrame (its
     text column found as in a file's, or ``text_column``), a Series, or a list of texts. Texts in memory are
     corpus ``corpus`` (default ``texts``) with ids ``texts:1, texts:2, ...``; a DataFrame's or Series' index
     is kept.
 
-    Without ``out`` the scores come back as a DataFrame (id, corpus, text, kept columns, measures). With
-    ``out`` they are streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and a
-    :class:`ProfileResult` comes back: the way to profile corpora larger than memory. ``keep_columns``
+    A :class:`ProfileResult` comes back, with or without ``out``: ``.to_pandas()`` is the table (id, corpus,
+    text, kept columns, measures). Without ``out`` the scores are held in memory; with ``out`` they are
+    streamed to a parquet file (or a folder of parts when ``out`` ends with ``/``) and read back only when
+    asked for: the way to profile corpora larger than memory. ``keep_columns``
     carries other columns of the input (as strings) into every row; ``lang_id`` adds the ``lang`` column
     (py3langid) and ``languages`` (e.g. ``["en"]``) scores only texts in those languages, the others kept
     with null measures; ``strict`` refuses text values that are not strings instead of converting them;
@@ -181,13 +159,11 @@ def profile(
     scored.
 
     >>> import affectlab as al
-    >>> df = al.text.profile(SHARED / "captions/captions_val2017.json")  # doctest: +SKIP
-    >>> len(df)  # doctest: +SKIP
-    25014
+    >>> scores = al.text.profile(["a dog on a red sofa", "a haunting, melancholic dreamscape"], workers=1,
+    ...                          progress=False)
+    >>> len(scores), scores.to_pandas()["id"].tolist()
+    (2, ['texts:1', 'texts:2'])
     """
-    from affectlab.config import validated
-    from affectlab.text.config import ProfileOptions
-    from affectlab.text.corpora import open_corpus
     from affectlab.text.profiling import is_folder_output, known_rows, profile_corpora, profile_in_memory
 
     if _in_memory(inputs):
@@ -197,40 +173,66 @@ def profile(
                             strict=strict, norms=norms, affect_norms=affect_norms, word_norms=word_norms,
                             max_chars=max_chars, engine=engine, workers=workers, batch_size=batch_size,
                             overwrite=overwrite, progress=progress)  # fmt: skip
-        if out is None and (_is_series(inputs) or _is_frame(inputs)):
-            found.index = inputs.index
+        if _is_series(inputs) or _is_frame(inputs):
+            return dataclasses.replace(found, index=inputs.index)
         return found
     paths = _input_paths(inputs)
-    options = validated(
-        ProfileOptions,
-        _given(
-            measures=MeasureConfig(
-                norms=norms,
-                affect_norms=affect_norms,
-                word_norms=norm_tables(word_norms),
-                lang_id=lang_id or bool(languages),
-                languages=tuple(languages) if languages else None,
-            ),
-            batch_size=batch_size,
-            workers=workers,
-            engine=engine,
-            keep_text=keep_text,
-            max_chars=max_chars,
-        ),
-        "profile options",
-    )
-    keep = tuple(keep_columns)
-    _check_kept_names(keep)
-    corpora = [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=options.max_chars)
-               for path in paths]  # fmt: skip
+    options = _profile_options(norms=norms, affect_norms=affect_norms, word_norms=word_norms, lang_id=lang_id,
+                               languages=languages, batch_size=batch_size, workers=workers, engine=engine,
+                               keep_text=keep_text, max_chars=max_chars)  # fmt: skip
+    corpora = _open_corpora(paths, format, text_column, corpus, tuple(keep_columns), strict, options.max_chars)
     if out is not None:
         _check_profile_output(Path(out), is_folder_output(out), [c.path for c in corpora], overwrite)
     total = known_rows(corpora)
     with progress_bar("profiling", total, "texts", progress) as advance:
         if out is None:
-            return profile_in_memory(corpora, options, advance).to_pandas()
+            started = time.perf_counter()
+            table = profile_in_memory(corpora, options, advance)
+            return ProfileResult(None, table.num_rows, time.perf_counter() - started, options.engine,
+                                 options.workers, table=table)  # fmt: skip
         summary = profile_corpora(corpora, out, options, on_batch=advance, overwrite=overwrite)
     return ProfileResult(Path(out), summary.rows, summary.seconds, options.engine, options.workers)
+
+
+def _profile_options(
+    *,
+    norms: PathLike | None,
+    affect_norms: PathLike | None,
+    word_norms: Sequence[NormTable | str],
+    lang_id: bool,
+    languages: Sequence[str] | None,
+    **values: Any,
+) -> ProfileOptions:
+    """:func:`profile`'s options, validated: the measures from the norms and language settings, ``values``
+    (None: the default) for the rest."""
+    from affectlab.config import validated
+    from affectlab.text.config import ProfileOptions
+
+    measures = MeasureConfig(
+        norms=norms,
+        affect_norms=affect_norms,
+        word_norms=norm_tables(word_norms),
+        lang_id=lang_id or bool(languages),
+        languages=tuple(languages) if languages else None,
+    )
+    return validated(ProfileOptions, _given(measures=measures, **values), "profile options")
+
+
+def _open_corpora(
+    paths: list[Path],
+    format: str,
+    text_column: str | None,
+    corpus: str | None,
+    keep: tuple[str, ...],
+    strict: bool,
+    max_chars: int,
+) -> list[Corpus]:
+    """Every input file opened (format and text column resolved, kept columns checked) before any text is scored."""
+    from affectlab.text.corpora import open_corpus
+
+    _check_kept_names(keep)
+    return [open_corpus(path, format, text_column, corpus, keep=keep, strict=strict, max_chars=max_chars)
+            for path in paths]  # fmt: skip
 
 
 def norm_tables(tables: Sequence[NormTable | str]) -> tuple[NormTable, ...]:
@@ -247,11 +249,6 @@ def _check_kept_names(keep: Sequence[str]) -> None:
     taken = sorted(set(keep) & set(declared_columns()))
     if taken:
         raise AffectlabError(f"--keep-columns: {taken[0]!r} is the name of a measure column; rename it first")
-
-
-def _given(**values: Any) -> dict[str, Any]:
-    """Keyword values that were given (None means: the model's default)."""
-    return {k: v for k, v in values.items() if v is not None}
 
 
 def _in_memory(inputs: object) -> bool:
@@ -346,7 +343,7 @@ def compare(
     """Compare corpora: descriptives, shares and pairwise tests per measure, and a headline.
 
     ``inputs`` are score files/folders from :func:`profile` (``--out``), raw corpus files (profiled
-    first), or a mapping ``name -> DataFrame`` (each frame is one corpus, named by its key) or
+    first), or a mapping ``name -> DataFrame`` or ``profile()`` result (one corpus, named by its key) or
     ``name -> score file``. ``groups`` pools corpora: ``{"captions": ["coco", "flickr8k"]}``. The result
     holds DataFrames (``descriptives``, ``shares``, ``pairwise``), the ``headline`` sentences, and
     ``save(folder)`` writes the same report folder as ``affectlab text compare``. With ``out`` the report
@@ -406,9 +403,10 @@ def _check_compare_inputs(inputs: object) -> None:
 
     if isinstance(inputs, Mapping):
         for name, item in inputs.items():
-            if not isinstance(item, pd.DataFrame | pa.Table | str | os.PathLike):
+            if not isinstance(item, pd.DataFrame | pa.Table | ProfileResult | str | os.PathLike):
                 raise TypeError(
-                    f"compare(): input {name!r} is a {type(item).__name__}; expected a DataFrame or a score file path"
+                    f"compare(): input {name!r} is a {type(item).__name__}; expected a DataFrame, a profile() "
+                    "result or a score file path"
                 )
     elif isinstance(inputs, bytes | bytearray) or not isinstance(inputs, str | os.PathLike | Sequence):
         raise TypeError(f"compare() takes score file paths or a mapping name -> DataFrame, not {type(inputs).__name__}")

@@ -197,8 +197,11 @@ def _open_binary(path: Path, compression: str | None) -> BinaryIO:
         return lzma.open(path, "rb")
     try:
         import zstandard
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise AffectlabError(f"{path}: zstandard-compressed; install the `zstandard` package") from None
+    except ImportError:  # the optional `zst` extra
+        raise AffectlabError(
+            f"{path}: zstandard-compressed; reading it needs the 'zst' extra (zstandard is not installed): "
+            'pip install "affectlab[zst]"'
+        ) from None
     check_zstd_frames(path)  # every reader of a zstd file comes through here
     raw = path.open("rb")
     reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)

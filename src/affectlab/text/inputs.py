@@ -2,9 +2,9 @@
 
 Every kind of input becomes a :class:`~affectlab.text.comparison.core.ScoreSource`, the only thing the
 comparison sees: a score file or folder of parts is read as it is, column by column (a mapping's key names
-its corpus); a DataFrame or Arrow table is held as it is; a raw corpus file is profiled first through
-:mod:`affectlab.text.profiling`, in memory (an Arrow table, never a DataFrame) or, for a report folder, into
-``scores/NAME.parquet`` beside the report.
+its corpus); a DataFrame or Arrow table is held as it is (a ``profile()`` result is its file or its table);
+a raw corpus file is profiled first through :mod:`affectlab.text.profiling`, in memory (an Arrow table, never
+a DataFrame) or, for a report folder, into ``scores/NAME.parquet`` beside the report.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from affectlab.progress import progress_bar
 from affectlab.text.comparison.core import FrameScores, ParquetScores, ScoreSource, is_score_file
 from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.measures import MeasureConfig
+from affectlab.text.profile_result import ProfileResult
 
 if TYPE_CHECKING:
     from affectlab.text.corpora import Corpus
@@ -62,9 +63,12 @@ def score_sources(
 
 
 def _named_source(name: str, item: Any) -> ScoreSource:
-    """A mapping's value: a score file (read column by column under the corpus ``name``) or a table."""
+    """A mapping's value: a score file (read column by column under the corpus ``name``), a table, or a
+    :class:`ProfileResult` (its score file, or its table when held in memory)."""
     import pyarrow as pa
 
+    if isinstance(item, ProfileResult):
+        item = item.to_arrow() if item.path is None else item.path
     if isinstance(item, str | os.PathLike):
         return ParquetScores(Path(item), corpus=name)
     table = item if isinstance(item, pa.Table) else pa.Table.from_pandas(item, preserve_index=False)

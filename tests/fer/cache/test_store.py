@@ -251,9 +251,9 @@ def test_cli_extract_and_resume(crema_manifest, tmp_path):
     full = pa.Table.from_pylist([{name: r.get(name) for name in MANIFEST_SCHEMA.names} for r in rows], MANIFEST_SCHEMA)
     write_manifest(full, tmp_path / "m.parquet")
     manifest, out = str(tmp_path / "m.parquet"), str(tmp_path / "f")
-    args = ["fer", "extract", "--manifest", manifest, "--out", out, "--frames", "4", "--frame-step", "2",
-            "--segments", "2", "--test-views", "2", "--train-views", "2", "--resolution", "64",
-            "--pool", "mean", "--device", "cpu"]  # fmt: skip
+    args = ["fer", "extract", "--manifest", manifest, "--out", out, "--frames-per-clip", "4", "--frame-step", "2",
+            "--num-segments", "2", "--num-views", "2", "--train-views", "2", "--resolution", "64",
+            "--pooling", "mean", "--device", "cpu"]  # fmt: skip
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "2 clips, frame-baseline, 2+2 views x 2 segments x 1 tokens x 128 (mean)" in first.output
@@ -278,7 +278,7 @@ def test_cli_bad_option_is_one_line_error(tmp_path):
         str(tmp_path / "m.parquet"),
         "--out",
         str(tmp_path),
-        "--pool",
+        "--pooling",
         "max",
     ]
     result = CliRunner().invoke(app, args)
@@ -328,7 +328,7 @@ def test_cli_extract_frame_baseline_defaults(crema_manifest, tmp_path):
     rows = crema_manifest.slice(0, 1).to_pylist()
     full = pa.Table.from_pylist([{name: r.get(name) for name in MANIFEST_SCHEMA.names} for r in rows], MANIFEST_SCHEMA)
     write_manifest(full, tmp_path / "m.parquet")
-    small = ["--frames", "4", "--segments", "1", "--test-views", "1", "--device", "cpu"]
+    small = ["--frames-per-clip", "4", "--num-segments", "1", "--num-views", "1", "--device", "cpu"]
     for out, extra, expected in (("a", [], (True, 64)), ("b", ["--no-face-crop", "--resolution", "96"], (False, 96))):
         result = CliRunner().invoke(app, ["fer", "extract", "--manifest", str(tmp_path / "m.parquet"), "--out",
                                           str(tmp_path / out), *small, *extra])  # fmt: skip

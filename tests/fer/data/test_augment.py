@@ -1,5 +1,6 @@
 """The ported V-JEPA training augmentation on hand-checked cases: RandAugment's op list, levels, draw order and
-ops; the random-resized crop's box and fallback; random erasing's cube box; the whole per-segment transform."""
+ops; the random-resized crop's box and fallback; random erasing's cube box; the whole per-segment transform; and
+RandAugment computed on the crop's window only, bit for bit against Pillow on whole real frames."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from affectlab.fer.data.augment import (
     crop_box,
     erase_box,
     level_args,
+    ops_on_window,
     vjepa_segment,
 )
 
@@ -93,6 +95,14 @@ def test_ops_on_hand_checked_images() -> None:
     assert turned.tolist() == np.rot90(square).tolist()
 
 
+def test_posterize_to_zero_bits_is_black() -> None:
+    # level 10 (a magnitude draw clipped at 10) keeps 4 - int(4.0) = 0 bits: the reference's Pillow masked every
+    # value with ~255; recent Pillow raises instead
+    assert level_args("PosterizeIncreasing", 10.0, lambda v: v) == (0,)
+    out = np.asarray(OPS["PosterizeIncreasing"](_img(np.array([[0, 17, 128, 255]])), 0))
+    assert out.shape == (1, 4, 3) and not out.any()
+
+
 def test_crop_box_and_its_centred_fallback() -> None:
     rng = np.random.default_rng(0)
     # area 200 at ratio 1 needs 14 x 14: never fits a 10 x 20 frame, so the fallback: ratio clamped to 1, centred
@@ -164,3 +174,83 @@ def test_segment_is_bit_identical_to_the_whole_frame_transform(seed: int) -> Non
     out = torch.full((3, 4, 24, 24), float("nan"))  # written in place, flipped and erased there too
     assert vjepa_segment(frames, 24, np.random.default_rng(seed), **options, out=out).data_ptr() == out.data_ptr()
     assert torch.equal(out, want)
+
+
+# --- RandAugment on a window (the crop's pixels only) against Pillow on whole real frames ----------------------
+
+RAVDESS_CLIP = "face_video/ravdess/Actor_01/01-01-01-01-01-01-01.mp4"
+CREMA_D_CLIP = "face_video/crema_d/1001_DFA_HAP_XX.flv"
+
+
+@pytest.fixture(scope="module")
+def real_frames(shared_data) -> dict[str, np.ndarray]:
+    """Two frames of a 480x360 CREMA-D clip and of a 1280x720 RAVDESS clip, as decoded."""
+    from affectlab.fer.data.video import decode_frames
+
+    return {"crema-d": decode_frames(shared_data / CREMA_D_CLIP, [10, 40]),
+            "ravdess": decode_frames(shared_data / RAVDESS_CLIP, [20, 60])}  # fmt: skip
+
+
+def _whole_frames(frames: np.ndarray, ops: list) -> np.ndarray:
+    """The oracle: Pillow's ops on the whole frames, as the reference applies them."""
+    images = [Image.fromarray(f) for f in frames]
+    for name, args in ops:
+        images = [OPS[name](im, *args) for im in images]
+    return np.stack([np.asarray(im) for im in images])
+
+
+def _windows(height: int, width: int) -> list[tuple[int, int, int, int]]:
+    """Crop boxes (top, left, h, w): inside, at each edge and corner, one pixel wide, and the whole frame."""
+    return [(height // 4, width // 3, height // 2, width // 3), (0, 0, height // 3, width // 2),
+            (height - 50, width - 70, 50, 70), (0, width // 2, height, 1), (height // 2, 0, 1, width),
+            (0, 0, height, width)]  # fmt: skip
+
+
+@pytest.mark.parametrize("clip", ["crema-d", "ravdess"])
+@pytest.mark.parametrize("name", RAND_INCREASING_TRANSFORMS + ("Posterize", "Solarize", "Color", "Sharpness"))
+def test_each_op_on_a_window_is_pillow_on_the_whole_frame(real_frames: dict, clip: str, name: str) -> None:
+    frames = real_frames[clip]
+    height, width = frames.shape[1:3]
+    for level, sign in [(7.3, 1.0), (9.6, -1.0), (4.2, 1.0)]:
+        ops = [(name, level_args(name, level, lambda v, s=sign: s * v))]
+        whole = _whole_frames(frames, ops)
+        for top, left, h, w in _windows(height, width):
+            got = ops_on_window(frames, ops, (top, left, h, w))
+            assert np.array_equal(got, whole[:, top : top + h, left : left + w]), (ops, (top, left, h, w))
+
+
+CHAINS = [
+    [("Rotate", (27.4,)), ("Equalize", ()), ("ShearX", (-0.29,)), ("SharpnessIncreasing", (1.7,))],
+    [("SharpnessIncreasing", (0.3,)), ("TranslateXRel", (0.41,)), ("AutoContrast", ()), ("Rotate", (-23.9,))],
+    [("ShearY", (0.27,)), ("TranslateYRel", (-0.44,)), ("ContrastIncreasing", (1.62,)), ("SolarizeAdd", (77,))],
+    [("Rotate", (13.0,)), ("Rotate", (-28.0,)), ("ShearX", (0.3,)), ("ShearY", (-0.3,))],
+    [("PosterizeIncreasing", (2,)), ("ColorIncreasing", (0.4,)), ("Invert", ()), ("TranslateXRel", (-0.45,))],
+]
+
+
+@pytest.mark.parametrize("clip", ["crema-d", "ravdess"])
+@pytest.mark.parametrize("chain", range(len(CHAINS)))
+def test_chains_of_ops_on_a_window_are_pillow_on_the_whole_frame(real_frames: dict, clip: str, chain: int) -> None:
+    # warps after warps (footprints of footprints), warps before whole-frame statistics and after Sharpness
+    frames = real_frames[clip]
+    whole = _whole_frames(frames, CHAINS[chain])
+    for top, left, h, w in _windows(*frames.shape[1:3]):
+        got = ops_on_window(frames, CHAINS[chain], (top, left, h, w))
+        assert np.array_equal(got, whole[:, top : top + h, left : left + w]), (top, left, h, w)
+
+
+@pytest.mark.parametrize(("clip", "seeds"), [(CREMA_D_CLIP, range(24)), (RAVDESS_CLIP, range(6))])
+def test_segments_of_real_clips_are_bit_identical_to_the_whole_frame_transform(shared_data, clip, seeds) -> None:
+    """The vjepa-fer settings (RandAugment, scale (0.08, 1), erasing, 384 px) on 4 frames of a real clip."""
+    from affectlab.fer.data.video import decode_frames
+
+    frames = decode_frames(shared_data / clip, [0, 4, 8, 12])
+    options = {"randaugment": RandAugment("rand-m7-n4-mstd0.5-inc1"), "scale": (0.08, 1.0), "ratio": (3 / 4, 4 / 3),
+               "flip": False, "erase_prob": 0.25, "mean": IMAGENET_MEAN, "std": IMAGENET_STD}  # fmt: skip
+    applied = set()
+    for seed in seeds:
+        want = _segment_as_first_written(frames, 384, np.random.default_rng(seed), **options)
+        assert torch.equal(vjepa_segment(frames, 384, np.random.default_rng(seed), **options), want), seed
+        applied |= {name for name, _ in options["randaugment"].draw(np.random.default_rng(seed))}
+    assert len(applied) >= 8  # the seeds exercise many of the ops, warps among them
+    assert applied & {"Rotate", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from affectlab.fer.data import datasets
-from affectlab.fer.data.datasets import video_files
+from affectlab.fer.data.layouts import base
+from affectlab.fer.data.layouts.base import video_files
 
 
 def test_broken_entries_are_skipped_with_reasons(shared_data, tmp_path):
@@ -40,7 +40,7 @@ def test_an_unreadable_folder_is_reported(tmp_path, monkeypatch):
         onerror(PermissionError(errno.EACCES, "Permission denied", str(Path(top) / "Actor_02")))
         yield from walk(top, onerror=onerror, **kwargs)
 
-    monkeypatch.setattr(datasets.os, "walk", failing_walk)
+    monkeypatch.setattr(base.os, "walk", failing_walk)
     skipped: list[tuple[str, str]] = []
     video_files(tmp_path, skipped)
     assert skipped == [(str(tmp_path / "Actor_02"), "cannot read folder (Permission denied)")]

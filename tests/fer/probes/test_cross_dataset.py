@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.labels import LABELS, cross_dataset_map
+from affectlab.fer.data.labels import cross_dataset_map
+from affectlab.fer.data.layouts import label_table
 from affectlab.fer.probes.cross_dataset import cross_evaluate, map_probabilities, reachable
 from affectlab.fer.probes.train import TrainConfig
 from tests.fer.probes.training import train_run
@@ -17,14 +18,14 @@ from tests.fer.synthetic import planted_store
 
 def test_merge_sums_calm_into_neutral_and_drop_removes_it() -> None:
     probs = np.array([[0.1, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.6]])  # RAVDESS: neutral, calm, ..., surprised
-    merge = cross_dataset_map("ravdess", "crema-d", "merge")
-    drop = cross_dataset_map("ravdess", "crema-d", "drop")
-    neutral = LABELS["crema-d"].index("neutral")
+    merge = cross_dataset_map(label_table("ravdess"), label_table("crema-d"), "merge")
+    drop = cross_dataset_map(label_table("ravdess"), label_table("crema-d"), "drop")
+    neutral = label_table("crema-d").index("neutral")
     assert map_probabilities(probs, merge, 6)[0, neutral] == pytest.approx(0.4)
     assert map_probabilities(probs, drop, 6)[0, neutral] == pytest.approx(0.1)
     assert map_probabilities(probs, drop, 6).sum() == pytest.approx(0.1)  # surprised (0.6) and calm removed
     assert reachable(drop, 6).all()
-    back = cross_dataset_map("crema-d", "ravdess", "drop")
+    back = cross_dataset_map(label_table("crema-d"), label_table("ravdess"), "drop")
     assert reachable(back, 8).tolist() == [True, False, True, True, True, True, True, False]
 
 
@@ -45,7 +46,7 @@ def _crema_store(root: Path, name: str, seed_prototypes: int) -> Path:
 
     manifest = planted_manifest("crema-d", 3, 12, 3, seed=5)
     y = np.asarray(manifest.column("label_index").to_pylist())
-    to_ravdess = cross_dataset_map("crema-d", "ravdess")
+    to_ravdess = cross_dataset_map(label_table("crema-d"), label_table("ravdess"))
     ravdess_y = np.array([to_ravdess[int(i)] for i in y])
     tokens = planted_tokens(ravdess_y, 2, 2, 3, 16, 4.0, seed_prototypes)
     info = FeatureInfo(

@@ -90,7 +90,7 @@ def test_summary_line_is_one_format_for_repr_and_cli(tmp_path: Path) -> None:
 def test_cli_prints_the_runs_summary_lines(tmp_path: Path) -> None:
     root = planted_store(tmp_path / "store", actors=4, clips_per_actor=4, folds=2, signal=3.0).root
     out = tmp_path / "run"
-    args = ["fer", "train", "--features", str(root), "--probe", "linear", "--epochs", "1", "--lr", "0.01",
+    args = ["fer", "train", "--features", str(root), "--probe", "linear", "--epochs", "1", "--lrs", "0.01",
             "--batch-size", "8", "--device", "cpu", "--out", str(out)]  # fmt: skip
     done = CliRunner().invoke(app, args)
     assert done.exit_code == 0, done.output

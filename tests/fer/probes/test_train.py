@@ -120,7 +120,7 @@ def test_token_stores_too_large_for_memory_are_refused(signal_store, monkeypatch
     from affectlab.errors import AffectlabError
 
     monkeypatch.setattr("os.sysconf", lambda name: 1 if name == "SC_PAGE_SIZE" else 1000)
-    with pytest.raises(AffectlabError, match="--pool grid"):
+    with pytest.raises(AffectlabError, match="--pooling grid"):
         probe_inputs(signal_store, "test", "attentive")
     assert probe_inputs(signal_store, "test", "linear").shape[2] == 1  # pooled features still fit
 

@@ -71,7 +71,7 @@ def test_score_api_and_cli_take_norm_specs(shared_data: Path) -> None:
     frame = al.text.score(["a red abbey"], word_norms=[spec])
     assert frame["imageability"].tolist() == [pytest.approx((imag["red"] + imag["abbey"]) / 2, abs=1e-12)]
     cli = subprocess.run(
-        [sys.executable, "-m", "affectlab", "text", "score", "a red abbey", "--json", "--norm", spec],
+        [sys.executable, "-m", "affectlab", "text", "score", "a red abbey", "--json", "--word-norm", spec],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert f'"imageability": {float(frame["imageability"][0])!r}' in cli.stdout
@@ -80,9 +80,9 @@ def test_score_api_and_cli_take_norm_specs(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("imageability", r"--norm 'imageability': expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN"),
+        ("imageability", r"--word-norm 'imageability': expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN"),
         ("x=a.csv:w", r"expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN"),
-        ("Bad=a.csv:w:v", r"invalid --norm 'Bad=a.csv:w:v': name: String should match pattern"),
+        ("Bad=a.csv:w:v", r"invalid --word-norm 'Bad=a.csv:w:v': name: String should match pattern"),
     ],
 )
 def test_bad_specs_name_the_problem(spec: str, message: str) -> None:
@@ -94,14 +94,14 @@ def test_bad_tables_name_the_problem(shared_data: Path, tmp_path: Path) -> None:
     glasgow = _glasgow(shared_data)
     cases = [
         (NormTable(name="imag", path=glasgow, word="Word", value="IMAG_M"), r"glasgow_norms\.csv: missing column"),
-        (NormTable(name="concreteness", path=glasgow, word="WORDS", value="IMAG_M"), r"--norm concreteness: the"),
+        (NormTable(name="concreteness", path=glasgow, word="WORDS", value="IMAG_M"), r"--word-norm concreteness: the"),
         (NormTable(name="x", path=tmp_path / "none.csv", word="w", value="v"), r"norms file .*none\.csv not found"),
     ]
     for table, message in cases:
         with pytest.raises(AffectlabError, match=message):
             build_measures(MeasureConfig(word_norms=(table,)), names=["norms"])
     twice = NormTable(name="imag", path=glasgow, word="WORDS", value="IMAG_M")
-    with pytest.raises(AffectlabError, match="--norm imag: the column name is taken"):
+    with pytest.raises(AffectlabError, match="--word-norm imag: the column name is taken"):
         build_measures(MeasureConfig(word_norms=(twice, twice)), names=["norms"])
 
 

@@ -9,7 +9,11 @@ content hash and the decode settings (``frames_per_clip``, ``frame_step``, ``num
   every frame of the partitions when training draws the window inside each partition (long videos);
 - at the size they decode to. The reference's augmentation (RandAugment, then the random-resized crop; see
   :mod:`affectlab.fer.data.augment`) works on the frames as decoded, so that is the size it needs: anything
-  smaller would change every view. Face cropping, when on, happens on read, as without the cache.
+  smaller would change every view. (The FER fork lennarteingunia/vjepa-for-fer reads the original files,
+  ``src/datasets/video_dataset.py`` ``VideoReader(fname, num_threads=-1, ctx=cpu(0))`` with no width or height,
+  no resize and no face crop before ``VideoTransform``, whose training path is ``ToPILImage`` -> RandAugment ->
+  ``ToTensor`` -> normalise -> random-resized crop.) Face cropping, when on, happens on read, as without the
+  cache.
 
 Views made from an entry are bit-identical to those made by decoding the file
 (:func:`~affectlab.fer.data.video.sample_clip` takes the entry as its frame ``source``).

@@ -115,7 +115,7 @@ def size_rows(embed_dim: int = 1280, slots: int = 8, side: int = 24, segments: i
                                    embed_dim=embed_dim, tokens_per_segment=tokens, num_segments=segments,
                                    test_views=3, train_views=views, pooling=pooling, store_dtype=dtype)  # fmt: skip
                 size = info.bytes_per_clip()
-                rows.append({"--pool": pooling, "--store-dtype": dtype, "--train-views": str(views),
+                rows.append({"--pooling": pooling, "--store-dtype": dtype, "--train-views": str(views),
                              "tokens per view": f"{segments * tokens:,}", "per clip": f"{size / 1e6:,.2f} MB",
                              **{name: f"{n * size / 1e9:,.1f} GB" for name, n in DATASET_CLIPS.items()}})  # fmt: skip
     return rows

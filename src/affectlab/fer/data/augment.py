@@ -18,6 +18,11 @@ separately, in this order:
 The reference draws its random numbers from Python's ``random`` and numpy's global state without a seed; here
 every draw comes, in the reference's order, from the ``numpy.random.Generator`` given, so one seed gives one
 view. The distributions are the reference's.
+
+Only the crop's pixels are computed: the crop box is drawn right after RandAugment's parameters (the reference's
+order), and each op runs on the window of its output that later steps read (:func:`ops_on_window`), the affine
+warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`). The output is
+bit-identical to the reference's whole-frame order (tested on real RAVDESS and CREMA-D frames).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -57,7 +63,11 @@ def _solarize_add(img: Image.Image, add: int, thresh: int = 128) -> Image.Image:
 
 
 def _posterize(img: Image.Image, bits: int) -> Image.Image:
-    return img if bits >= 8 else ImageOps.posterize(img, bits)
+    """Keep ``bits`` bits; 0 bits (PosterizeIncreasing at level 10) is black, as the Pillow of the reference
+    computed it (mask ``~255`` on every value), where recent Pillow raises."""
+    if bits >= 8:
+        return img
+    return img.point([0] * 256 * len(img.getbands())) if bits < 1 else ImageOps.posterize(img, bits)
 
 
 def _enhance(enhancer: type) -> Callable[[Image.Image, float], Image.Image]:
@@ -157,6 +167,75 @@ class RandAugment:
         return out
 
 
+# How much of an op's input a window of its output needs: pointwise ops the same window; Sharpness (a 3 x 3
+# smoothing, border pixels copied) one pixel more; ops with whole-image statistics (histograms, the mean) the
+# whole frame; the affine warps the window's source footprint (:func:`~affectlab.fer.data.pil_affine.source_window`).
+POINTWISE = {"Invert", "Posterize", "PosterizeIncreasing", "Solarize", "SolarizeIncreasing", "SolarizeAdd",
+             "Color", "ColorIncreasing", "Brightness", "BrightnessIncreasing"}  # fmt: skip
+NEIGHBOURHOOD = {"Sharpness", "SharpnessIncreasing"}
+# Pointwise ops whose output channel value depends on that channel's input value alone (Pillow's ``point``
+# tables, and Brightness's blend with black): one 256-entry table per channel, read off a ramp of every value.
+VALUE_MAPS = POINTWISE - {"Color", "ColorIncreasing"}
+
+
+def value_table(name: str, args: tuple) -> np.ndarray:
+    """``uint8 [256, 1, 3]`` (a ``cv2.LUT`` table): op ``name`` applied by Pillow to a pixel of each value."""
+    ramp = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    return np.asarray(OPS[name](Image.fromarray(ramp), *args)).reshape(256, 1, 3)
+
+
+def affine_matrix(name: str, args: tuple, width: int, height: int) -> tuple[float, ...] | None:
+    """The inverse map of a geometric op, as the op passes it to Pillow; None for the other ops (and for
+    rotations by multiples of 90 degrees, which Pillow does without resampling)."""
+    from affectlab.fer.data.pil_affine import rotate_matrix
+
+    if name == "Rotate":
+        return rotate_matrix(args[0], width, height)
+    matrices = {"ShearX": (1, args[0], 0, 0, 1, 0) if args else None,
+                "ShearY": (1, 0, 0, args[0], 1, 0) if args else None,
+                "TranslateXRel": (1, 0, args[0] * width, 0, 1, 0) if args else None,
+                "TranslateYRel": (1, 0, 0, 0, 1, args[0] * height) if args else None}  # fmt: skip
+    return matrices.get(name)
+
+
+def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tuple[int, int, int, int]) -> np.ndarray:
+    """Window ``box`` (top, left, height, width) of RandAugment's ``ops`` applied to every frame ``uint8
+    [T, H, W, 3]``, computed from only the pixels it depends on; bit-identical to applying the ops to whole
+    frames (the reference) and cropping after."""
+    from affectlab.fer.data.pil_affine import source_window, warp_window
+
+    height, width = frames.shape[1:3]
+    top, left, h, w = box
+    windows = [(top, left, top + h, left + w)]  # windows[i]: the part of op i's output that is needed
+    whole = (0, 0, height, width)
+    for name, args in reversed(ops):
+        out = windows[-1]
+        matrix = affine_matrix(name, args, width, height)
+        if matrix is not None:
+            windows.append(source_window(matrix, out, width, height))
+        elif name in POINTWISE:
+            windows.append(out)
+        elif name in NEIGHBOURHOOD:
+            windows.append((max(out[0] - 1, 0), max(out[1] - 1, 0), min(out[2] + 1, height), min(out[3] + 1, width)))
+        else:
+            windows.append(whole)
+    windows.reverse()  # windows[i]: op i's input window, windows[i + 1]: its output window
+    first = windows[0]
+    x = frames[:, first[0] : first[2], first[1] : first[3]]
+    fill = np.asarray(FILL, dtype=np.uint8)
+    for (name, args), src, out in zip(ops, windows[:-1], windows[1:], strict=True):
+        matrix = affine_matrix(name, args, width, height)
+        if matrix is not None:
+            x = warp_window(x, src, matrix, out, (width, height), fill)
+            continue
+        if name in VALUE_MAPS:  # all frames in one table look-up
+            x = cv2.LUT(np.ascontiguousarray(x).reshape(-1, *x.shape[2:]), value_table(name, args)).reshape(x.shape)
+            continue
+        x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
+        x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
+    return x
+
+
 def crop_box(
     height: int, width: int, scale: tuple[float, float], ratio: tuple[float, float], rng: np.random.Generator
 ) -> tuple[int, int, int, int]:
@@ -209,11 +288,10 @@ def vjepa_segment(
 ) -> torch.Tensor:
     """One segment ``uint8 [T, H, W, 3]`` -> normalised ``float32 [C, T, size, size]`` (the module docstring's
     steps 1-5), written into ``out`` when given (a contiguous tensor of that shape: no copy into a batch)."""
-    if randaugment is not None:
-        frames = np.stack([np.asarray(im) for im in randaugment([Image.fromarray(f) for f in frames], rng)])
-    top, left, h, w = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)
-    # Normalising is per pixel, so normalising only the crop gives the values the whole frame would.
-    crop = np.ascontiguousarray(frames[:, top : top + h, left : left + w].transpose(3, 0, 1, 2))  # C T h w
+    ops = randaugment.draw(rng) if randaugment is not None else []
+    box = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)  # RandAugment keeps the frame size
+    # RandAugment's ops and the normalisation only on the pixels the crop keeps: the values the whole frames get
+    crop = np.ascontiguousarray(ops_on_window(frames, ops, box).transpose(3, 0, 1, 2))  # C T h w
     x = torch.from_numpy(crop).float().div_(255.0)
     x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
     if out is None:

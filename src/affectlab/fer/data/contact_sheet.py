@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data.datasets import label_from_name
 from affectlab.fer.data.faces import face_track
+from affectlab.fer.data.layouts import label_from_name
 from affectlab.fer.data.tracks import frame_tracks
 from affectlab.fer.data.video import (
     SamplingConfig,

@@ -1,4 +1,4 @@
-"""One emotion vocabulary for every dataset, the fixed label order of each, and the cross-dataset label map.
+"""One emotion vocabulary for every dataset, the colour of each emotion, and the cross-dataset label map.
 
 The canonical vocabulary (:data:`CANONICAL`) is RAVDESS's names plus contempt: neutral, calm, happy, sad,
 angry, fearful, disgust, surprised, contempt. RAVDESS has the most classes of the reference datasets (8), its
@@ -7,7 +7,9 @@ read as what a face shows ("looks angry"), and disgust is the word all three dat
 is written in it: CREMA-D's ANG/FEA are angry/fearful (not anger/fear), FER2013's fear/surprise are
 fearful/surprised, a folder dataset's ``anger`` or ``joy`` class is angry or happy. So a correct prediction
 gives ``label == true_label`` whatever dataset the clip came from. A dataset's own names appear only where
-its own table is shown (:data:`DATASET_NAMES`, the table below).
+its own table is shown (a layout's ``own_names``; :data:`DATASET_NAMES` for FER2013).
+
+Each dataset's fixed label order is its layout's label table (:mod:`affectlab.fer.data.layouts`):
 
 | index | RAVDESS (code)  | CREMA-D (code)  | CREMA-D's own name |
 |-------|-----------------|-----------------|--------------------|
@@ -21,7 +23,7 @@ its own table is shown (:data:`DATASET_NAMES`, the table below).
 | 7     | surprised (08)  |                 |                    |
 
 Manifests and runs written before (CREMA-D ``anger``/``fear``) are read into this vocabulary by
-:func:`canonical`. Every plot colours an emotion by its canonical name (:func:`emotion_colour`).
+:func:`canonical`. Every plot colours an emotion by its canonical name (:func:`emotion_colours`).
 Cross-dataset policy: labels meet by canonical name; ``calm`` is dropped or merged into ``neutral``; labels
 the other dataset lacks (``surprised`` for CREMA-D) are dropped (``None``).
 """
@@ -33,14 +35,8 @@ from typing import Literal
 
 from affectlab.errors import AffectlabError
 
-LABELS: dict[str, tuple[str, ...]] = {
-    "ravdess": ("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"),
-    "crema-d": ("angry", "disgust", "fearful", "happy", "neutral", "sad"),
-}
-# Each dataset's own names, in its label order: only for showing that dataset's table.
+# The own names, in label order, of datasets without a layout (a layout declares its own: ``own_names``).
 DATASET_NAMES: dict[str, tuple[str, ...]] = {
-    "ravdess": LABELS["ravdess"],
-    "crema-d": ("anger", "disgust", "fear", "happy", "neutral", "sad"),
     "fer2013": ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"),
 }
 
@@ -61,9 +57,8 @@ EMOTION_COLOURS: dict[str, str] = {
     "surprised": "#C8B400",  # Okabe-Ito yellow, darkened to read as a line on white
     "contempt": "#8B4513",
 }
-# Labels outside the canonical emotions (folder datasets) take these, in the order first asked for.
-_OTHER_COLOURS = ("#000000", "#7B3294", "#1B7837", "#B2182B", "#2166AC", "#E08214", "#4D4D4D", "#80CDC1")
-_other_assigned: dict[str, str] = {}
+# Labels outside the canonical emotions (folder datasets) take these, in the order of their label table.
+OTHER_COLOURS = ("#000000", "#7B3294", "#1B7837", "#B2182B", "#2166AC", "#E08214", "#4D4D4D", "#80CDC1")
 
 _SYNONYMS: dict[str, str] = {
     "neu": "neutral",
@@ -102,41 +97,38 @@ def canonical_labels(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(canonical(name) for name in names)
 
 
+def emotion_colours(names: Sequence[str]) -> list[str]:
+    """The colour of each label of a label table: a canonical emotion's fixed colour (``angry``, ``anger`` and
+    ``ANG`` share one); the labels outside the canonical emotions take :data:`OTHER_COLOURS` in the table's
+    order, so every label of one table has its own colour (past eight other labels they repeat)."""
+    keys = [canonical(name).lower() for name in names]
+    others = list(dict.fromkeys(k for k in keys if k not in EMOTION_COLOURS))
+    return [EMOTION_COLOURS.get(k) or OTHER_COLOURS[others.index(k) % len(OTHER_COLOURS)] for k in keys]
+
+
 def emotion_colour(name: str) -> str:
-    """The fixed colour of an emotion label, by its canonical name (``angry``, ``anger`` and ``ANG`` share
-    one); a label outside the canonical emotions gets a colour of its own, stable for the process."""
-    key = canonical(name).lower()
-    if key in EMOTION_COLOURS:
-        return EMOTION_COLOURS[key]
-    if key not in _other_assigned:
-        _other_assigned[key] = _OTHER_COLOURS[len(_other_assigned) % len(_OTHER_COLOURS)]
-    return _other_assigned[key]
-
-
-def label_table(dataset: str | Sequence[str]) -> tuple[str, ...]:
-    """The ordered label names of a known dataset, or the given sequence itself."""
-    if isinstance(dataset, str):
-        if dataset not in LABELS:
-            raise AffectlabError(f"unknown dataset {dataset!r}: expected one of {', '.join(LABELS)}")
-        return LABELS[dataset]
-    return tuple(dataset)
+    """The fixed colour of one emotion label (:func:`emotion_colours` of a one-label table)."""
+    return emotion_colours([name])[0]
 
 
 def cross_dataset_map(
-    src: str | Sequence[str],
-    dst: str | Sequence[str],
+    src: Sequence[str],
+    dst: Sequence[str],
     calm: Literal["drop", "merge"] = "drop",
 ) -> dict[int, int | None]:
-    """Map each ``src`` label index to the ``dst`` label index with the same canonical name, else ``None``.
+    """Map each ``src`` label index to the ``dst`` label index with the same canonical name, else ``None``
+    (label tables: :func:`affectlab.fer.data.layouts.label_table` gives a dataset's).
 
     ``calm`` is dropped (``"drop"``) or treated as ``neutral`` (``"merge"``) unless ``dst`` has its own
     calm class; labels ``dst`` lacks (``surprised`` -> CREMA-D) are dropped.
     """
     if calm not in ("drop", "merge"):
         raise AffectlabError(f"calm policy {calm!r}: expected 'drop' or 'merge'")
-    dst_index = {canonical(name).lower(): i for i, name in enumerate(label_table(dst))}
+    if isinstance(src, str) or isinstance(dst, str):
+        raise TypeError("cross_dataset_map takes label tables; a dataset's is layouts.label_table(name)")
+    dst_index = {canonical(name).lower(): i for i, name in enumerate(dst)}
     mapping: dict[int, int | None] = {}
-    for i, name in enumerate(label_table(src)):
+    for i, name in enumerate(src):
         key = canonical(name).lower()
         if key == "calm" and key not in dst_index:
             key = "neutral" if calm == "merge" else ""

@@ -14,21 +14,19 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import av
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from affectlab.errors import AffectlabError
-from affectlab.fer.data import datasets
 from affectlab.fer.data.folds import assign_folds, read_fold_file
 from affectlab.fer.data.labels import canonical, canonical_labels
+from affectlab.fer.data.layouts import LAYOUTS, DatasetName, get_layout
 from affectlab.fer.data.video import decode_frames, video_info
 from affectlab.io import atomic_path, file_sha256
 from affectlab.progress import progress_bar
-
-DatasetName = Literal["ravdess", "crema-d", "folder"]
 
 MANIFEST_SCHEMA = pa.schema(
     [
@@ -104,16 +102,6 @@ def face_check(path: str | os.PathLike[str], frames: int = FACE_CHECK_FRAMES) ->
     )
 
 
-def _scan(root: Path, dataset: str, **options) -> datasets.Scan:
-    if dataset == "ravdess":
-        return datasets.scan_ravdess(root, **options)
-    if dataset == "crema-d":
-        return datasets.scan_crema_d(root, **options)
-    if dataset == "folder":
-        return datasets.scan_folder(root)
-    raise AffectlabError(f"dataset {dataset!r}: expected ravdess, crema-d or folder")
-
-
 def index_dataset(
     root: str | os.PathLike[str],
     dataset: DatasetName,
@@ -121,38 +109,33 @@ def index_dataset(
     folds: int | None = 5,
     seed: int = 0,
     folds_file: str | os.PathLike[str] | None = None,
-    modality: Literal["av", "video", "both"] = "av",
-    channel: Literal["speech", "song"] | None = None,
-    intensity: Literal["normal", "strong"] | None = None,
-    file_list: str | os.PathLike[str] | None = None,
-    demographics: str | os.PathLike[str] | None = None,
     check_videos: bool = True,
     hash_files: bool = True,
     check_faces: bool = False,
     progress: bool = False,
+    **options: Any,
 ) -> tuple[pa.Table, list[tuple[str, str]]]:
-    """Index ``root`` into a manifest table and a list of skipped ``(path, reason)``.
+    """Index ``root`` with the layout ``dataset`` (:mod:`affectlab.fer.data.layouts`) into a manifest table
+    and a list of skipped ``(path, reason)``.
 
-    RAVDESS filters: ``modality`` (default audio-visual only, so the two copies of a recording are never
-    counted twice), ``channel``, ``intensity``. CREMA-D: ``file_list`` indexes the official
-    SentenceFilenames.csv without videos (no checks, ``content_hash`` null). Folds come from
+    ``options`` go to the layout's scanner, each layout taking its own (``Layout.options``) and ignoring the
+    others': RAVDESS ``modality`` (default audio-visual only, so the two copies of a recording are never
+    counted twice), ``channel``, ``intensity``; CREMA-D ``file_list`` (the official SentenceFilenames.csv:
+    no video read, so no checks and ``content_hash`` null), ``demographics``. Folds come from
     ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``; ``folds=None`` leaves them null (a
     test-only set). ``check_faces`` skips clips without a face (:func:`face_check`).
     """
     root = Path(root)
     if not root.exists():
         raise AffectlabError(f"dataset root {root} not found")
-    options: dict = {}
-    if dataset == "ravdess":
-        options = {"modality": modality, "channel": channel, "intensity": intensity}
-    elif dataset == "crema-d":
-        options = {
-            "file_list": Path(file_list) if file_list else None,
-            "demographics": Path(demographics) if demographics else None,
-        }
+    layout = get_layout(dataset)
+    known = sorted({name for each in LAYOUTS.values() for name in each.options})
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise AffectlabError(f"unknown index option(s) {', '.join(unknown)}: the layouts take {', '.join(known)}")
     given_folds = None if folds_file is None else read_fold_file(folds_file)  # a bad file fails before any work
-    records, skipped, labels = _scan(root, dataset, **options)
-    reads_files = file_list is None
+    scan = layout.scan(root, **{name: value for name, value in options.items() if name in layout.options})
+    records, skipped, labels, reads_files = scan.records, scan.skipped, scan.labels, scan.videos_read
     kept = []
     with progress_bar("checking and hashing videos", len(records), "clips", progress and reads_files) as advance:
         for record in records:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,7 @@ FER_LABELS = ("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutr
 INPUT_SIZE = 64
 LUMA = (0.299, 0.587, 0.114)  # the gray conversion of the torch port (fer's cv2 BGR2GRAY weights)
 _FLOAT, _INT, _INTS = 1, 2, 7  # ONNX AttributeProto types
+_local = threading.local()  # the last model loaded, per thread: cv2.dnn.Net.forward is not thread-safe
 
 
 def default_checkpoint() -> Path:
@@ -105,19 +107,61 @@ def _fold(kernel: np.ndarray, bias: np.ndarray | None, bn: dict[str, np.ndarray]
     return kernel * scale[:, None, None, None], (bias - bn["moving_mean"]) * scale + bn["beta"]
 
 
-def onnx_model(path: str | Path) -> bytes:
-    """``emotion_model.hdf5`` as ONNX bytes: input ``x`` [N, 1, 64, 64] in [-1, 1], output the softmax [N, 7]."""
+def _read_keras(path: Path) -> tuple[list[dict], dict[str, dict[str, np.ndarray]]]:
+    """The layers of a Keras HDF5 model (its ``model_config``) and the weights of its weighted layers."""
     import h5py
 
-    path = Path(path)
     try:
         with h5py.File(path, "r") as fh:
             layers = json.loads(fh.attrs["model_config"])["config"]["layers"]
             weighted = [ly["config"]["name"] for ly in layers
                         if ly["class_name"] in ("Conv2D", "SeparableConv2D", "BatchNormalization")]  # fmt: skip
-            weights = {name: layer_weights(fh["model_weights"], name) for name in weighted}
+            return layers, {name: layer_weights(fh["model_weights"], name) for name in weighted}
     except (OSError, KeyError) as err:
         raise AffectlabError(f"{path}: not a Keras HDF5 model with model_config and model_weights ({err})") from err
+
+
+def _conv(
+    kind: str, cfg: dict, name: str, source: str, here: int, w: dict[str, np.ndarray], fold: tuple | None
+) -> tuple[list[bytes], list[bytes], int]:
+    """The ONNX nodes and tensors of a Keras ``Conv2D`` or ``SeparableConv2D`` (depthwise, then pointwise),
+    with a following BatchNormalization folded in (``fold``: its weights and epsilon), and its output size."""
+    k, s = cfg["kernel_size"][0], cfg["strides"][0]
+    top, bottom = _same_pads(here, k, s) if cfg["padding"] == "same" else (0, 0)
+    nodes, tensors = [], []
+    bias, pads = w.get("bias"), [top, top, bottom, bottom]
+    if kind == "SeparableConv2D":
+        dw = w["depthwise_kernel"]  # [kh, kw, in, mult]
+        tensors.append(_tensor(f"{name}_dw", dw.transpose(2, 3, 0, 1).reshape(-1, 1, k, k)))
+        nodes.append(_node("Conv", [source, f"{name}_dw"], f"{name}_depthwise", group=dw.shape[2],
+                           kernel_shape=[k, k], strides=[s, s], pads=pads))  # fmt: skip
+        kernel, conv_in, conv_k, conv_s, pads = w["pointwise_kernel"], f"{name}_depthwise", 1, 1, [0, 0, 0, 0]
+    else:
+        kernel, conv_in, conv_k, conv_s = w["kernel"], source, k, s
+    kernel = kernel.transpose(3, 2, 0, 1)
+    if fold is not None:
+        kernel, bias = _fold(kernel, bias, *fold)
+    args = [conv_in, f"{name}_w"] + ([f"{name}_b"] if bias is not None else [])
+    tensors.append(_tensor(f"{name}_w", kernel))
+    if bias is not None:
+        tensors.append(_tensor(f"{name}_b", bias))
+    nodes.append(_node("Conv", args, name, kernel_shape=[conv_k, conv_k], strides=[conv_s, conv_s], pads=pads))
+    return nodes, tensors, (here + top + bottom - k) // s + 1
+
+
+def _model_bytes(nodes: list[bytes], tensors: list[bytes], output: str) -> bytes:
+    """The ONNX ``ModelProto`` (opset 11) of the graph: input ``x`` [N, 1, 64, 64], output ``output`` [N, 7]."""
+    graph = (b"".join(_bytes(1, n) for n in nodes) + _bytes(2, "mini_xception")
+             + b"".join(_bytes(5, t) for t in tensors) + _bytes(11, _value_info("x", ["N", 1, INPUT_SIZE, INPUT_SIZE]))
+             + _bytes(12, _value_info(output, ["N", 7])))  # fmt: skip
+    opset = _bytes(1, "") + _int(2, 11)
+    return _int(1, 7) + _bytes(2, "affectlab") + _bytes(7, graph) + _bytes(8, opset)
+
+
+def onnx_model(path: str | Path) -> bytes:
+    """``emotion_model.hdf5`` as ONNX bytes: input ``x`` [N, 1, 64, 64] in [-1, 1], output the softmax [N, 7]."""
+    path = Path(path)
+    layers, weights = _read_keras(path)
     inputs = {ly["config"]["name"]: [i[0] for node in ly["inbound_nodes"] for i in node] for ly in layers}
     consumers: dict[str, int] = {}
     for names in inputs.values():
@@ -135,31 +179,15 @@ def onnx_model(path: str | Path) -> bytes:
             continue
         here = size[src[0]]
         if kind in ("Conv2D", "SeparableConv2D"):
-            k, s = cfg["kernel_size"][0], cfg["strides"][0]
-            top, bottom = _same_pads(here, k, s) if cfg["padding"] == "same" else (0, 0)
-            size[name] = (here + top + bottom - k) // s + 1
-            w = weights[name]
-            bias = w.get("bias")
             after = [n for n, ins in inputs.items() if ins == [name]]
             bn = after[0] if len(after) == 1 and by_name[after[0]]["class_name"] == "BatchNormalization" else None
-            pads = [top, top, bottom, bottom]
-            if kind == "SeparableConv2D":
-                dw = w["depthwise_kernel"]  # [kh, kw, in, mult]
-                tensors.append(_tensor(f"{name}_dw", dw.transpose(2, 3, 0, 1).reshape(-1, 1, k, k)))
-                nodes.append(_node("Conv", [src[0], f"{name}_dw"], f"{name}_depthwise", group=dw.shape[2],
-                                   kernel_shape=[k, k], strides=[s, s], pads=pads))  # fmt: skip
-                kernel, conv_in, conv_k, conv_s, pads = w["pointwise_kernel"], f"{name}_depthwise", 1, 1, [0, 0, 0, 0]
-            else:
-                kernel, conv_in, conv_k, conv_s = w["kernel"], src[0], k, s
-            kernel = kernel.transpose(3, 2, 0, 1)
-            if bn is not None and consumers[name] == 1:
-                kernel, bias = _fold(kernel, bias, weights[bn], by_name[bn]["config"]["epsilon"])
+            bn = bn if bn is not None and consumers[name] == 1 else None
+            fold = None if bn is None else (weights[bn], by_name[bn]["config"]["epsilon"])
+            new_nodes, new_tensors, size[name] = _conv(kind, cfg, name, src[0], here, weights[name], fold)
+            nodes += new_nodes
+            tensors += new_tensors
+            if bn is not None:
                 alias[bn], size[bn] = name, size[name]
-            args = [conv_in, f"{name}_w"] + ([f"{name}_b"] if bias is not None else [])
-            tensors.append(_tensor(f"{name}_w", kernel))
-            if bias is not None:
-                tensors.append(_tensor(f"{name}_b", bias))
-            nodes.append(_node("Conv", args, name, kernel_shape=[conv_k, conv_k], strides=[conv_s, conv_s], pads=pads))
         elif kind == "BatchNormalization":
             if name not in alias:
                 raise AffectlabError(f"{path}: BatchNormalization {name} does not follow a convolution")
@@ -182,12 +210,7 @@ def onnx_model(path: str | Path) -> bytes:
                                **({"axis": 1} if cfg["activation"] == "softmax" else {})))  # fmt: skip
         else:
             raise AffectlabError(f"{path}: unsupported Keras layer {kind} ({name}) in the mini-Xception graph")
-    last = layers[-1]["config"]["name"]
-    graph = (b"".join(_bytes(1, n) for n in nodes) + _bytes(2, "mini_xception")
-             + b"".join(_bytes(5, t) for t in tensors) + _bytes(11, _value_info("x", ["N", 1, INPUT_SIZE, INPUT_SIZE]))
-             + _bytes(12, _value_info(last, ["N", 7])))  # fmt: skip
-    opset = _bytes(1, "") + _int(2, 11)
-    return _int(1, 7) + _bytes(2, "affectlab") + _bytes(7, graph) + _bytes(8, opset)
+    return _model_bytes(nodes, tensors, layers[-1]["config"]["name"])
 
 
 class DnnMiniXception:
@@ -203,3 +226,14 @@ class DnnMiniXception:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         self.net.setInput(np.ascontiguousarray(x, dtype=np.float32))
         return np.asarray(self.net.forward(), dtype=np.float32).reshape(len(x), -1)
+
+
+def cached_model(path: str | Path) -> DnnMiniXception:
+    """The model of ``path``, loaded once per thread and file version (resolved path, size, modification time),
+    so predicting many videos in one process converts and loads it once (the last file asked for is kept)."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if getattr(_local, "key", None) != key:
+        _local.model, _local.key = DnnMiniXception(path), key
+    return _local.model

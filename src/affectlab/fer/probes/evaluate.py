@@ -26,7 +26,9 @@ from torch import nn
 from affectlab.errors import AffectlabError
 from affectlab.fer.cache.store import FeatureStore, Split
 from affectlab.fer.config import TrainConfig
-from affectlab.fer.data.labels import LABELS, canonical
+from affectlab.fer.data.labels import canonical
+from affectlab.fer.data.layouts import LAYOUTS
+from affectlab.fer.data.manifest import LABELS_KEY, label_names
 from affectlab.fer.probes.metrics import FoldScores, confusion_matrix, score, uar
 from affectlab.fer.probes.models import build_probe, uses_tokens
 from affectlab.fer.probes.train import (
@@ -106,7 +108,8 @@ def small_training_warning(fold: int, clips: int, steps_per_epoch: int, epochs: 
 
 
 def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str, ...]]:
-    """The dataset name and its ordered label table (a single dataset per run)."""
+    """The dataset name and its ordered label table (a single dataset per run): the table the manifest stores,
+    else (a table without one) its layout's fixed table, else the labels of its rows by index."""
     for col in ("dataset", "label", "label_index", "actor"):
         if col not in manifest.column_names:
             raise AffectlabError(f"{store_root}: manifest has no {col!r} column")
@@ -117,15 +120,25 @@ def run_labels(manifest: pa.Table, store_root: str = "") -> tuple[str, tuple[str
     indices = manifest.column("label_index").to_pylist()
     if any(i is None or i < 0 for i in indices):
         raise AffectlabError(f"{store_root}: label_index holds missing or negative values")
-    if dataset in LABELS:
-        labels = LABELS[dataset]
+    names = [None if name is None else canonical(name) for name in manifest.column("label").to_pylist()]
+    fixed = LAYOUTS[dataset].labels if dataset in LAYOUTS else None
+    if LABELS_KEY in (manifest.schema.metadata or {}):
+        labels = label_names(manifest)
+    elif fixed is not None:
+        labels = fixed
     else:
-        pairs = dict(zip(indices, map(canonical, manifest.column("label").to_pylist()), strict=True))
+        pairs = dict(zip(indices, names, strict=True))
         labels = tuple(pairs.get(i, f"class{i}") for i in range(max(pairs) + 1))
     outside = sorted({i for i in indices if i >= len(labels)})
     if outside:
         raise AffectlabError(
             f"{store_root}: label_index {outside[0]} is outside the {dataset} label table (0..{len(labels) - 1})"
+        )
+    wrong = next(((i, name) for i, name in zip(indices, names, strict=True) if labels[i] != name), None)
+    if wrong is not None:
+        raise AffectlabError(
+            f"{store_root}: a clip labelled {wrong[1]!r} has label_index {wrong[0]}, which is "
+            f"{labels[wrong[0]]!r} in the {dataset} label table {list(labels)}"
         )
     return dataset, labels
 
@@ -166,7 +179,7 @@ def _check_fits_in_memory(store: FeatureStore, split: Split, n: int) -> None:
     if total and need > 0.6 * total:
         raise AffectlabError(
             f"{store.root}: the {split} tokens need {need / 1e9:.1f} GB, more than this machine can hold "
-            f"({total / 1e9:.0f} GB); extract with --pool grid (or mean), or use --probe linear/mlp"
+            f"({total / 1e9:.0f} GB); extract with --pooling grid (or mean), or use --probe linear/mlp"
         )
 
 

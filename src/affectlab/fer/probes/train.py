@@ -260,7 +260,7 @@ def fit_heads_from(
             progress(1)
     for head in heads:
         if not all(torch.isfinite(p).all() for p in head.parameters()):
-            raise AffectlabError(f"{what}: probe weights are not finite after training; lower --lr")
+            raise AffectlabError(f"{what}: probe weights are not finite after training; lower --lrs")
     return [head.cpu().eval() for head in heads]
 
 
@@ -325,7 +325,7 @@ def _train_epoch(
         loss = sum(F.cross_entropy(head(batch), labels) for head in heads)
         if not torch.isfinite(loss):
             raise AffectlabError(
-                f"{what}: the training loss became {loss.item()} at step {step + 1}; lower --lr or check the features"
+                f"{what}: the training loss became {loss.item()} at step {step + 1}; lower --lrs or check the features"
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -358,7 +358,7 @@ def check_heads(embed_dim: int, cfg: TrainConfig, what: str) -> None:
     """Refuse an attention head count that does not divide the feature width."""
     if cfg.probe.startswith("attentive") and embed_dim % cfg.num_heads:
         raise AffectlabError(
-            f"{what}: --heads {cfg.num_heads} does not divide the feature width {embed_dim}; choose a divisor"
+            f"{what}: --num-heads {cfg.num_heads} does not divide the feature width {embed_dim}; choose a divisor"
         )
 
 

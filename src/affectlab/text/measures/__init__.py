@@ -77,7 +77,7 @@ def build_measures(config: MeasureConfig | None = None, names: Sequence[str] | N
 class Scorer:
     """Measures ready to score batches: each batch is tokenized once, for every measure that needs it.
 
-    A language measure with ``only`` set (``--lang en``) runs first; the other measures then see only the
+    A language measure with ``only`` set (``--language en``) runs first; the other measures then see only the
     texts in those languages (the others are scored as missing texts: null measures, row kept).
     """
 

@@ -10,7 +10,7 @@ itself: the label is always the identifier's own. A text without a letter (empty
 language evidence and gets a null ``lang``, as does a None text.
 
 Off by default (``MeasureConfig(lang_id=True)``, ``affectlab text profile --lang-id``); with
-``MeasureConfig(languages=("en",))`` (``--lang en``) only texts in those languages are scored by the
+``MeasureConfig(languages=("en",))`` (``--language en``) only texts in those languages are scored by the
 other measures, the rest keep their row with null measures.
 """
 
@@ -165,7 +165,7 @@ class LanguageMeasure:
             from affectlab.errors import AffectlabError
 
             raise AffectlabError(
-                f"--lang: unknown language code(s) {', '.join(unknown)}; py3langid knows "
+                f"--language: unknown language code(s) {', '.join(unknown)}; py3langid knows "
                 f"{', '.join(sorted(set(self.identifier.classes)))}"
             )
         self.only = frozenset(only) if only else None
@@ -177,7 +177,7 @@ class LanguageMeasure:
         return {"lang": self.identifier.labels(texts)}
 
 
-@register("lang", COLUMNS, (PY3LANGID,), optional=True, notes="on with --lang-id or --lang")
+@register("lang", COLUMNS, (PY3LANGID,), optional=True, notes="on with --lang-id or --language")
 def language_measure(config: MeasureConfig) -> LanguageMeasure | None:
     """The identifier when asked for (``lang_id`` or ``languages``), else off."""
     if not (config.lang_id or config.languages):

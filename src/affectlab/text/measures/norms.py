@@ -324,16 +324,17 @@ class NormTable(BaseModel):
 
     @classmethod
     def parse(cls, spec: str) -> NormTable:
-        """``NAME=PATH:WORD_COLUMN:VALUE_COLUMN`` (the CLI's ``--norm``), e.g.
+        """``NAME=PATH:WORD_COLUMN:VALUE_COLUMN`` (the CLI's ``--word-norm``), e.g.
         ``imageability=glasgow_norms.csv:WORDS:IMAG_M``."""
         from affectlab.config import validated
 
         name, eq, rest = spec.partition("=")
         parts = rest.rsplit(":", 2)
         if not eq or len(parts) != 3 or not all(p.strip() for p in (name, *parts)):
-            raise AffectlabError(f"--norm {spec!r}: expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN")
+            raise AffectlabError(f"--word-norm {spec!r}: expected NAME=PATH:WORD_COLUMN:VALUE_COLUMN")
         path, word, value = parts
-        return validated(cls, {"name": name.strip(), "path": path, "word": word, "value": value}, f"--norm {spec!r}")
+        values = {"name": name.strip(), "path": path, "word": word, "value": value}
+        return validated(cls, values, f"--word-norm {spec!r}")
 
     @property
     def delimiter(self) -> str:
@@ -352,7 +353,7 @@ def _table_norms(
     path: Path, stamp: tuple[int, int] | None, word: str, value: str, delimiter: str, name: str
 ) -> WordNorms:
     if not path.is_file():
-        raise AffectlabError(f"norms file {path} not found (--norm {name})")
+        raise AffectlabError(f"norms file {path} not found (--word-norm {name})")
     _require(path, _header(path, delimiter), (word, value))
     values, _ = _build(_rows(path, delimiter), path, word, (value,))
     return WordNorms((name,), values, f"{path}[{value}]")

@@ -4,7 +4,7 @@
 ``<name>`` is the mean of the table's value column over the text's rated units, matched exactly like
 concreteness (:meth:`WordNorms.match_entries`: two-word entries first, lemma fallback); ``<name>_coverage``
 the share of units rated. No rated unit: the mean is null. A None text: nulls. Adding a norm is a
-``NormTable`` (CLI ``--norm NAME=PATH:WORD_COLUMN:VALUE_COLUMN``), not code: e.g. Glasgow imageability
+``NormTable`` (CLI ``--word-norm NAME=PATH:WORD_COLUMN:VALUE_COLUMN``), not code: e.g. Glasgow imageability
 ``imageability=glasgow_norms.csv:WORDS:IMAG_M``, Warriner valence
 ``warriner_valence=Ratings_Warriner_et_al.csv:Word:V.Mean.Sum``.
 """
@@ -39,7 +39,7 @@ class TableNormsMeasure:
         names = [t.name for t in tables]
         for table in tables:
             if table.name in taken or names.count(table.name) > 1:
-                raise AffectlabError(f"--norm {table.name}: the column name is taken; choose another NAME")
+                raise AffectlabError(f"--word-norm {table.name}: the column name is taken; choose another NAME")
         self.norms: list[WordNorms] = [load_table_norms(t) for t in tables]
         self.columns = tuple(c for t in tables for c in table_columns(t))
         self.schema = schema_of(self.columns)
@@ -64,11 +64,12 @@ class TableNormsMeasure:
 
 
 SOURCE = (
-    "Any word-norm table named with `--norm NAME=PATH:WORD_COLUMN:VALUE_COLUMN` (cite its authors; see its licence)."
+    "Any word-norm table named with `--word-norm NAME=PATH:WORD_COLUMN:VALUE_COLUMN` (cite its authors; see its "
+    "licence)."
 )
 
 
-@register("norms", (), (SOURCE,), needs_tokens=True, optional=True, notes="on with --norm NAME=PATH:WORD:VALUE")
+@register("norms", (), (SOURCE,), needs_tokens=True, optional=True, notes="on with --word-norm NAME=PATH:WORD:VALUE")
 def table_norms_measure(config: MeasureConfig) -> TableNormsMeasure | None:
     """Switched off unless ``config.word_norms`` lists tables; their names must not be other columns'."""
     if not config.word_norms:
