@@ -23,7 +23,7 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.cache.extract import extract_features
 from affectlab.fer.cache.store import PENDING_FILE, FeatureStore
 from affectlab.fer.config import ExtractConfig
-from affectlab.fer.probes.run import state_folder
+from affectlab.fer.probes.session import state_folder
 from affectlab.io import LOCK_FILE, exclusive_lock
 from tests.fer.synthetic import planted_store
 

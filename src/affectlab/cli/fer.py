@@ -8,7 +8,7 @@ Every option is named after the API keyword and config field it sets (``--num-se
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +26,9 @@ from affectlab.fer.config import (
 )
 from affectlab.fer.data.layouts.ravdess import MODALITY_FILTER, RAVDESS_CHANNEL, RAVDESS_INTENSITY
 from affectlab.fer.encoders import ENCODERS
+
+if TYPE_CHECKING:
+    from affectlab.fer.probes.run import Run
 
 EXIT_SKIPPED = 3  # some inputs could not be used; the outputs hold the rest
 
@@ -339,22 +342,13 @@ def train(
     _print_run(result, out)
 
 
-def _print_run(result: object, out: Path) -> None:
-    """UAR and WAR (mean ± std over folds, pooled) of a trained run, and where its report is."""
-    s = result.summary
-    if s is None:
-        typer.echo(f"{result.dataset} {result.config['train']['probe']}: one probe on every clip (--folds all)")
+def _print_run(result: Run, out: Path) -> None:
+    """The run's summary lines (UAR and WAR, mean ± std over folds and pooled), and where its report is."""
+    if result.summary is None:
+        typer.echo(result.summary_lines()[0])
         return
-    lines = [("", s, result.pooled)]
-    if result.full_video_summary:
-        lines.append((" full-video", result.full_video_summary, result.full_video_pooled))
-    for name, summary, total in lines:
-        typer.echo(
-            f"{result.dataset}{name}: UAR {summary['uar']['mean']:.3f} ± {summary['uar']['std']:.3f}, "
-            f"WAR {summary['war']['mean']:.3f} ± {summary['war']['std']:.3f} over {len(result.metrics)} folds"
-            + (f"; pooled over {total['n']} clips: UAR {total['uar']:.3f}, WAR {total['war']:.3f}" if total else "")
-            + f" -> {out}/metrics.md"
-        )
+    for line in result.summary_lines():
+        typer.echo(f"{line} -> {out}/metrics.md")
     typer.echo(f"report: {out / 'report.html'}")
 
 

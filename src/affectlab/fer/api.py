@@ -21,11 +21,14 @@ from affectlab.progress import progress_bar
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from affectlab.fer.cache.store import FeatureStore
+    from affectlab.fer.cache.frames import FrameCache
+    from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+    from affectlab.fer.config import ExtractConfig, TrainConfig
     from affectlab.fer.data.manifest import Manifest
     from affectlab.fer.encoders import Encoder
     from affectlab.fer.prediction import Prediction
     from affectlab.fer.probes.cross_dataset import CrossResult
+    from affectlab.fer.probes.online import OnlineClips
     from affectlab.fer.probes.run import Run
 
 
@@ -228,53 +231,125 @@ def train(
     encoder (or ``encoder``).
     """
     from affectlab.fer.cache.frames import FrameCache, default_frame_cache
-    from affectlab.fer.config import ExtractConfig, TrainConfig
-    from affectlab.fer.presets import preset_values, with_preset
-    from affectlab.fer.probes.evaluate import fold_ids
-    from affectlab.fer.probes.run import Run, train_run
+    from affectlab.fer.encoders.runner import resolve_device
+    from affectlab.fer.probes.evaluate import OnlineInputs, StoreInputs, fold_ids
+    from affectlab.fer.probes.run import run_record, write_run
+    from affectlab.fer.probes.session import TrainingSession
+    from affectlab.fer.probes.train import check_heads
 
     _paths(("out",), out=out, checkpoint=checkpoint)
-    if online:  # the encoder the probe reads (its heads, where the preset takes them from the encoder)
-        encoder_name = getattr(encoder, "name", encoder) or preset_values(preset, "extract").get("encoder")
-        embed_dim = getattr(encoder, "embed_dim", None)
-    else:
-        info = _store(features).info if features is not None else None
-        encoder_name, embed_dim = (info.encoder, info.embed_dim) if info else (None, None)
-    cfg = with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options",
-                      encoder=encoder_name, embed_dim=embed_dim)  # fmt: skip
+    store = None if online or features is None else _store(features)  # the one time the store is opened
+    cfg = _train_config(preset, probe, options, online, encoder, store)
     if online and manifest is None:
         raise AffectlabError(f"{out}: online training needs --manifest (the clips) instead of --features")
     if not online and features is None:
         raise AffectlabError(f"{out}: training needs --features (a feature store) or --online with --manifest")
     encoder_object = None if encoder is None or isinstance(encoder, str) else encoder
     extract_cfg = None
-    if online or cfg.eval != "protocol":
-        path = None if checkpoint is None else str(checkpoint)
-        given = _given(encoder=getattr(encoder_object, "name", encoder), checkpoint=path, **(encoder_options or {}))
-        extract_cfg = with_preset(ExtractConfig, preset, "extract", given, "encoder options")
-    table = _manifest_table(manifest) if online else _store(features).manifest
+    if online or cfg.eval != "protocol":  # the encoder runs: online, or over the whole videos
+        extract_cfg = _encoder_config(preset, encoder, checkpoint, encoder_options, store)
+    table = _manifest_table(manifest) if online else store.manifest
     n_folds = len(set(fold_ids(table, cfg.folds, str(manifest if online else features)).tolist()))
-    sources = {"manifest": str(manifest)} if online and isinstance(manifest, str | os.PathLike) else None
+    sources = {"manifest": str(manifest)} if online and isinstance(manifest, str | os.PathLike) else {}
     frames = None
     if online and frame_cache is not False:
         frames = FrameCache(default_frame_cache() if frame_cache is True else frame_cache)
+    out = _check_run_target(out, list(sources.values()) if store is None else [store.root], overwrite)
+    device = resolve_device(cfg.device)  # --device cuda without CUDA: refused before any state is kept
+    clips, info = None, None if store is None else store.info
+    if extract_cfg is not None:
+        clips, info = _encoded_clips(table, store, extract_cfg, encoder_object, cfg.seed, frames)
+    inputs = OnlineInputs(clips, sources.get("manifest", str(out))) if online else StoreInputs(store, cfg.probe)
+    check_heads(info.embed_dim, cfg, str(out))  # before any state is kept
+    record = run_record(cfg, info, online=online, preset=preset, features=None if store is None else store.root,
+                        sources=sources or None, extract=extract_cfg)  # fmt: skip
     with progress_bar("train (epochs over folds)", n_folds * cfg.epochs, "epochs", progress) as advance:
-        train_run(
-            None if online else _store(features).root,
-            cfg,
-            out,
-            overwrite=overwrite,
-            progress=advance,
-            manifest=table if online else None,
-            extract=extract_cfg,
-            encoder=encoder_object,
-            preset=preset,
-            sources=sources,
-            frame_cache=frames,
-        )
+        with TrainingSession(inputs, cfg, out, info, full_video=clips, overwrite=overwrite) as session:
+            result = session.train(advance)
+            run = write_run(out, result, table, cfg, record, device=str(device), overwrite=overwrite,
+                            timing=clips.timing if clips else ())  # fmt: skip
     if write_report:
-        report(out)
-    return Run(Path(out))
+        from affectlab.fer.run_report import write_report as write
+
+        write(run, store)
+    return run
+
+
+def _train_config(
+    preset: str | None,
+    probe: str | None,
+    options: dict[str, Any],
+    online: bool,
+    encoder: str | Encoder | None,
+    store: FeatureStore | None,
+) -> TrainConfig:
+    """The training options over the preset's, with the attention heads of the probe's encoder where the
+    preset takes them from it (the store's encoder, or ``encoder`` online)."""
+    from affectlab.fer.config import TrainConfig
+    from affectlab.fer.presets import preset_values, with_preset
+
+    if online:
+        encoder_name = getattr(encoder, "name", encoder) or preset_values(preset, "extract").get("encoder")
+        embed_dim = getattr(encoder, "embed_dim", None)
+    else:
+        encoder_name, embed_dim = (None, None) if store is None else (store.info.encoder, store.info.embed_dim)
+    return with_preset(TrainConfig, preset, "train", _given(probe=probe, **options), "training options",
+                       encoder=encoder_name, embed_dim=embed_dim)  # fmt: skip
+
+
+def _encoder_config(
+    preset: str | None,
+    encoder: str | Encoder | None,
+    checkpoint: PathLike | None,
+    encoder_options: dict[str, Any] | None,
+    store: FeatureStore | None,
+) -> ExtractConfig:
+    """The encoder's settings for training online or scoring whole videos; a store's own encoder, sampling and
+    pooling win over the options (the probe reads its features)."""
+    from affectlab.fer.config import ExtractConfig
+    from affectlab.fer.presets import with_preset
+
+    path = None if checkpoint is None else str(checkpoint)
+    given = _given(encoder=getattr(encoder, "name", encoder), checkpoint=path, **(encoder_options or {}))
+    cfg = with_preset(ExtractConfig, preset, "extract", given, "encoder options")
+    if store is None:
+        return cfg
+    return cfg.model_copy(update={"encoder": store.info.encoder, "sampling": store.info.sampling,
+                                  "pooling": store.info.pooling})  # fmt: skip
+
+
+def _check_run_target(out: PathLike, inputs: list[Path | str], overwrite: bool) -> Path:
+    """Refuse a run folder that would replace an input, cannot be written, or (without overwrite) exists."""
+    from affectlab.io import check_folder_target, check_not_input, check_writable
+
+    out = Path(out)
+    check_not_input(out, inputs, "run folder")
+    check_writable(out, folder=True)
+    check_folder_target(out, overwrite)
+    return out
+
+
+def _encoded_clips(
+    table: pa.Table,
+    store: FeatureStore | None,
+    cfg: ExtractConfig,
+    encoder: Encoder | None,
+    seed: int,
+    frames: FrameCache | None,
+) -> tuple[OnlineClips, FeatureInfo]:
+    """The clips of ``table`` with the frozen encoder (``encoder``, or loaded from ``cfg``) and the identity of
+    its features; with a store, the encoder must hold the weights the store was extracted with."""
+    from affectlab.fer.cache.extract import feature_info
+    from affectlab.fer.encoders import check_same_checkpoint, load_encoder
+    from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
+    from affectlab.fer.probes.online import OnlineClips
+
+    enc = encoder or load_encoder(cfg.encoder, cfg.checkpoint, cfg.sampling)
+    if store is not None:
+        check_same_checkpoint(enc, store.info.checkpoint_sha256, cfg.checkpoint, store.root)
+    runner = SegmentRunner(enc, resolve_device(cfg.device), cfg.batch_size, cfg.compile)
+    clips = OnlineClips(table, cfg, runner, seed=seed, frame_cache=frames)
+    return clips, store.info if store is not None else feature_info(enc, cfg)
 
 
 def cross(
@@ -327,7 +402,8 @@ def report(run: Run | PathLike) -> Path:
     path."""
     from affectlab.fer.run_report import write_report as write
 
-    return write(_run_path(run))
+    path = _run_path(run)
+    return write(path if isinstance(run, str | os.PathLike) else run)
 
 
 def reproduce(
@@ -469,4 +545,4 @@ def embed_plot(features: FeatureStore | PathLike, out: PathLike, *, seed: int = 
     store = _store(features)
     check_not_input(out, [store.root], "map")
     check_writable(out)
-    return make_plot(store.root, out, EmbedPlotConfig(seed=seed))
+    return make_plot(store, out, EmbedPlotConfig(seed=seed))

@@ -58,10 +58,13 @@ def _colours(values: list[str], emotions: bool = False) -> tuple[list[str], dict
 
 
 @styled
-def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | None = None) -> dict[str, Any]:
-    """Write the map PNG at ``out`` and its settings beside it (``out`` with ``.json``)."""
+def embed_plot(
+    features: FeatureStore | str | Path, out: str | Path, cfg: EmbedPlotConfig | None = None
+) -> dict[str, Any]:
+    """Write the map PNG at ``out`` and its settings beside it (``out`` with ``.json``); ``features`` is an open
+    feature store or its folder."""
     cfg = cfg or EmbedPlotConfig()
-    store = FeatureStore(features)
+    store = features if isinstance(features, FeatureStore) else FeatureStore(features)
     manifest = store.manifest
     pooled = store.pooled("test").mean(axis=1)
     maps = embed_2d(pooled, cfg)
@@ -88,12 +91,12 @@ def embed_plot(features: str | Path, out: str | Path, cfg: EmbedPlotConfig | Non
                 bbox_to_anchor=(1.0, 1.0),
                 ncol=1 if len(handles) <= 16 else 2,
             )
-    fig.suptitle(f"{store.info.encoder} features of {len(pooled)} clips ({Path(features).name})")
+    fig.suptitle(f"{store.info.encoder} features of {len(pooled)} clips ({store.root.name})")
     fig.tight_layout()
     out = Path(out)
     save_png(fig, out)
     info = {
-        "features": str(Path(features).resolve()),
+        "features": str(store.root.resolve()),
         "clips": len(pooled),
         "methods": list(maps),
         "config": cfg.model_dump(),

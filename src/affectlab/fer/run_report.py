@@ -23,11 +23,12 @@ from affectlab.fer.data.labels import canonical_labels, emotion_colours
 from affectlab.fer.probes.metrics import chance_uar, uar, war
 from affectlab.io import read_json, write_text
 from affectlab.report.html import HtmlReport, markdown_table
-from affectlab.report.plots import new_figure, save_png, styled
+from affectlab.report.plots import confusion_png, new_figure, save_png, styled
 
 if TYPE_CHECKING:
-    from affectlab.fer.cache.store import FeatureInfo
+    from affectlab.fer.cache.store import FeatureInfo, FeatureStore
     from affectlab.fer.config import SamplingConfig
+    from affectlab.fer.probes.run import Run
 
 PICTURES = "report"
 ERRORS_SHOWN = 3
@@ -104,8 +105,6 @@ class _Both:
 
 
 def _cv_section(doc: _Both, metrics: dict[str, Any], pictures: Path) -> None:
-    from affectlab.fer.probes.run import confusion_png
-
     labels, folds = list(canonical_labels(metrics["labels"])), [f for f in metrics["folds"] if "confusion" in f]
     s = metrics["summary"]
     confusions = [np.asarray(f["confusion"]) for f in folds]
@@ -132,7 +131,6 @@ def _cv_section(doc: _Both, metrics: dict[str, Any], pictures: Path) -> None:
 def _cross_section(doc: _Both, run: Path, pictures: Path) -> None:
     from affectlab.fer.probes.cross_dataset import mean_confusion
     from affectlab.fer.probes.metrics import FoldScores
-    from affectlab.fer.probes.run import confusion_png
 
     folders = sorted(p.parent for p in run.glob("cross-*/cross_metrics.json"))
     if not folders:
@@ -160,7 +158,7 @@ def _cross_section(doc: _Both, run: Path, pictures: Path) -> None:
         doc.figure(png, f"{what}: confusion of one fold probe, averaged over the {len(scores)} probes")
 
 
-def _map_section(doc: _Both, features: Path | None, pictures: Path) -> None:
+def _map_section(doc: _Both, features: FeatureStore | AffectlabError | None, pictures: Path) -> None:
     from affectlab.fer.embedding_map import EmbedPlotConfig, embed_plot
 
     doc.heading("Embedding map")
@@ -168,6 +166,8 @@ def _map_section(doc: _Both, features: Path | None, pictures: Path) -> None:
         doc.paragraph("No map: the run was trained online, with no feature store to map.", note=True)
         return
     try:
+        if isinstance(features, AffectlabError):
+            raise features
         info = embed_plot(features, pictures / "map.png", EmbedPlotConfig())
     except AffectlabError as err:
         doc.paragraph(f"No map: {err}", note=True)
@@ -210,9 +210,9 @@ def _errors_section(doc: _Both, run: Path, base: SamplingConfig, pictures: Path)
         doc.figure(out, f"{Path(row['path']).name}: {title}")
 
 
-def _identity_section(doc: _Both, config: dict[str, Any], info: FeatureInfo) -> None:
-    from affectlab.fer.cache.store import FeatureStore
-
+def _identity_section(
+    doc: _Both, config: dict[str, Any], info: FeatureInfo, store: FeatureStore | AffectlabError | None
+) -> None:
     doc.heading("Config and feature store")
     identity = [
         f"features: {config['features']}",
@@ -221,37 +221,39 @@ def _identity_section(doc: _Both, config: dict[str, Any], info: FeatureInfo) -> 
         f"tokens: {info.test_views}+{info.train_views} views x {info.num_segments} segments x "
         f"{info.tokens_per_segment} tokens x {info.embed_dim} ({info.pooling})",
     ]
-    if not config.get("features"):
+    if store is None:
         identity.append(f"trained online from the clips of {config.get('manifest', 'a manifest')} (no feature store)")
         doc.bullets(identity)
         doc.code(json.dumps(config, indent=2))
         return
-    try:
-        store = FeatureStore(config["features"])
+    if isinstance(store, AffectlabError):
+        identity.append(f"store not readable here ({store})")
+    else:
         shares = store.index.column("face_share").to_pylist() if "face_share" in store.index.column_names else []
         known = [s for s in shares if s is not None]
         identity.append(
             f"store holds {len(store)} clips" + (f", faces on {np.mean(known):.1%} of sampled frames" if known else "")
         )
-    except AffectlabError as err:
-        identity.append(f"store not readable here ({err})")
     doc.bullets(identity)
     doc.code(json.dumps(config, indent=2))
 
 
-def write_report(run: str | Path) -> Path:
-    """Write ``RUN/report.html``, ``RUN/report.md`` and their pictures; returns the HTML path."""
-    run = Path(run)
-    if not (run / "metrics.json").is_file() or not (run / "config.json").is_file():
-        raise AffectlabError(f"{run}: not a run folder (expected metrics.json and config.json from 'fer train')")
-    from affectlab.fer.probes.run import run_config
+def write_report(run: str | Path | Run, store: FeatureStore | None = None) -> Path:
+    """Write ``RUN/report.html``, ``RUN/report.md`` and their pictures; returns the HTML path. A :class:`Run`
+    that holds its metrics (one just trained) and the open feature ``store`` are used as they are."""
+    from affectlab.fer.probes.run import Run
 
-    metrics = read_json(run / "metrics.json")
-    config, info = run_config(run)
-    pictures = run / PICTURES
+    run = run if isinstance(run, Run) else Run(run)
+    folder = run.path
+    if not (folder / "metrics.json").is_file() or not (folder / "config.json").is_file():
+        raise AffectlabError(f"{folder}: not a run folder (expected metrics.json and config.json from 'fer train')")
+    metrics, config, info = run.metrics_json, run.config, run.feature_info
+    pictures = folder / PICTURES
     pictures.mkdir(exist_ok=True)
     doc = _Both(f"{metrics['dataset']}, {metrics['probe']} probe on {info.encoder} features", pictures)
-    doc.paragraph(f"Run {run.resolve()}: {len(metrics['folds'])} fold probe(s), labels {', '.join(metrics['labels'])}.")
+    doc.paragraph(
+        f"Run {folder.resolve()}: {len(metrics['folds'])} fold probe(s), labels {', '.join(metrics['labels'])}."
+    )
     if metrics.get("warnings"):
         doc.heading("Warnings")
         doc.bullets(metrics["warnings"])
@@ -259,9 +261,20 @@ def write_report(run: str | Path) -> Path:
         _cv_section(doc, metrics, pictures)
     else:
         doc.paragraph("Trained with --folds all: one probe on every clip, no test fold to score.", note=True)
-    _cross_section(doc, run, pictures)
-    _map_section(doc, Path(config["features"]) if config.get("features") else None, pictures)
-    _errors_section(doc, run, info.sampling, pictures)
-    _identity_section(doc, config, info)
-    write_text(run / "report.md", "\n".join(doc.md))
-    return doc.html.write(run / "report.html")
+    _cross_section(doc, folder, pictures)
+    features = (store or _open_store(config)) if config.get("features") else None
+    _map_section(doc, features, pictures)
+    _errors_section(doc, folder, info.sampling, pictures)
+    _identity_section(doc, config, info, features)
+    write_text(folder / "report.md", "\n".join(doc.md))
+    return doc.html.write(folder / "report.html")
+
+
+def _open_store(config: dict[str, Any]) -> FeatureStore | AffectlabError:
+    """The run's feature store, or why it cannot be read here (the report says so instead of failing)."""
+    from affectlab.fer.cache.store import FeatureStore
+
+    try:
+        return FeatureStore(config["features"])
+    except AffectlabError as err:
+        return err

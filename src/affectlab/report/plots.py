@@ -376,6 +376,28 @@ def heatmap(
     return save_png(fig, path)
 
 
+def confusion_png(cm: np.ndarray, labels: Sequence[str], path: Path, title: str) -> Path:
+    """Row-normalised confusion matrix (rows = true, columns = predicted) with counts in the cells (one
+    decimal when they are means, e.g. over fold probes)."""
+    cm = np.asarray(cm)
+    totals = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, totals, out=np.full(cm.shape, np.nan), where=totals > 0)
+    notes = [[str(int(v)) if float(v).is_integer() else f"{v:.1f}" for v in row] for row in cm]
+    rows = [f"{name} (true)" for name in labels]
+    return heatmap(
+        share,
+        rows,
+        list(labels),
+        path,
+        title=f"{title}\nrows = true, columns = predicted",
+        colorbar_label="share of the true class",
+        annotations=notes,
+        vmin=0,
+        vmax=1,
+        cmap="Blues",
+    )
+
+
 @styled
 def grouped_bars(
     values: Mapping[str, Mapping[str, tuple[float, float, float]]],

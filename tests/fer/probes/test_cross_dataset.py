@@ -11,8 +11,8 @@ from affectlab.errors import AffectlabError
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.data.layouts import label_table
 from affectlab.fer.probes.cross_dataset import cross_evaluate, map_probabilities, reachable
-from affectlab.fer.probes.run import train_run
 from affectlab.fer.probes.train import TrainConfig
+from tests.fer.probes.training import train_run
 from tests.fer.synthetic import planted_store
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from affectlab.fer.config import TrainConfig
 from affectlab.fer.probes.evaluate import MIN_OPTIMISER_STEPS, MIN_TRAIN_CLIPS, small_training_warning
-from affectlab.fer.probes.metrics import FoldScores, chance_uar, pooled, score, uar, war
-from affectlab.fer.probes.run import metrics_table
+from affectlab.fer.probes.metrics import FoldScores, chance_uar, metrics_table, pooled, score, uar, war
 from affectlab.fer.run_report import class_recalls
 from tests.fer.synthetic import planted_store
 
@@ -77,8 +76,9 @@ def test_small_training_warning_thresholds(clips: int, batch: int, epochs: int, 
 
 
 def test_run_records_fold_sizes_pooled_scores_and_warns_of_small_folds(tmp_path: Path) -> None:
-    from affectlab.fer.probes.run import Run, train_run
+    from affectlab.fer.probes.run import Run
     from affectlab.fer.run_report import write_report
+    from tests.fer.probes.training import train_run
 
     # 4 actors x 3 clips, 2 folds: each fold trains on 6 clips, 1 step per epoch at batch 16
     store = planted_store(tmp_path / "planted", actors=4, clips_per_actor=3, folds=2, signal=3.0)

@@ -18,12 +18,12 @@ import torch
 
 import affectlab as al
 from affectlab.fer.cache.extract import extract_features
-from affectlab.fer.cache.frames import FrameCache
 from affectlab.fer.config import ExtractConfig, TrainConfig
 from affectlab.fer.encoders import load_encoder
 from affectlab.fer.encoders.runner import SegmentRunner
 from affectlab.fer.probes.online import OnlineClips
-from affectlab.fer.probes.run import load_run_probes, train_run
+from affectlab.fer.probes.run import load_run_probes
+from tests.fer.probes.training import train_run
 from tests.fer.tiny import SAMPLING, TINY_NAME, register_tiny, tiny_checkpoint
 
 TRAIN = {"probe": "attentive", "num_heads": 2, "epochs": 3, "batch_size": 2, "lrs": [1e-2], "seed": 3}
@@ -93,7 +93,7 @@ def test_frame_cache_changes_no_number(tiny, tmp_path: Path) -> None:
     work, checkpoint, table = tiny
     ecfg = _extract_cfg(checkpoint, train_augment="vjepa")
     cfg = TrainConfig(**{**TRAIN, "epochs": 1})  # every clip is read again by its test fold
-    cache = FrameCache(tmp_path / "frames")
+    cache = tmp_path / "frames"
     train_run(None, cfg, tmp_path / "decoded", manifest=table, extract=ecfg)
     train_run(None, cfg, tmp_path / "filled", manifest=table, extract=ecfg, frame_cache=cache)  # fills it
     assert len(list((tmp_path / "frames").glob("*.json"))) == table.num_rows
@@ -110,7 +110,7 @@ import sys
 from pathlib import Path
 import pyarrow.parquet as pq
 from affectlab.fer.config import ExtractConfig, TrainConfig
-from affectlab.fer.probes.run import train_run
+from tests.fer.probes.training import train_run
 from tests.fer.tiny import SAMPLING, TINY_NAME, register_tiny
 register_tiny()
 work, out = Path(sys.argv[1]), Path(sys.argv[2])

@@ -101,7 +101,7 @@ def test_run_folder_is_refused_when_it_exists_and_cli_errors_are_clear(signal_st
 
     from affectlab.cli import app
     from affectlab.errors import AffectlabError
-    from affectlab.fer.probes.run import train_run
+    from tests.fer.probes.training import train_run
 
     cfg = TrainConfig(probe="linear", **{**FAST, "epochs": 1})
     train_run(signal_store.root, cfg, tmp_path / "run")
@@ -129,7 +129,8 @@ def test_test_fold_classes_absent_from_training_are_warned_and_recorded(tmp_path
     import json
 
     from affectlab.fer.probes.evaluate import UnseenClassWarning
-    from affectlab.fer.probes.run import Run, train_run
+    from affectlab.fer.probes.run import Run
+    from tests.fer.probes.training import train_run
 
     # labels (actor + clip) % 8: fold 0 = actors 0, 2 holds classes 0-4, fold 1 = actors 1, 3 holds 1-5
     store = planted_store(tmp_path / "planted", actors=4, clips_per_actor=3, folds=2, signal=3.0)

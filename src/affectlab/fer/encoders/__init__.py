@@ -16,7 +16,7 @@ from affectlab.fer.encoders.base import Encoder
 if TYPE_CHECKING:  # annotations only: fer.config checks encoder names against this registry
     from affectlab.fer.config import SamplingConfig
 
-__all__ = ["ENCODERS", "Encoder", "load_encoder"]
+__all__ = ["ENCODERS", "Encoder", "check_same_checkpoint", "load_encoder"]
 
 Loader = Callable[[Path | None, "SamplingConfig"], Encoder]
 
@@ -77,3 +77,12 @@ def load_encoder(name: str, checkpoint: str | Path | None, sampling: SamplingCon
     """Load the frozen encoder ``name`` from local files, sized for the clips of ``sampling``."""
     check_encoder_name(name)
     return ENCODERS[name](None if checkpoint is None else Path(checkpoint), sampling)
+
+
+def check_same_checkpoint(encoder: Encoder, sha256: str, checkpoint: str | Path | None, features: str | Path) -> None:
+    """Refuse an encoder whose weights are not the checkpoint (``sha256``) ``features`` were extracted with."""
+    if encoder.checkpoint_sha256 != sha256:
+        raise AffectlabError(
+            f"{checkpoint}: not the checkpoint {features} was extracted with (sha256 {sha256[:12]}...); "
+            "give the same --checkpoint"
+        )

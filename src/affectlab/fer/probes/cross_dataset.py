@@ -31,8 +31,8 @@ from affectlab.fer.cache.store import FeatureStore, is_store
 from affectlab.fer.config import ExtractConfig
 from affectlab.fer.data.labels import cross_dataset_map
 from affectlab.fer.probes.evaluate import probe_inputs, run_labels
-from affectlab.fer.probes.metrics import FoldScores, score, summarize
-from affectlab.fer.probes.run import confusion_png, load_run_probes, metrics_table, run_config
+from affectlab.fer.probes.metrics import FoldScores, metrics_table, score, summarize
+from affectlab.fer.probes.run import load_run_probes, run_config
 from affectlab.fer.probes.train import array_batches, deterministic, score_batches
 from affectlab.io import (
     atomic_folder,
@@ -44,9 +44,14 @@ from affectlab.io import (
     write_text,
 )
 from affectlab.report.html import markdown_table
+from affectlab.report.plots import confusion_png
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from affectlab.fer.encoders import Encoder
+    from affectlab.fer.probes.checkpoints import ProbeMeta
+    from affectlab.fer.probes.online import OnlineClips
 
 
 def map_probabilities(probs: np.ndarray, mapping: dict[int, int | None], n_target: int) -> np.ndarray:
@@ -148,27 +153,70 @@ def cross_evaluate(
     keep = can_predict[y]
     if not keep.any():
         raise AffectlabError(f"{test_features}: no clip has a class the {src_dataset} probes can predict")
-    rows = np.nonzero(keep)[0]
-    models = [probe for _, probe, _ in probes]
     clips = None if cached and eval == "protocol" else run_clips(run, manifest, extract, encoder)
+    probs = _probe_probabilities(probes, np.nonzero(keep)[0], eval, store, clips)
+    results = {
+        kind: _mapped_scores(probes, per_probe, mapping, can_predict, y[keep]) for kind, per_probe in probs.items()
+    }
+    payload = _cross_payload(run, test_features, calm, eval, probes, dst_dataset, dst_labels, mapping, keep, results)
+    _write_cross(out, payload, results, overwrite)
+    payload["out"] = str(out)
+    return payload
+
+
+def _probe_probabilities(
+    probes: list[tuple[int, nn.Module, ProbeMeta]],
+    rows: np.ndarray,
+    eval: str,
+    store: FeatureStore | None,
+    clips: OnlineClips | None,
+) -> dict[str, list[np.ndarray]]:
+    """Per evaluation (protocol, full_video), each fold probe's source-class probabilities of ``rows``."""
+    models = [probe for _, probe, _ in probes]
     probs: dict[str, list[np.ndarray]] = {}
     with deterministic():
         if eval in ("protocol", "both"):
+            cached = store is not None
             batches = array_batches(probe_inputs(store, "test", probes[0][2].kind, rows)) if cached else None
             probs["protocol"] = score_batches(models, batches or clips.test_batches(rows), "auto")
         if eval in ("full-video", "both"):
             summed = clips.full_video_probs(rows, models)
             probs["full_video"] = [summed[:, i] for i in range(len(models))]
-    results = {}
-    for kind, per_probe in probs.items():
-        scores = []
-        for (fold, _, _), p in zip(probes, per_probe, strict=True):
-            mapped = map_probabilities(p, mapping, len(dst_labels))
-            mapped[:, ~can_predict] = -np.inf
-            scores.append(score(f"fold {fold} probe", y[keep], mapped.argmax(1), len(dst_labels)))
-        results[kind] = scores
+    return probs
+
+
+def _mapped_scores(
+    probes: list[tuple[int, nn.Module, ProbeMeta]],
+    per_probe: list[np.ndarray],
+    mapping: dict[int, int | None],
+    can_predict: np.ndarray,
+    y: np.ndarray,
+) -> list[FoldScores]:
+    """Each fold probe's scores in the target's label space (classes no source class reaches never win)."""
+    scores = []
+    for (fold, _, _), p in zip(probes, per_probe, strict=True):
+        mapped = map_probabilities(p, mapping, len(can_predict))
+        mapped[:, ~can_predict] = -np.inf
+        scores.append(score(f"fold {fold} probe", y, mapped.argmax(1), len(can_predict)))
+    return scores
+
+
+def _cross_payload(
+    run: Path,
+    test_features: str | Path,
+    calm: str,
+    eval: str,
+    probes: list[tuple[int, nn.Module, ProbeMeta]],
+    dst_dataset: str,
+    dst_labels: tuple[str, ...],
+    mapping: dict[int, int | None],
+    keep: np.ndarray,
+    results: dict[str, list[FoldScores]],
+) -> dict[str, Any]:
+    """``cross_metrics.json`` (without its table): the label map, clips scored and left out, scores."""
+    src_dataset, src_labels = probes[0][2].dataset, probes[0][2].labels
     primary = "protocol" if "protocol" in results else "full_video"
-    payload = {
+    return {
         "train_run": str(run.resolve()),
         "source": {"dataset": src_dataset, "labels": src_labels},
         "target": {
@@ -194,13 +242,18 @@ def cross_evaluate(
             else {}
         ),
     }
+
+
+def _write_cross(out: Path, payload: dict[str, Any], results: dict[str, list[FoldScores]], overwrite: bool) -> None:
+    """The cross folder, as a whole: metrics (JSON, Markdown), mean confusion PNGs, config."""
+    src_dataset, dst_dataset, calm = payload["source"]["dataset"], payload["target"]["dataset"], payload["calm"]
+    dst_labels, n = payload["target"]["labels"], payload["clips_scored"]
+    primary = "protocol" if "protocol" in results else "full_video"
     title = f"{src_dataset} probes -> {dst_dataset} (calm {calm}; {payload['clips_left_out']} clips left out)"
     with atomic_folder(out, overwrite=overwrite) as tmp:
-        tables = [f"## {kind.replace('_', ' ')}\n\n{markdown_table(metrics_table(s, n_total=int(keep.sum())))}"
+        tables = [f"## {kind.replace('_', ' ')}\n\n{markdown_table(metrics_table(s, n_total=n))}"
                   for kind, s in results.items()]  # fmt: skip
-        write_json(
-            tmp / "cross_metrics.json", {**payload, "table": metrics_table(results[primary], n_total=int(keep.sum()))}
-        )
+        write_json(tmp / "cross_metrics.json", {**payload, "table": metrics_table(results[primary], n_total=n)})
         write_text(tmp / "cross_metrics.md", f"# {title}\n\n" + "\n".join(tables))
         for kind, scores in results.items():
             suffix = "" if kind == primary else "_full_video"
@@ -210,14 +263,12 @@ def cross_evaluate(
         write_json(
             tmp / "config.json",
             {
-                "run": str(run.resolve()),
-                "test_features": str(Path(test_features).resolve()),
+                "run": payload["train_run"],
+                "test_features": payload["target"]["features"],
                 "calm": calm,
-                "eval": eval,
+                "eval": payload["eval"],
             },  # fmt: skip
         )
-    payload["out"] = str(out)
-    return payload
 
 
 @dataclass

@@ -278,73 +278,112 @@ def cross_validate(
     inputs = StoreInputs(store, cfg.probe) if isinstance(store, FeatureStore) else store
     manifest = inputs.manifest
     dataset, labels = run_labels(manifest, inputs.where)
-    y = np.asarray(manifest.column("label_index").to_pylist(), dtype=np.int64)
-    actors = np.asarray([str(a) for a in manifest.column("actor").to_pylist()])
-    folds = fold_ids(manifest, cfg.folds, inputs.where)
-    protocol, whole = cfg.eval in ("protocol", "both"), cfg.eval in ("full-video", "both")
-    if whole and full_video is None:
+    clips = _Clips(
+        y=np.asarray(manifest.column("label_index").to_pylist(), dtype=np.int64),
+        actors=np.asarray([str(a) for a in manifest.column("actor").to_pylist()]),
+        folds=fold_ids(manifest, cfg.folds, inputs.where),
+        labels=labels,
+    )
+    if cfg.eval in ("full-video", "both") and full_video is None:
         raise AffectlabError(f"{inputs.where}: --eval {cfg.eval} needs the encoder (give --checkpoint)")
-    sweep = cfg.sweep()
     results = []
     with deterministic():
-        for k in np.unique(folds):
-            done = None if state_dir is None else state_dir / f"fold{int(k)}.done.pt"
+        for k in np.unique(clips.folds).tolist():
+            done = None if state_dir is None else state_dir / f"fold{k}.done.pt"
             saved = _load_fold(done, fingerprint, cfg, inputs.embed_dim, len(labels)) if done else None
             if saved is not None:
                 results.append(saved)
                 if progress is not None:
                     progress(cfg.epochs)
                 continue
-            seed = cfg.seed * 1000 + int(k)
-            test = np.nonzero(folds == k)[0] if cfg.folds != "all" else np.zeros(0, dtype=np.int64)
-            train = np.nonzero(folds != k)[0] if cfg.folds != "all" else np.arange(len(folds))
-            if len(np.unique(actors[train])) == 0:
-                raise AffectlabError(f"{inputs.where}: fold {int(k)} leaves no clip to train on; use --folds all")
-            val_mask = (
-                carve_validation(actors[train], cfg.val_fraction, seed)
-                if len(sweep) > 1
-                else np.zeros(len(train), bool)
-            )
-            fit, val = train[~val_mask], train[val_mask]
-            what = f"{inputs.where}: fold {int(k)}"
-            source, standardize = inputs.train_source(fit, y[fit], cfg, what)
-            state = None if state_dir is None else state_dir / f"fold{int(k)}.latest.pt"
-            heads = fit_heads_from(source, y[fit], len(labels), cfg, seed, progress, what,
-                                   standardize=standardize, state_path=state, fingerprint=fingerprint)  # fmt: skip
-            best, val_scores = _choose_head(heads, inputs, val, y[val], len(labels), cfg.device)
-            probs = score_batches([heads[best]], inputs.test_batches(test), cfg.device)[0] if protocol else None
-            lr, wd = sweep[best]
-            untrained = set(range(len(labels))) - set(y[fit].tolist())
-            absent = [labels[c] for c in sorted(untrained & set(y[test].tolist()))]
-            result = FoldResult(
-                fold=int(k),
-                test_actors=sorted(set(actors[test])),
-                val_actors=sorted(set(actors[val])),
-                head={"lr": lr, "weight_decay": wd},
-                val_uar=val_scores,
-                scores=score(f"fold {int(k)}", y[test], probs.argmax(1), len(labels))
-                if protocol and len(test)
-                else None,
-                rows=test.tolist(),
-                probs=probs.tolist() if protocol else [],
-                probe=heads[best],
-                absent_from_training=absent,
-                train_clips=len(fit),
-                steps_per_epoch=-(-len(fit) // cfg.batch_size),
-            )
-            if whole and len(test):
-                summed = full_video.full_video_probs(test, [heads[best]])[:, 0]
-                result.full_video = score(f"fold {int(k)}", y[test], summed.argmax(1), len(labels))
-                result.full_video_probs = (summed / summed.sum(1, keepdims=True)).tolist()
-            primary = result.scores or result.full_video
-            if primary is not None:
-                predicted = np.asarray(primary.confusion).sum(0)
-                result.untrained_predicted = {labels[c]: int(predicted[c]) for c in sorted(untrained) if predicted[c]}
-            message = untrained_warning(int(k), absent, result.untrained_predicted, len(test))
-            if message:
-                warnings.warn(message, UnseenClassWarning, stacklevel=2)
+            latest = None if state_dir is None else state_dir / f"fold{k}.latest.pt"
+            result = _run_fold(inputs, clips, k, cfg, progress, full_video, latest, fingerprint)
             if done is not None:
                 _save_fold(done, result, fingerprint)
-                state.unlink(missing_ok=True)
+                latest.unlink(missing_ok=True)
             results.append(result)
     return results, labels, dataset
+
+
+class _Clips(BaseModel):
+    """Per clip of a cross-validation: class index, actor and fold id; and the label table."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    y: np.ndarray
+    actors: np.ndarray
+    folds: np.ndarray
+    labels: tuple[str, ...]
+
+
+def _run_fold(
+    inputs: Inputs,
+    clips: _Clips,
+    k: int,
+    cfg: TrainConfig,
+    progress: Callable[[int], None] | None,
+    full_video: OnlineClips | None,
+    state: Path | None,
+    fingerprint: str,
+) -> FoldResult:
+    """Fold ``k``: train the sweep's heads on the other folds, keep the best on validation actors, score it."""
+    y, actors, folds, n_classes = clips.y, clips.actors, clips.folds, len(clips.labels)
+    seed = cfg.seed * 1000 + k
+    test = np.nonzero(folds == k)[0] if cfg.folds != "all" else np.zeros(0, dtype=np.int64)
+    train = np.nonzero(folds != k)[0] if cfg.folds != "all" else np.arange(len(folds))
+    if len(np.unique(actors[train])) == 0:
+        raise AffectlabError(f"{inputs.where}: fold {k} leaves no clip to train on; use --folds all")
+    sweep = cfg.sweep()
+    val_mask = carve_validation(actors[train], cfg.val_fraction, seed) if len(sweep) > 1 else np.zeros(len(train), bool)
+    fit, val = train[~val_mask], train[val_mask]
+    what = f"{inputs.where}: fold {k}"
+    source, standardize = inputs.train_source(fit, y[fit], cfg, what)
+    heads = fit_heads_from(source, y[fit], n_classes, cfg, seed, progress, what,
+                           standardize=standardize, state_path=state, fingerprint=fingerprint)  # fmt: skip
+    best, val_scores = _choose_head(heads, inputs, val, y[val], n_classes, cfg.device)
+    lr, wd = sweep[best]
+    result = FoldResult(
+        fold=k,
+        test_actors=sorted(set(actors[test])),
+        val_actors=sorted(set(actors[val])),
+        head={"lr": lr, "weight_decay": wd},
+        val_uar=val_scores,
+        scores=None,
+        rows=test.tolist(),
+        probs=[],
+        probe=heads[best],
+        train_clips=len(fit),
+        steps_per_epoch=-(-len(fit) // cfg.batch_size),
+    )
+    _score_fold(result, inputs, clips, test, set(range(n_classes)) - set(y[fit].tolist()), cfg, full_video)
+    return result
+
+
+def _score_fold(
+    result: FoldResult,
+    inputs: Inputs,
+    clips: _Clips,
+    test: np.ndarray,
+    untrained: set[int],
+    cfg: TrainConfig,
+    full_video: OnlineClips | None,
+) -> None:
+    """Score the kept head of ``result`` on the test clips (protocol and/or full video), and record (and warn
+    of) the test fold's classes no training clip had and how often an untrained output won."""
+    y, labels, k = clips.y, clips.labels, result.fold
+    if cfg.eval in ("protocol", "both"):
+        probs = score_batches([result.probe], inputs.test_batches(test), cfg.device)[0]
+        result.scores = score(f"fold {k}", y[test], probs.argmax(1), len(labels)) if len(test) else None
+        result.probs = probs.tolist()
+    if cfg.eval in ("full-video", "both") and len(test):
+        summed = full_video.full_video_probs(test, [result.probe])[:, 0]
+        result.full_video = score(f"fold {k}", y[test], summed.argmax(1), len(labels))
+        result.full_video_probs = (summed / summed.sum(1, keepdims=True)).tolist()
+    result.absent_from_training = [labels[c] for c in sorted(untrained & set(y[test].tolist()))]
+    primary = result.scores or result.full_video
+    if primary is not None:
+        predicted = np.asarray(primary.confusion).sum(0)
+        result.untrained_predicted = {labels[c]: int(predicted[c]) for c in sorted(untrained) if predicted[c]}
+    message = untrained_warning(k, result.absent_from_training, result.untrained_predicted, len(test))
+    if message:
+        warnings.warn(message, UnseenClassWarning, stacklevel=4)

@@ -8,6 +8,7 @@ plain accuracy. Macro-F1 averages per-class F1 over the same present classes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -108,3 +109,38 @@ def summarize(folds: Sequence[FoldScores]) -> dict[str, dict[str, float]]:
         mean, std = mean_std([getattr(f, key) for f in folds])
         out[key] = {"mean": mean, "std": std}
     return out
+
+
+def metrics_table(
+    folds: Sequence[FoldScores], extra: Sequence[dict[str, Any]] | None = None, n_total: int | None = None
+) -> list[dict]:
+    """Rows for the Markdown/JSON table: one per fold (n = its test clips), then ``mean ± std`` over folds (its
+    n: ``n_total`` or the sum), then, when the folds' test clips are disjoint (no ``n_total``: cross-validation),
+    the scores of their summed confusion matrix."""
+    rows = [
+        {
+            "fold": f.name,
+            "n": f.n,
+            "UAR": f.uar,
+            "WAR": f.war,
+            "macro-F1": f.macro_f1,
+            **(extra[i] if extra else {}),
+        }
+        for i, f in enumerate(folds)
+    ]
+    summary = summarize(folds)
+    rows.append(
+        {
+            "fold": "mean ± std",
+            "n": sum(f.n for f in folds) if n_total is None else n_total,
+            **{
+                col: f"{summary[key]['mean']:.3f} ± {summary[key]['std']:.3f}"
+                for col, key in (("UAR", "uar"), ("WAR", "war"), ("macro-F1", "macro_f1"))
+            },
+        }
+    )
+    if n_total is not None:  # every probe scored the same clips: summing would count each clip once per probe
+        return rows
+    total = pooled(folds, "pooled (summed confusion)")
+    rows.append({"fold": total.name, "n": total.n, "UAR": total.uar, "WAR": total.war, "macro-F1": total.macro_f1})
+    return rows

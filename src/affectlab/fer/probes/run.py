@@ -16,24 +16,21 @@ Layout of ``RUN/``::
     confusion_fold{k}.png
     probes/fold{k}.pt    the kept head of every fold (V-JEPA ``classifier`` layout + ``probe`` metadata)
 
-The folder is assembled under a temporary name and renamed into place, so a crash leaves no half run;
-until then finished folds and the running fold's ``latest.pt`` (probe, optimiser, step, generator states)
-are kept in ``.RUN.resume`` beside it, and the same command continues a stopped run with the same numbers.
-:func:`train_run` is ``affectlab fer train`` as a function: cross-validate a probe, write its run folder.
+The folder is assembled under a temporary name and renamed into place, so a crash leaves no half run
+(the training session keeps the state of a stopped run: :mod:`affectlab.fer.probes.session`).
+:func:`write_run` writes it from a session's result held in memory; :class:`Run` reads one back.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import importlib.metadata
 import json
+import os
 import platform
-import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -41,38 +38,19 @@ from torch import nn
 
 from affectlab.config import validated
 from affectlab.errors import AffectlabError
-from affectlab.fer.cache.extract import feature_info
-from affectlab.fer.cache.frames import FrameCache
-from affectlab.fer.cache.store import FeatureInfo, FeatureStore
+from affectlab.fer.cache.store import FeatureInfo
 from affectlab.fer.config import ExtractConfig, TrainConfig
 from affectlab.fer.data.labels import canonical, canonical_labels
-from affectlab.fer.encoders import Encoder, load_encoder
-from affectlab.fer.encoders.runner import SegmentRunner, resolve_device
 from affectlab.fer.probes.checkpoints import ProbeMeta, load_probe, save_probe
-from affectlab.fer.probes.evaluate import (
-    FoldResult,
-    OnlineInputs,
-    StoreInputs,
-    cross_validate,
-    small_training_warning,
-    untrained_warning,
-)
-from affectlab.fer.probes.metrics import FoldScores, pooled, summarize
-from affectlab.io import (
-    LOCK_FILE,
-    atomic_folder,
-    atomic_path,
-    check_folder_target,
-    check_not_input,
-    check_writable,
-    exclusive_lock,
-    read_json,
-    temp_stem,
-    write_json,
-    write_text,
-)
+from affectlab.fer.probes.evaluate import FoldResult, small_training_warning, untrained_warning
+from affectlab.fer.probes.metrics import FoldScores, metrics_table, pooled, summarize
+from affectlab.io import atomic_folder, atomic_path, dumps_json, read_json, write_json, write_text
 from affectlab.report.html import markdown_table
-from affectlab.report.plots import heatmap
+from affectlab.report.plots import confusion_png
+
+if TYPE_CHECKING:
+    from affectlab.fer.probes.online import EpochTiming
+    from affectlab.fer.probes.session import TrainResult
 
 PACKAGES = (
     "affectlab",
@@ -102,63 +80,6 @@ def environment(seeds: Sequence[int], device: str = "cpu") -> dict[str, Any]:
         "python": platform.python_version(),
         "packages": versions,
     }
-
-
-def confusion_png(cm: np.ndarray, labels: Sequence[str], path: Path, title: str) -> Path:
-    """Row-normalised confusion matrix (rows = true, columns = predicted) with counts in the cells (one
-    decimal when they are means, e.g. over fold probes)."""
-    cm = np.asarray(cm)
-    totals = cm.sum(axis=1, keepdims=True)
-    share = np.divide(cm, totals, out=np.full(cm.shape, np.nan), where=totals > 0)
-    notes = [[str(int(v)) if float(v).is_integer() else f"{v:.1f}" for v in row] for row in cm]
-    rows = [f"{name} (true)" for name in labels]
-    return heatmap(
-        share,
-        rows,
-        list(labels),
-        path,
-        title=f"{title}\nrows = true, columns = predicted",
-        colorbar_label="share of the true class",
-        annotations=notes,
-        vmin=0,
-        vmax=1,
-        cmap="Blues",
-    )
-
-
-def metrics_table(
-    folds: Sequence[FoldScores], extra: Sequence[dict[str, Any]] | None = None, n_total: int | None = None
-) -> list[dict]:
-    """Rows for the Markdown/JSON table: one per fold (n = its test clips), then ``mean ± std`` over folds (its
-    n: ``n_total`` or the sum), then, when the folds' test clips are disjoint (no ``n_total``: cross-validation),
-    the scores of their summed confusion matrix."""
-    rows = [
-        {
-            "fold": f.name,
-            "n": f.n,
-            "UAR": f.uar,
-            "WAR": f.war,
-            "macro-F1": f.macro_f1,
-            **(extra[i] if extra else {}),
-        }
-        for i, f in enumerate(folds)
-    ]
-    summary = summarize(folds)
-    rows.append(
-        {
-            "fold": "mean ± std",
-            "n": sum(f.n for f in folds) if n_total is None else n_total,
-            **{
-                col: f"{summary[key]['mean']:.3f} ± {summary[key]['std']:.3f}"
-                for col, key in (("UAR", "uar"), ("WAR", "war"), ("macro-F1", "macro_f1"))
-            },
-        }
-    )
-    if n_total is not None:  # every probe scored the same clips: summing would count each clip once per probe
-        return rows
-    total = pooled(folds, "pooled (summed confusion)")
-    rows.append({"fold": total.name, "n": total.n, "UAR": total.uar, "WAR": total.war, "macro-F1": total.macro_f1})
-    return rows
 
 
 def write_predictions(
@@ -210,135 +131,63 @@ def run_config(run: str | Path) -> tuple[dict[str, Any], FeatureInfo]:
     """A run's ``config.json`` and the identity of the features it was trained on; a config that is not
     one written by ``fer train`` is a one-line error naming the run."""
     config = read_json(Path(run) / "config.json")
+    return config, _feature_info(config, run)
+
+
+def _feature_info(config: Any, run: str | Path) -> FeatureInfo:
     if not isinstance(config, dict) or not isinstance(config.get("feature_info"), dict):
         raise AffectlabError(
             f"{run}: config.json has no feature_info; expected a run folder written by 'affectlab fer train'"
         )
-    return config, validated(FeatureInfo, config["feature_info"], f"{run}/config.json feature_info")
+    return validated(FeatureInfo, config["feature_info"], f"{run}/config.json feature_info")
 
 
-def state_folder(out: Path) -> Path:
-    """Where a run keeps its finished folds and last epoch until it is complete: ``.NAME.resume`` beside it."""
-    return out.parent / f".{temp_stem(out.name)}.resume"
-
-
-def _fingerprint(cfg: TrainConfig, info: FeatureInfo, manifest: pa.Table, mode: str) -> str:
-    """What must match for a stopped run to be continued: the settings, the features and the clips."""
-    columns = [c for c in ("path", "content_hash", "label_index", "fold", "actor") if c in manifest.column_names]
-    text = json.dumps([cfg.model_dump(mode="json"), info.cache_key, mode, manifest.select(columns).to_pylist()],
-                      sort_keys=True, default=str)  # fmt: skip
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _open_state(folder: Path, fingerprint: str, overwrite: bool) -> None:
-    """Keep the state of a stopped run with the same fingerprint; refuse (or, with overwrite, clear) another."""
-    marker = folder / "fingerprint.txt"
-    if marker.is_file() and marker.read_text().strip() != fingerprint:
-        if not overwrite:
-            raise AffectlabError(
-                f"{folder}: holds a stopped run with other settings; pass --overwrite to discard it, or run the "
-                "same command again to continue it"
-            )
-        for item in folder.iterdir():
-            if item.name != LOCK_FILE:
-                item.unlink()
-    write_text(marker, fingerprint)
-
-
-def train_run(
-    features: str | Path | None,
+def run_record(
     cfg: TrainConfig,
-    out: str | Path,
+    info: FeatureInfo,
     *,
-    overwrite: bool = False,
-    progress: Callable[[int], None] | None = None,
-    manifest: pa.Table | None = None,
-    extract: ExtractConfig | None = None,
-    encoder: Encoder | None = None,
-    preset: str | None = None,
-    sources: dict[str, str] | None = None,
-    frame_cache: FrameCache | None = None,
+    online: bool,
+    preset: str | None,
+    features: str | Path | None,
+    sources: dict[str, str] | None,
+    extract: ExtractConfig | None,
 ) -> dict[str, Any]:
-    """Train one probe per fold, score it, write the run folder ``out`` (layout: the module docstring).
+    """``config.json``: mode, preset, the resolved configs, the input paths and the features' identity."""
+    return {
+        "mode": "online" if online else "cached",
+        "preset": preset,
+        "train": cfg.model_dump(),
+        "features": None if online else str(Path(features).resolve()),
+        **{k: str(Path(v).resolve()) for k, v in (sources or {}).items()},
+        "extract": None if extract is None else extract.model_dump(),
+        "feature_info": info.model_dump(),
+    }
 
-    Cached (``features``: a store) or online (``manifest`` + ``extract``: the encoder inside the training loop).
-    Full-video evaluation (``cfg.eval``) needs the encoder: ``extract`` (its checkpoint) or ``encoder``.
-    ``sources`` names input files recorded in config.json (e.g. the manifest). A stopped run keeps its state
-    in :func:`state_folder` and the same call continues it. Online, ``frame_cache`` keeps each clip's decoded
-    frames (decoded every epoch without one; the numbers are the same)."""
-    from affectlab.fer.probes.online import OnlineClips
 
-    out = Path(out)
-    online = features is None
-    check_not_input(out, [p for p in (features, *(sources or {}).values()) if p], "run folder")
-    check_writable(out, folder=True)
-    check_folder_target(out, overwrite)
-    device = resolve_device(cfg.device)  # --device cuda without CUDA: refused before any state is kept
-    store = None if online else FeatureStore(features)
-    clips = None
-    info = None if store is None else store.info
-    if online or cfg.eval != "protocol":
-        if extract is None:
-            raise AffectlabError(f"{out}: training online or --eval {cfg.eval} needs the encoder (--checkpoint)")
-        if store is not None:
-            extract = extract.model_copy(update={"encoder": store.info.encoder, "sampling": store.info.sampling,
-                                                 "pooling": store.info.pooling})  # fmt: skip
-        enc = encoder or load_encoder(extract.encoder, extract.checkpoint, extract.sampling)
-        if store is not None and enc.checkpoint_sha256 != store.info.checkpoint_sha256:
-            raise AffectlabError(
-                f"{extract.checkpoint}: not the checkpoint {features} was extracted with (sha256 "
-                f"{store.info.checkpoint_sha256[:12]}...); give the same --checkpoint"
-            )
-        runner = SegmentRunner(enc, resolve_device(extract.device), extract.batch_size, extract.compile)
-        clips = OnlineClips(manifest if online else store.manifest, extract, runner, seed=cfg.seed,
-                            frame_cache=frame_cache if online else None)  # fmt: skip
-        info = info or feature_info(enc, extract)
-    where = str((sources or {}).get("manifest", out))
-    inputs = OnlineInputs(clips, where) if online else StoreInputs(store, cfg.probe)
-    folder = state_folder(out)
-    fingerprint = _fingerprint(cfg, info, inputs.manifest, "online" if online else "cached")
-    if cfg.probe.startswith("attentive") and info.embed_dim % cfg.num_heads:  # before any state is kept
-        raise AffectlabError(
-            f"{out}: --num-heads {cfg.num_heads} does not divide the feature width {info.embed_dim}; choose a divisor"
-        )
-    fresh = not folder.exists()
-    with exclusive_lock(folder, "training state"):
-        try:
-            _open_state(folder, fingerprint, overwrite)
-            folds, labels, dataset = cross_validate(
-                inputs, cfg, progress, full_video=clips, state_dir=folder if cfg.resume else None,
-                fingerprint=fingerprint,
-            )  # fmt: skip
-        except BaseException:
-            if fresh and not any(folder.glob("*.pt")):  # stopped before any state was saved: nothing to resume
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
-        with atomic_folder(out, overwrite=overwrite) as tmp:
-            payload = _write_run(tmp, cfg, folds, labels, dataset, inputs.manifest)
-            meta = ProbeMeta(kind=cfg.probe, embed_dim=info.embed_dim, num_classes=len(labels),
-                             num_heads=cfg.num_heads, mlp_hidden=cfg.mlp_hidden, dataset=dataset,
-                             labels=list(labels))  # fmt: skip
-            save_fold_probes(tmp, folds, meta)
-            write_json(
-                tmp / "config.json",
-                {
-                    "mode": "online" if online else "cached",
-                    "preset": preset,
-                    "train": cfg.model_dump(),
-                    "features": None if online else str(Path(features).resolve()),
-                    **{k: str(Path(v).resolve()) for k, v in (sources or {}).items()},
-                    "extract": None if extract is None else extract.model_dump(),
-                    "feature_info": info.model_dump(),
-                },
-            )
-            write_json(
-                tmp / "environment.json",
-                environment([cfg.seed * 1000 + f.fold for f in folds], str(device)),
-            )
-            if clips is not None and clips.timing:
-                write_json(tmp / "timing.json", [{**vars(t), "encoder_share": t.encoder_share} for t in clips.timing])
-        shutil.rmtree(folder, ignore_errors=True)
-    return payload
+def write_run(
+    out: str | Path,
+    result: TrainResult,
+    manifest: pa.Table,
+    cfg: TrainConfig,
+    record: dict[str, Any],
+    *,
+    device: str,
+    timing: Sequence[EpochTiming] = (),
+    overwrite: bool = False,
+) -> Run:
+    """Write the run folder ``out`` as a whole (layout: the module docstring) from a session's ``result`` and
+    its ``record`` (:func:`run_record`); returns the :class:`Run`, holding the metrics it wrote."""
+    with atomic_folder(out, overwrite=overwrite) as tmp:
+        metrics = _write_metrics(tmp, cfg, result.folds, result.labels, result.dataset, manifest)
+        meta = ProbeMeta(kind=cfg.probe, embed_dim=record["feature_info"]["embed_dim"], num_classes=len(result.labels),
+                         num_heads=cfg.num_heads, mlp_hidden=cfg.mlp_hidden, dataset=result.dataset,
+                         labels=list(result.labels))  # fmt: skip
+        save_fold_probes(tmp, result.folds, meta)
+        write_json(tmp / "config.json", record)
+        write_json(tmp / "environment.json", environment([cfg.seed * 1000 + f.fold for f in result.folds], device))
+        if timing:
+            write_json(tmp / "timing.json", [{**vars(t), "encoder_share": t.encoder_share} for t in timing])
+    return Run(out, metrics=json.loads(dumps_json(metrics)), config=json.loads(dumps_json(record)))
 
 
 EVAL_TITLES = {
@@ -347,7 +196,7 @@ EVAL_TITLES = {
 }
 
 
-def _write_run(
+def _write_metrics(
     tmp: Path, cfg: TrainConfig, folds: list[FoldResult], labels: tuple[str, ...], dataset: str, manifest: pa.Table
 ) -> dict[str, Any]:
     """metrics.json/.md, predictions and confusion PNGs of the evaluations that were run."""
@@ -388,7 +237,8 @@ def _write_run(
     }
     what = f"{dataset}, {cfg.probe} probe"
     if not kinds[primary]:
-        write_json(tmp / "metrics.json", {**payload, "note": "--folds all: one probe on every clip, no test fold"})
+        payload["note"] = "--folds all: one probe on every clip, no test fold"
+        write_json(tmp / "metrics.json", payload)
         return payload
     sections = []
     for kind, scored in kinds.items():
@@ -423,23 +273,43 @@ def _pooled_summary(total: FoldScores) -> dict[str, float]:
     return {"uar": total.uar, "war": total.war, "macro_f1": total.macro_f1, "n": total.n}
 
 
-@dataclass
 class Run:
-    """A run folder written by :func:`train_run` (``affectlab fer train``), read back."""
+    """A run folder written by :func:`write_run` (``affectlab fer train``): ``Run("runs/ravdess")`` reads its
+    ``metrics.json`` and ``config.json`` once, when first needed; the run that ``train`` returns holds the
+    metrics it just wrote (``metrics``, ``config``: those files' contents, already in memory)."""
 
-    path: Path
-
-    def __post_init__(self) -> None:
-        self.path = Path(self.path)  # Run("runs/ravdess") as well as Run(Path(...))
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        metrics: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._metrics_json, self._config_json = metrics, config
 
     @property
     def _metrics(self) -> dict[str, Any]:
-        return read_json(self.path / "metrics.json")
+        if self._metrics_json is None:
+            self._metrics_json = read_json(self.path / "metrics.json")
+        return self._metrics_json
+
+    @property
+    def metrics_json(self) -> dict[str, Any]:
+        """The contents of ``metrics.json``."""
+        return self._metrics
 
     @property
     def config(self) -> dict[str, Any]:
         """The resolved training config, the feature store and its info."""
-        return read_json(self.path / "config.json")
+        if self._config_json is None:
+            self._config_json = read_json(self.path / "config.json")
+        return self._config_json
+
+    @property
+    def feature_info(self) -> FeatureInfo:
+        """The identity of the features the run was trained on (a one-line error for a foreign config)."""
+        return _feature_info(self.config, self.path)
 
     @property
     def dataset(self) -> str:
@@ -505,17 +375,23 @@ class Run:
             frame[column] = frame[column].map(canonical)
         return frame.rename(columns={c: f"p_{canonical(c[2:])}" for c in frame.columns if c.startswith("p_")})
 
+    def summary_lines(self) -> list[str]:
+        """The run's scores in a line per evaluation (what ``affectlab fer train`` prints and ``repr`` shows)."""
+        m = self._metrics
+        if self.summary is None:
+            return [f"{self.dataset} {m['probe']}: one probe on every clip (--folds all)"]
+        evaluations = [("", self.summary, self.pooled)]
+        if self.full_video_summary:
+            evaluations.append((" full-video", self.full_video_summary, self.full_video_pooled))
+        return [
+            f"{self.dataset}{name}: UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, "
+            f"WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f} (fold mean ± std over {len(m['folds'])} folds)"
+            + (f"; pooled UAR {p['uar']:.3f}, WAR {p['war']:.3f} over {p['n']} clips" if p else "")
+            for name, s, p in evaluations
+        ]
+
     def __repr__(self) -> str:
-        s = self.summary
-        if s is None:
-            return f"Run({self.path}: {self.dataset}, one probe on every clip)"
-        p = self.pooled
-        total = f"; pooled UAR {p['uar']:.3f}, WAR {p['war']:.3f} over {p['n']} clips" if p else ""
-        return (
-            f"Run({self.path}: {self.dataset}, {len(self._metrics['folds'])} folds, "
-            f"UAR {s['uar']['mean']:.3f} ± {s['uar']['std']:.3f}, WAR {s['war']['mean']:.3f} ± {s['war']['std']:.3f}"
-            f" (fold mean ± std){total})"
-        )
+        return f"Run({self.path}: {' | '.join(self.summary_lines())})"
 
     def _repr_html_(self) -> str:
         import html

@@ -229,13 +229,7 @@ def fit_heads_from(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     yt = torch.from_numpy(np.asarray(y, dtype=np.int64))
-    heads = [build_probe(cfg.probe, source.embed_dim, num_classes, cfg.num_heads, cfg.mlp_hidden) for _ in cfg.sweep()]
-    for head in heads:
-        if isinstance(head, PooledProbe):
-            if standardize is None:
-                raise AffectlabError(f"{what}: {cfg.probe} probes standardise cached features; train them cached")
-            head.set_standardization(standardize)
-        head.to(device).train()
+    heads = _build_heads(cfg, source.embed_dim, num_classes, standardize, device, what)
     groups = [
         g
         for head, (lr, wd) in zip(heads, cfg.sweep(), strict=True)
@@ -243,19 +237,11 @@ def fit_heads_from(
     ]
     optimizer = torch.optim.AdamW(groups)
     steps_per_epoch = math.ceil(len(yt) / cfg.batch_size)
-    total, warmup = cfg.epochs * steps_per_epoch, int(cfg.warmup_epochs * steps_per_epoch)
+    schedule = (cfg.epochs * steps_per_epoch, int(cfg.warmup_epochs * steps_per_epoch))  # total, warmup steps
     step, first_epoch = 0, 0
-    saved = load_state(state_path, fingerprint) if state_path is not None else None
-    if saved is not None:
-        try:
-            for head, weights in zip(heads, saved["heads"], strict=True):
-                head.load_state_dict(weights)
-            optimizer.load_state_dict(saved["optimizer"])
-            rng.bit_generator.state = saved["rng"]
-            torch.set_rng_state(saved["torch_rng"])
-            step, first_epoch = int(saved["step"]), int(saved["epoch"])
-        except (KeyError, TypeError, ValueError, RuntimeError) as err:
-            raise foreign_state(state_path, err) from None
+    resumed = _resume(state_path, fingerprint, heads, optimizer, rng) if state_path is not None else None
+    if resumed is not None:
+        step, first_epoch = resumed
         if progress is not None:
             progress(first_epoch)
     # shuffle="once": one order for every epoch, from its own generator so a resumed run draws the same one
@@ -263,26 +249,7 @@ def fit_heads_from(
     for epoch in range(first_epoch, cfg.epochs):
         batches = _batches(len(yt), cfg.batch_size, rng, fixed)
         plan = [(idx, rng.integers(0, source.views, size=len(idx))) for idx in batches]
-        for (idx, _), batch in zip(plan, source.batches(plan, epoch), strict=True):
-            batch = batch.to(device, non_blocking=True)
-            labels = yt[idx].to(device)
-            for g in optimizer.param_groups:
-                g["lr"], wd = schedule_at(step, total, warmup, g["base_lr"], g["base_wd"], cfg)
-                if g["decay"]:
-                    g["weight_decay"] = wd
-            loss = sum(F.cross_entropy(head(batch), labels) for head in heads)
-            if not torch.isfinite(loss):
-                raise AffectlabError(
-                    f"{what}: the training loss became {loss.item()} at step {step + 1}; lower --lrs or check "
-                    "the features"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip:
-                for head in heads:
-                    nn.utils.clip_grad_norm_(head.parameters(), cfg.grad_clip)
-            optimizer.step()
-            step += 1
+        step = _train_epoch(heads, optimizer, source.batches(plan, epoch), plan, yt, step, schedule, cfg, device, what)
         if state_path is not None:
             _save_state(state_path, {
                 "fingerprint": fingerprint, "epoch": epoch + 1, "step": step,
@@ -295,6 +262,79 @@ def fit_heads_from(
         if not all(torch.isfinite(p).all() for p in head.parameters()):
             raise AffectlabError(f"{what}: probe weights are not finite after training; lower --lrs")
     return [head.cpu().eval() for head in heads]
+
+
+def _build_heads(
+    cfg: TrainConfig,
+    embed_dim: int,
+    num_classes: int,
+    standardize: torch.Tensor | None,
+    device: torch.device,
+    what: str,
+) -> list[nn.Module]:
+    """One probe per head of the sweep, on ``device`` in training mode; pooled probes standardised."""
+    heads = [build_probe(cfg.probe, embed_dim, num_classes, cfg.num_heads, cfg.mlp_hidden) for _ in cfg.sweep()]
+    for head in heads:
+        if isinstance(head, PooledProbe):
+            if standardize is None:
+                raise AffectlabError(f"{what}: {cfg.probe} probes standardise cached features; train them cached")
+            head.set_standardization(standardize)
+        head.to(device).train()
+    return heads
+
+
+def _resume(
+    path: Path, fingerprint: str, heads: list[nn.Module], optimizer: torch.optim.Optimizer, rng: np.random.Generator
+) -> tuple[int, int] | None:
+    """Load a matching saved state into the heads, optimiser and generators: ``(step, epoch)``, or None."""
+    saved = load_state(path, fingerprint)
+    if saved is None:
+        return None
+    try:
+        for head, weights in zip(heads, saved["heads"], strict=True):
+            head.load_state_dict(weights)
+        optimizer.load_state_dict(saved["optimizer"])
+        rng.bit_generator.state = saved["rng"]
+        torch.set_rng_state(saved["torch_rng"])
+        return int(saved["step"]), int(saved["epoch"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise foreign_state(path, err) from None
+
+
+def _train_epoch(
+    heads: list[nn.Module],
+    optimizer: torch.optim.Optimizer,
+    batches: Iterable[torch.Tensor],
+    plan: list[tuple[np.ndarray, np.ndarray]],
+    yt: torch.Tensor,
+    step: int,
+    schedule: tuple[int, int],
+    cfg: TrainConfig,
+    device: torch.device,
+    what: str,
+) -> int:
+    """One epoch of the heads side by side (one summed loss, one optimiser); returns the step count after it."""
+    total, warmup = schedule
+    for (idx, _), batch in zip(plan, batches, strict=True):
+        batch = batch.to(device, non_blocking=True)
+        labels = yt[idx].to(device)
+        for g in optimizer.param_groups:
+            g["lr"], wd = schedule_at(step, total, warmup, g["base_lr"], g["base_wd"], cfg)
+            if g["decay"]:
+                g["weight_decay"] = wd
+        loss = sum(F.cross_entropy(head(batch), labels) for head in heads)
+        if not torch.isfinite(loss):
+            raise AffectlabError(
+                f"{what}: the training loss became {loss.item()} at step {step + 1}; lower --lrs or check the features"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            for head in heads:
+                nn.utils.clip_grad_norm_(head.parameters(), cfg.grad_clip)
+        optimizer.step()
+        step += 1
+    return step
 
 
 def check_labels(y: np.ndarray, what: str) -> None:
