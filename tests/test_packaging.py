@@ -264,3 +264,18 @@ def test_wheel_installs_base_then_fer(shared_data, tmp_path):
     assert prediction["source"].startswith("frame-baseline") and len(prediction["probs"]) >= 3
     assert prediction["video_label"] in prediction["labels"]
     print(f"[fer] on top: {fer_seconds:.0f} s")
+
+
+def test_zstd_corpus_with_zstandard_blocked_in_sys_modules(tmp_path, monkeypatch):
+    """A module blocked the usual way (``sys.modules[name] = None``, as test suites and sandboxes do) is
+    absent too: the .zst corpus is refused with the extra's message, not an AttributeError."""
+    zstandard = pytest.importorskip("zstandard")
+    from affectlab.errors import AffectlabError
+    from affectlab.text.api import profile
+
+    corpus = tmp_path / "texts.txt.zst"
+    corpus.write_bytes(zstandard.ZstdCompressor().compress(b"a dog\na cat\n"))
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    with pytest.raises(AffectlabError, match=r"texts\.txt\.zst: zstandard-compressed; .*affectlab\[zst\]"):
+        profile(corpus, out=tmp_path / "o.parquet", workers=1, progress=False)
+    assert not (tmp_path / "o.parquet").exists()
