@@ -102,7 +102,8 @@ def test_text_half_runs_without_the_heavy_modules(shared_data, tmp_path):
 @pytest.mark.parametrize(
     ("blocked", "args", "extra"),
     [
-        (("torch",), ("fer", "predict", "{clip}", "--out", "p"), "fer"),
+        # the frame baseline predicts without torch; checking for CUDA needs it
+        (("torch",), ("fer", "predict", "{clip}", "--device", "cuda", "--out", "p"), "fer"),
         (("cv2",), ("fer", "show", "{clip}", "--out", "s.png"), "fer"),
         (("ray",), ("text", "profile", "{corpus}", "--engine", "ray", "--out", "r.parquet"), "ray"),
     ],
