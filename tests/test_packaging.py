@@ -280,3 +280,26 @@ def test_zstd_corpus_with_zstandard_blocked_in_sys_modules(tmp_path, monkeypatch
     with pytest.raises(AffectlabError, match=r"texts\.txt\.zst: zstandard-compressed; .*affectlab\[zst\]"):
         profile(corpus, out=tmp_path / "o.parquet", workers=1, progress=False)
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_every_module_of_an_extra_names_its_extra():
+    """Each distribution of the `fer` and `ray` extras (as pyproject.toml declares them) has its import
+    names in the CLI's table, so a missing one gives the one-line hint, not a ModuleNotFoundError traceback
+    (numba, the online augmentation's warp, was missing)."""
+    import importlib.metadata
+    import tomllib
+
+    from affectlab.cli import EXTRA_OF_MODULE
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in importlib.metadata.packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
+    for extra in ("fer", "ray"):
+        for requirement in extras[extra]:
+            dist = re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group()).lower()
+            modules = {m for m in modules_of.get(dist, ()) if not m.startswith("_")}
+            if not modules:
+                continue  # not installed here: its import names cannot be looked up
+            assert any(EXTRA_OF_MODULE.get(m) == extra for m in modules), (extra, dist, sorted(modules))
