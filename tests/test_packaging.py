@@ -102,7 +102,8 @@ def test_text_half_runs_without_the_heavy_modules(shared_data, tmp_path):
 @pytest.mark.parametrize(
     ("blocked", "args", "extra"),
     [
-        (("torch",), ("fer", "predict", "{clip}", "--out", "p"), "fer"),
+        # the frame baseline predicts without torch; checking for CUDA needs it
+        (("torch",), ("fer", "predict", "{clip}", "--device", "cuda", "--out", "p"), "fer"),
         (("cv2",), ("fer", "show", "{clip}", "--out", "s.png"), "fer"),
         (("ray",), ("text", "profile", "{corpus}", "--engine", "ray", "--out", "r.parquet"), "ray"),
     ],
@@ -264,3 +265,41 @@ def test_wheel_installs_base_then_fer(shared_data, tmp_path):
     assert prediction["source"].startswith("frame-baseline") and len(prediction["probs"]) >= 3
     assert prediction["video_label"] in prediction["labels"]
     print(f"[fer] on top: {fer_seconds:.0f} s")
+
+
+def test_zstd_corpus_with_zstandard_blocked_in_sys_modules(tmp_path, monkeypatch):
+    """A module blocked the usual way (``sys.modules[name] = None``, as test suites and sandboxes do) is
+    absent too: the .zst corpus is refused with the extra's message, not an AttributeError."""
+    zstandard = pytest.importorskip("zstandard")
+    from affectlab.errors import AffectlabError
+    from affectlab.text.api import profile
+
+    corpus = tmp_path / "texts.txt.zst"
+    corpus.write_bytes(zstandard.ZstdCompressor().compress(b"a dog\na cat\n"))
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    with pytest.raises(AffectlabError, match=r"texts\.txt\.zst: zstandard-compressed; .*affectlab\[zst\]"):
+        profile(corpus, out=tmp_path / "o.parquet", workers=1, progress=False)
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_every_module_of_an_extra_names_its_extra():
+    """Each distribution of the `fer` and `ray` extras (as pyproject.toml declares them) has its import
+    names in the CLI's table, so a missing one gives the one-line hint, not a ModuleNotFoundError traceback
+    (numba, the online augmentation's warp, was missing)."""
+    import importlib.metadata
+    import tomllib
+
+    from affectlab.cli import EXTRA_OF_MODULE
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in importlib.metadata.packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
+    for extra in ("fer", "ray"):
+        for requirement in extras[extra]:
+            dist = re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group()).lower()
+            modules = {m for m in modules_of.get(dist, ()) if not m.startswith("_")}
+            if not modules:
+                continue  # not installed here: its import names cannot be looked up
+            assert any(EXTRA_OF_MODULE.get(m) == extra for m in modules), (extra, dist, sorted(modules))

@@ -412,6 +412,19 @@ def test_detect_every_detects_each_frame_where_a_face_appears(shared_data: Path,
     np.testing.assert_allclose(fast.face_score[:22], exact.face_score[:22], atol=1e-9)  # detected, not carried
 
 
+def test_detect_every_detects_each_frame_where_a_face_leaves(shared_data: Path, tmp_path: Path) -> None:
+    """The other half of the claim in docs/fer/predict.md: a face that leaves between two detected frames
+    (rows 14 and 21 at k=7, the face until frame 17) is lost on the same frame as when every frame is detected."""
+    frames = decode_frames(shared_data / "face_video/crema_d/1001_DFA_HAP_XX.flv", range(40))
+    frames[18:] = 120  # the face, then a grey screen
+    video = write_video(tmp_path / "leaves.mp4", faceless=False, source=frames, fps=30)
+    exact = predict_video(video, PredictConfig())
+    fast = predict_video(video, PredictConfig(detect_every=7))
+    assert exact.face_found == [True] * 18 + [False] * 22
+    assert fast.face_found == exact.face_found
+    np.testing.assert_allclose(fast.face_score[14:22], exact.face_score[14:22], atol=1e-9)  # detected, not carried
+
+
 def test_detect_every_keeps_two_faces_apart(shared_data: Path, tmp_path: Path) -> None:
     video = _two_faces(shared_data, tmp_path)
     exact = predict_video(video, PredictConfig(faces="all"))

@@ -134,7 +134,7 @@ def demo(out: str = typer.Option("demo-out", help="Folder for all demo outputs."
 
 # The modules each extra brings (pip install "affectlab[EXTRA]"); the base install is the text half.
 EXTRA_OF_MODULE = {
-    **dict.fromkeys(("torch", "av", "cv2", "h5py", "transformers", "safetensors", "sklearn"), "fer"),
+    **dict.fromkeys(("torch", "av", "cv2", "h5py", "transformers", "safetensors", "sklearn", "numba"), "fer"),
     "ray": "ray",
 }
 

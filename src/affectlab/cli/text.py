@@ -18,8 +18,7 @@ from affectlab.cli.options import default, one_of
 from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# Control characters (terminal escapes, bells, line breaks inside a text), shown escaped, never sent raw.
+_SURROGATE = re.compile("[\ud800-\udfff]")  # the bytes of an argument that are not UTF-8, read as U+FFFD
 
 app = typer.Typer(
     help="Sentiment, subjectivity and concreteness of texts and corpora.", no_args_is_help=True, add_completion=False

@@ -1,7 +1,7 @@
 """Timeline plot of emotion probabilities over a whole video, with the face signal, one row per face track.
 
 Per track, three panels sharing one time axis that always spans 0 to the video's duration: the class probabilities
-(one fixed colour per canonical emotion, :func:`affectlab.fer.data.labels.emotion_colour`), the top class
+(one fixed colour per canonical emotion, :func:`affectlab.fer.data.labels.emotion_colours`), the top class
 per frame or window (grey hatching where no face was found), and the face score with the 0.5 threshold.
 Per-frame predictions (the frame baseline) are drawn as lines over the frames, optionally smoothed by a
 centred moving average (the raw values stay as faint lines); window predictions (probe runs) keep their

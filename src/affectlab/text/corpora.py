@@ -263,8 +263,9 @@ def open_text(path: Path, compression: str | None = None, newline: str | None = 
 def _read_errors() -> tuple[type[BaseException], ...]:
     """Exceptions of a damaged input (corrupt or truncated compressed streams included)."""
     errors: list[type[BaseException]] = [OSError, EOFError, lzma.LZMAError, pa.ArrowException, ValueError, csv.Error]
-    if "zstandard" in sys.modules:
-        errors.append(sys.modules["zstandard"].ZstdError)
+    zstd_error = getattr(sys.modules.get("zstandard"), "ZstdError", None)  # None when absent or blocked
+    if zstd_error is not None:
+        errors.append(zstd_error)
     return tuple(errors)
 
 

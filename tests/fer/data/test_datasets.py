@@ -334,3 +334,16 @@ def test_check_faces_lists_faceless_clips_in_the_skipped_report(shared_data, tmp
         "1001_DFA_HAP_XX.flv", "1001_DFA_SAD_XX.flv"]  # fmt: skip
     report = skipped_report_path(out).read_text()
     assert "1002_DFA_ANG_XX.mp4" in report and "no face found on any of 8 frames" in report
+
+
+def test_folder_csv_rows_without_a_path_or_label_are_skipped_by_line(tmp_path, shared_data):
+    """A label CSV row that is short (no label field) or has an empty path is a skipped line, not an
+    AttributeError, and never indexes the CSV's own folder as a clip."""
+    clip = next(iter(sorted((shared_data / "face_video" / "crema_d").glob("*.flv"))))
+    shutil.copyfile(clip, tmp_path / "a.flv")
+    shutil.copyfile(clip, tmp_path / "b.flv")
+    listing = tmp_path / "list.csv"
+    listing.write_text("path,label\na.flv\n,happy\nb.flv,joy\n")
+    table, skipped = index_dataset(listing, "folder", folds=None, check_videos=False, hash_files=False)
+    assert table["path"].to_pylist() == [str(tmp_path / "b.flv")] and table["label"].to_pylist() == ["happy"]
+    assert skipped == [(str(tmp_path / "a.flv"), "empty label"), (f"{listing}:3", "empty path")]

@@ -64,9 +64,13 @@ def _scan_label_csv(csv_path: Path) -> Scan:
             raise AffectlabError(f"{csv_path}: expected a CSV with header path,label[,subject]")
         rows = list(reader)
     records, skipped = [], []
-    for row in rows:
-        path = Path(absolute(csv_path.parent / row["path"].strip()))
-        label = canonical(row["label"])
+    for line, row in enumerate(rows, start=2):  # a short row leaves its missing fields None
+        name = (row["path"] or "").strip()
+        if not name:
+            skipped.append((f"{csv_path}:{line}", "empty path"))
+            continue
+        path = Path(absolute(csv_path.parent / name))
+        label = canonical(row["label"] or "")
         if not label:
             skipped.append((str(path), "empty label"))
             continue
