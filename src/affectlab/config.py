@@ -3,6 +3,8 @@ one clear line."""
 
 from __future__ import annotations
 
+import difflib
+import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,13 +14,24 @@ from affectlab.errors import AffectlabError
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def _problem(error: dict[str, Any]) -> str:
+def _field_names(model: type[BaseModel]) -> set[str]:
+    """Every field name of ``model`` and of the configs nested in it."""
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        for kind in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                names |= _field_names(kind)
+    return names
+
+
+def _problem(error: dict[str, Any], model: type[BaseModel]) -> str:
     field = ".".join(map(str, error["loc"])) or "value"
     if error["type"] == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", "")).replace("'", "")
         return f"{field}: {error['msg']} (unknown {field} {error['input']!r}; expected {expected})"
     if error["type"] == "extra_forbidden":
-        return f"unknown option {field!r}"
+        close = difflib.get_close_matches(str(error["loc"][-1]), sorted(_field_names(model)), n=1)
+        return f"unknown option {field!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
     return f"{field}: {error['msg']} (got {error['input']!r:.60})"
 
 
@@ -32,5 +45,5 @@ def validated(model: type[Model], values: dict[str, Any], what: str) -> Model:
     try:
         return model.model_validate(values)
     except ValidationError as err:
-        problems = "; ".join(_problem(e) for e in err.errors())
+        problems = "; ".join(_problem(e, model) for e in err.errors())
         raise AffectlabError(f"invalid {what}: {problems}") from None

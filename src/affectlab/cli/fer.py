@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from affectlab.cli.options import default, one_of
+from affectlab.cli.options import Overwrite, default, one_of
 from affectlab.fer.config import (
     POOLINGS,
     PROBE_KINDS,
@@ -113,9 +113,6 @@ EvalKind = Annotated[
         help=f"{one_of(TrainConfig, 'eval')}: test views, every clip position of the whole video (runs the "
         "encoder: needs --checkpoint where the run does not record it), or both side by side."
     ),
-]
-Overwrite = Annotated[
-    bool, typer.Option("--overwrite", help="Replace an existing output folder (only one affectlab wrote).")
 ]
 
 

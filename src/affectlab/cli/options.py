@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import typing
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from pydantic import BaseModel
+
+# An option every writing command takes, declared once.
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output (a folder only when affectlab wrote it).")
+]
 
 
 def default(model: type[BaseModel], name: str) -> Any:

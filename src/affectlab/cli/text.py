@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from affectlab.cli.console import plain_warnings, printable
-from affectlab.cli.options import default, one_of
+from affectlab.cli.options import Overwrite, default, one_of
 from affectlab.text.config import CompareOptions, ProfileOptions
 from affectlab.text.corpora import FORMATS
 
@@ -41,9 +41,6 @@ WordNorm = Annotated[
 MaxChars = Annotated[
     int,
     typer.Option(help="Longest text scored, in characters; longer ones are cut to it (a warning gives the count)."),
-]
-Overwrite = Annotated[
-    bool, typer.Option("--overwrite", help="Replace an existing output (a folder only when affectlab wrote it).")
 ]
 
 

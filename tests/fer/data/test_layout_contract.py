@@ -187,3 +187,17 @@ def test_real_clips_are_indexed(layout: Layout):
     assert Counter(r["label"] for r in scan.records) == example.real_labels
     for record in scan.records:
         assert label_from_name(record["path"]) == (record["label"], layout.title)
+
+
+@every_layout
+def test_another_layouts_option_is_refused_unless_left_at_its_default(layout: Layout, tmp_path: Path):
+    """``--dataset crema-d --modality video`` must not be ignored in silence; a default value passes."""
+    tmp_path.joinpath("root").mkdir()
+    for other in LAYOUTS.values():
+        for name in set(other.options) - set(layout.options):
+            default = other.option_default(name)
+            with pytest.raises(AffectlabError, match="no usable"):  # past the option check: the root is empty
+                index_dataset(tmp_path / "root", layout.name, folds=None, check_videos=False, **{name: default})
+            refused = rf"{name}=.* applies to {other.title} only, not to {layout.title}"
+            with pytest.raises(AffectlabError, match=refused):
+                index_dataset(tmp_path / "root", layout.name, folds=None, check_videos=False, **{name: "x"})

@@ -118,12 +118,13 @@ def index_dataset(
     """Index ``root`` with the layout ``dataset`` (:mod:`affectlab.fer.data.layouts`) into a manifest table
     and a list of skipped ``(path, reason)``.
 
-    ``options`` go to the layout's scanner, each layout taking its own (``Layout.options``) and ignoring the
-    others': RAVDESS ``modality`` (default audio-visual only, so the two copies of a recording are never
-    counted twice), ``channel``, ``intensity``; CREMA-D ``file_list`` (the official SentenceFilenames.csv:
-    no video read, so no checks and ``content_hash`` null), ``demographics``. Folds come from
-    ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``; ``folds=None`` leaves them null (a
-    test-only set). ``check_faces`` skips clips without a face (:func:`face_check`).
+    ``options`` go to the layout's scanner, each layout taking its own (``Layout.options``; another layout's
+    option is refused unless left at its default): RAVDESS ``modality`` (default audio-visual only, so the
+    two copies of a recording are never counted twice), ``channel``, ``intensity``; CREMA-D ``file_list``
+    (the official SentenceFilenames.csv: no video read, so no checks and ``content_hash`` null),
+    ``demographics``. Folds come from ``folds_file`` or :func:`assign_folds` with ``folds``/``seed``;
+    ``folds=None`` leaves them null (a test-only set). ``check_faces`` skips clips without a face
+    (:func:`face_check`).
     """
     root = Path(root)
     if not root.exists():
@@ -133,6 +134,12 @@ def index_dataset(
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise AffectlabError(f"unknown index option(s) {', '.join(unknown)}: the layouts take {', '.join(known)}")
+    for name, value in options.items():  # another layout's option set to other than its default: refused
+        owners = [each for each in LAYOUTS.values() if name in each.options]
+        if name not in layout.options and all(value != each.option_default(name) for each in owners):
+            titles = " or ".join(each.title for each in owners)
+            shown = repr(value) if isinstance(value, str) else value
+            raise AffectlabError(f"index option {name}={shown} applies to {titles} only, not to {layout.title}")
     given_folds = None if folds_file is None else read_fold_file(folds_file)  # a bad file fails before any work
     scan = layout.scan(root, **{name: value for name, value in options.items() if name in layout.options})
     records, skipped, labels, reads_files = scan.records, scan.skipped, scan.labels, scan.videos_read

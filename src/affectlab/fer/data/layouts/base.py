@@ -8,6 +8,7 @@ A layout declares its name, its label table (the dataset's label codes -> the ca
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 import stat
 from collections.abc import Callable, Mapping
@@ -68,6 +69,10 @@ class Layout:
     def labels(self) -> tuple[str, ...] | None:
         """The fixed ordered label table, or None when the classes come from the data."""
         return tuple(self.label_codes.values()) or None
+
+    def option_default(self, name: str) -> Any:
+        """The default of the index option ``name`` (its ``scan`` parameter's default)."""
+        return inspect.signature(self.scan).parameters[name].default
 
     def parse(self, path: str | os.PathLike[str]) -> Record:
         """The fields of the clip at ``path`` (relative to the dataset root); :class:`BadName` when the path
