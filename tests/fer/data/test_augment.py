@@ -254,3 +254,27 @@ def test_segments_of_real_clips_are_bit_identical_to_the_whole_frame_transform(s
         applied |= {name for name, _ in options["randaugment"].draw(np.random.default_rng(seed))}
     assert len(applied) >= 8  # the seeds exercise many of the ops, warps among them
     assert applied & {"Rotate", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sharpness_on_a_window_is_pillow_on_noise_small_frames_and_every_factor_range(seed: int) -> None:
+    """The numba Sharpness against Pillow's: high-contrast noise (sums and extrapolations that clamp at 0 and 255),
+    frames down to 1 x 1 (all border: Pillow copies them), factors 0 and 1 (Blend's copies), inside [0, 1]
+    (interpolation), above 1 and below 0 (extrapolation, clamped), on random windows touching every edge. Factor
+    1.1 needs the blend in float32: in double, 155 + 1.1 * (65 - 155) truncates to 55 where Pillow gives 56."""
+    from affectlab.fer.data.pil_sharpness import sharpen_window
+
+    rng = np.random.default_rng(seed)
+    for trial in range(40):
+        height, width = (int(v) for v in rng.integers(1, 24, 2))
+        frames = rng.integers(0, 256, (3, height, width, 3), dtype=np.uint8)
+        frames[:, : height // 2] //= 9  # dark and bright neighbours
+        factors = [0.0, 1.0, 1.1, rng.uniform(0, 1), rng.uniform(1, 3), rng.uniform(-1, 0)]
+        factor = float(factors[trial % 6])
+        whole = np.stack([np.asarray(OPS["Sharpness"](Image.fromarray(f), factor)) for f in frames])
+        top, left = int(rng.integers(0, height)), int(rng.integers(0, width))
+        bottom, right = int(rng.integers(top + 1, height + 1)), int(rng.integers(left + 1, width + 1))
+        src = (max(top - 1, 0), max(left - 1, 0), min(bottom + 1, height), min(right + 1, width))
+        window = (top, left, bottom, right)
+        got = sharpen_window(frames[:, src[0] : src[2], src[1] : src[3]], src, factor, window, (width, height))
+        assert np.array_equal(got, whole[:, top:bottom, left:right]), (height, width, factor, window)

@@ -21,7 +21,8 @@ view. The distributions are the reference's.
 
 Only the crop's pixels are computed: the crop box is drawn right after RandAugment's parameters (the reference's
 order), and each op runs on the window of its output that later steps read (:func:`ops_on_window`), the affine
-warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`). The output is
+warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`), Sharpness
+through one of its 3 x 3 smoothing and blend (:mod:`affectlab.fer.data.pil_sharpness`). The output is
 bit-identical to the reference's whole-frame order (tested on real RAVDESS and CREMA-D frames).
 """
 
@@ -203,6 +204,7 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
     [T, H, W, 3]``, computed from only the pixels it depends on; bit-identical to applying the ops to whole
     frames (the reference) and cropping after."""
     from affectlab.fer.data.pil_affine import source_window, warp_window
+    from affectlab.fer.data.pil_sharpness import sharpen_window
 
     height, width = frames.shape[1:3]
     top, left, h, w = box
@@ -230,6 +232,9 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
             continue
         if name in VALUE_MAPS:  # all frames in one table look-up
             x = cv2.LUT(np.ascontiguousarray(x).reshape(-1, *x.shape[2:]), value_table(name, args)).reshape(x.shape)
+            continue
+        if name in NEIGHBOURHOOD:
+            x = sharpen_window(x, src, args[0], out, (width, height))
             continue
         x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
         x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
