@@ -278,3 +278,21 @@ def test_sharpness_on_a_window_is_pillow_on_noise_small_frames_and_every_factor_
         window = (top, left, bottom, right)
         got = sharpen_window(frames[:, src[0] : src[2], src[1] : src[3]], src, factor, window, (width, height))
         assert np.array_equal(got, whole[:, top:bottom, left:right]), (height, width, factor, window)
+
+
+@pytest.mark.parametrize("clip", ["crema-d", "ravdess"])
+def test_normalise_resize_frame_by_frame_is_the_whole_segment_torch_path(real_frames: dict, clip: str) -> None:
+    """ToTensor, Normalize and F.interpolate on the whole segment (the reference) against the per-frame tables and
+    resize: windows shrunk and enlarged, odd sizes, into a given tensor and a new one."""
+    from affectlab.fer.data.augment import normalise_resize
+
+    frames = real_frames[clip]
+    height, width = frames.shape[1:3]
+    for (top, left, h, w), size in zip(_windows(height, width), [384, 97, 64, 33, 384, 224], strict=True):
+        window = frames[:, top : top + h, left : left + w]
+        x = torch.from_numpy(np.ascontiguousarray(window.transpose(3, 0, 1, 2))).float().div(255.0)
+        x = (x - torch.tensor(IMAGENET_MEAN).view(3, 1, 1, 1)) / torch.tensor(IMAGENET_STD).view(3, 1, 1, 1)
+        want = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        assert torch.equal(normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD), want), (h, w, size)
+        out = torch.full(want.shape, float("nan"))
+        assert normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD, out) is out and torch.equal(out, want)
