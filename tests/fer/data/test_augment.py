@@ -296,3 +296,37 @@ def test_normalise_resize_frame_by_frame_is_the_whole_segment_torch_path(real_fr
         assert torch.equal(normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD), want), (h, w, size)
         out = torch.full(want.shape, float("nan"))
         assert normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD, out) is out and torch.equal(out, want)
+
+
+def test_luma_histogram_is_pillows_convert_l_on_every_colour() -> None:
+    """All 2^24 colours in one 4096 x 4096 frame: the L histogram counted in one pass is Pillow's own."""
+    from affectlab.fer.data.pil_statistics import histograms
+
+    rgb = np.arange(1 << 24, dtype=np.uint32)
+    frame = np.stack([(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255], axis=-1).astype(np.uint8).reshape(4096, 4096, 3)
+    counts = histograms(frame[None], with_luma=True)[0]
+    image = Image.fromarray(frame)
+    assert counts[:3].ravel().tolist() == image.histogram()
+    assert counts[3].tolist() == image.convert("L").histogram()
+
+
+@pytest.mark.parametrize("name", ["AutoContrast", "Equalize", "Contrast", "ContrastIncreasing"])
+def test_statistics_ops_tables_are_pillow_on_whole_frames(real_frames: dict, name: str) -> None:
+    """Tables built by Pillow's code from the histograms against Pillow on whole frames: real frames, a constant
+    frame (AutoContrast and Equalize leave it), two values (Equalize's table reaches 547 above the first value,
+    which Image.point clips to 255), a narrow range (AutoContrast's stretch), and contrast factors inside and
+    outside [0, 1]."""
+    from affectlab.fer.data.pil_statistics import statistics_tables
+
+    rng = np.random.default_rng(3)
+    made = np.stack([np.full((40, 41, 3), 77, np.uint8), rng.choice([3, 250], (40, 41, 3)).astype(np.uint8),
+                     rng.integers(100, 131, (40, 41, 3), dtype=np.uint8)])  # fmt: skip
+    for frames in [*real_frames.values(), made]:
+        for factor in [0.0, 0.37, 1.0, 1.63, 1.9] if name.startswith("Contrast") else [None]:
+            args = () if factor is None else (factor,)
+            whole = _whole_frames(frames, [(name, args)])
+            tables = statistics_tables(name, args, frames)
+            got = np.stack(
+                [t[f, 0, np.arange(3)] for f, t in zip(frames, tables, strict=True)]
+            )  # each value, its table
+            assert np.array_equal(got, whole), (frames.shape, factor)

@@ -22,7 +22,9 @@ view. The distributions are the reference's.
 Only the crop's pixels are computed: the crop box is drawn right after RandAugment's parameters (the reference's
 order), and each op runs on the window of its output that later steps read (:func:`ops_on_window`), the affine
 warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`), Sharpness
-through one of its 3 x 3 smoothing and blend (:mod:`affectlab.fer.data.pil_sharpness`). The output is
+through one of its 3 x 3 smoothing and blend (:mod:`affectlab.fer.data.pil_sharpness`); AutoContrast, Equalize
+and Contrast count the whole frames' histograms and map only the window (:mod:`affectlab.fer.data.pil_statistics`),
+the normalisation and resize run frame by frame (:func:`normalise_resize`). The output is
 bit-identical to the reference's whole-frame order (tested on real RAVDESS and CREMA-D frames).
 """
 
@@ -170,7 +172,8 @@ class RandAugment:
 
 # How much of an op's input a window of its output needs: pointwise ops the same window; Sharpness (a 3 x 3
 # smoothing, border pixels copied) one pixel more; ops with whole-image statistics (histograms, the mean) the
-# whole frame; the affine warps the window's source footprint (:func:`~affectlab.fer.data.pil_affine.source_window`).
+# whole frame (their tables are built from it, then applied to the window alone); the affine warps the window's
+# source footprint (:func:`~affectlab.fer.data.pil_affine.source_window`).
 POINTWISE = {"Invert", "Posterize", "PosterizeIncreasing", "Solarize", "SolarizeIncreasing", "SolarizeAdd",
              "Color", "ColorIncreasing", "Brightness", "BrightnessIncreasing"}  # fmt: skip
 NEIGHBOURHOOD = {"Sharpness", "SharpnessIncreasing"}
@@ -205,6 +208,7 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
     frames (the reference) and cropping after."""
     from affectlab.fer.data.pil_affine import source_window, warp_window
     from affectlab.fer.data.pil_sharpness import sharpen_window
+    from affectlab.fer.data.pil_statistics import STATISTICS, statistics_tables
 
     height, width = frames.shape[1:3]
     top, left, h, w = box
@@ -235,6 +239,11 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
             continue
         if name in NEIGHBOURHOOD:
             x = sharpen_window(x, src, args[0], out, (width, height))
+            continue
+        if name in STATISTICS:  # tables from the whole frames' histograms, applied to the window only
+            tables = statistics_tables(name, args, x)
+            x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
+            x = np.stack([cv2.LUT(np.ascontiguousarray(f), table) for f, table in zip(x, tables, strict=True)])
             continue
         x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
         x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
