@@ -254,3 +254,79 @@ def test_segments_of_real_clips_are_bit_identical_to_the_whole_frame_transform(s
         applied |= {name for name, _ in options["randaugment"].draw(np.random.default_rng(seed))}
     assert len(applied) >= 8  # the seeds exercise many of the ops, warps among them
     assert applied & {"Rotate", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sharpness_on_a_window_is_pillow_on_noise_small_frames_and_every_factor_range(seed: int) -> None:
+    """The numba Sharpness against Pillow's: high-contrast noise (sums and extrapolations that clamp at 0 and 255),
+    frames down to 1 x 1 (all border: Pillow copies them), factors 0 and 1 (Blend's copies), inside [0, 1]
+    (interpolation), above 1 and below 0 (extrapolation, clamped), on random windows touching every edge. Factor
+    1.1 needs the blend in float32: in double, 155 + 1.1 * (65 - 155) truncates to 55 where Pillow gives 56."""
+    from affectlab.fer.data.pil_sharpness import sharpen_window
+
+    rng = np.random.default_rng(seed)
+    for trial in range(40):
+        height, width = (int(v) for v in rng.integers(1, 24, 2))
+        frames = rng.integers(0, 256, (3, height, width, 3), dtype=np.uint8)
+        frames[:, : height // 2] //= 9  # dark and bright neighbours
+        factors = [0.0, 1.0, 1.1, rng.uniform(0, 1), rng.uniform(1, 3), rng.uniform(-1, 0)]
+        factor = float(factors[trial % 6])
+        whole = np.stack([np.asarray(OPS["Sharpness"](Image.fromarray(f), factor)) for f in frames])
+        top, left = int(rng.integers(0, height)), int(rng.integers(0, width))
+        bottom, right = int(rng.integers(top + 1, height + 1)), int(rng.integers(left + 1, width + 1))
+        src = (max(top - 1, 0), max(left - 1, 0), min(bottom + 1, height), min(right + 1, width))
+        window = (top, left, bottom, right)
+        got = sharpen_window(frames[:, src[0] : src[2], src[1] : src[3]], src, factor, window, (width, height))
+        assert np.array_equal(got, whole[:, top:bottom, left:right]), (height, width, factor, window)
+
+
+@pytest.mark.parametrize("clip", ["crema-d", "ravdess"])
+def test_normalise_resize_frame_by_frame_is_the_whole_segment_torch_path(real_frames: dict, clip: str) -> None:
+    """ToTensor, Normalize and F.interpolate on the whole segment (the reference) against the per-frame tables and
+    resize: windows shrunk and enlarged, odd sizes, into a given tensor and a new one."""
+    from affectlab.fer.data.augment import normalise_resize
+
+    frames = real_frames[clip]
+    height, width = frames.shape[1:3]
+    for (top, left, h, w), size in zip(_windows(height, width), [384, 97, 64, 33, 384, 224], strict=True):
+        window = frames[:, top : top + h, left : left + w]
+        x = torch.from_numpy(np.ascontiguousarray(window.transpose(3, 0, 1, 2))).float().div(255.0)
+        x = (x - torch.tensor(IMAGENET_MEAN).view(3, 1, 1, 1)) / torch.tensor(IMAGENET_STD).view(3, 1, 1, 1)
+        want = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        assert torch.equal(normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD), want), (h, w, size)
+        out = torch.full(want.shape, float("nan"))
+        assert normalise_resize(window, size, IMAGENET_MEAN, IMAGENET_STD, out) is out and torch.equal(out, want)
+
+
+def test_luma_histogram_is_pillows_convert_l_on_every_colour() -> None:
+    """All 2^24 colours in one 4096 x 4096 frame: the L histogram counted in one pass is Pillow's own."""
+    from affectlab.fer.data.pil_statistics import histograms
+
+    rgb = np.arange(1 << 24, dtype=np.uint32)
+    frame = np.stack([(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255], axis=-1).astype(np.uint8).reshape(4096, 4096, 3)
+    counts = histograms(frame[None], with_luma=True)[0]
+    image = Image.fromarray(frame)
+    assert counts[:3].ravel().tolist() == image.histogram()
+    assert counts[3].tolist() == image.convert("L").histogram()
+
+
+@pytest.mark.parametrize("name", ["AutoContrast", "Equalize", "Contrast", "ContrastIncreasing"])
+def test_statistics_ops_tables_are_pillow_on_whole_frames(real_frames: dict, name: str) -> None:
+    """Tables built by Pillow's code from the histograms against Pillow on whole frames: real frames, a constant
+    frame (AutoContrast and Equalize leave it), two values (Equalize's table reaches 547 above the first value,
+    which Image.point clips to 255), a narrow range (AutoContrast's stretch), and contrast factors inside and
+    outside [0, 1]."""
+    from affectlab.fer.data.pil_statistics import statistics_tables
+
+    rng = np.random.default_rng(3)
+    made = np.stack([np.full((40, 41, 3), 77, np.uint8), rng.choice([3, 250], (40, 41, 3)).astype(np.uint8),
+                     rng.integers(100, 131, (40, 41, 3), dtype=np.uint8)])  # fmt: skip
+    for frames in [*real_frames.values(), made]:
+        for factor in [0.0, 0.37, 1.0, 1.63, 1.9] if name.startswith("Contrast") else [None]:
+            args = () if factor is None else (factor,)
+            whole = _whole_frames(frames, [(name, args)])
+            tables = statistics_tables(name, args, frames)
+            got = np.stack(
+                [t[f, 0, np.arange(3)] for f, t in zip(frames, tables, strict=True)]
+            )  # each value, its table
+            assert np.array_equal(got, whole), (frames.shape, factor)

@@ -21,7 +21,10 @@ view. The distributions are the reference's.
 
 Only the crop's pixels are computed: the crop box is drawn right after RandAugment's parameters (the reference's
 order), and each op runs on the window of its output that later steps read (:func:`ops_on_window`), the affine
-warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`). The output is
+warps through an exact port of Pillow's bicubic transform (:mod:`affectlab.fer.data.pil_affine`), Sharpness
+through one of its 3 x 3 smoothing and blend (:mod:`affectlab.fer.data.pil_sharpness`); AutoContrast, Equalize
+and Contrast count the whole frames' histograms and map only the window (:mod:`affectlab.fer.data.pil_statistics`),
+the normalisation and resize run frame by frame (:func:`normalise_resize`). The output is
 bit-identical to the reference's whole-frame order (tested on real RAVDESS and CREMA-D frames).
 """
 
@@ -34,7 +37,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
+from numba import njit
 from PIL import Image, ImageEnhance, ImageOps
 
 from affectlab.errors import AffectlabError
@@ -169,7 +172,8 @@ class RandAugment:
 
 # How much of an op's input a window of its output needs: pointwise ops the same window; Sharpness (a 3 x 3
 # smoothing, border pixels copied) one pixel more; ops with whole-image statistics (histograms, the mean) the
-# whole frame; the affine warps the window's source footprint (:func:`~affectlab.fer.data.pil_affine.source_window`).
+# whole frame (their tables are built from it, then applied to the window alone); the affine warps the window's
+# source footprint (:func:`~affectlab.fer.data.pil_affine.source_window`).
 POINTWISE = {"Invert", "Posterize", "PosterizeIncreasing", "Solarize", "SolarizeIncreasing", "SolarizeAdd",
              "Color", "ColorIncreasing", "Brightness", "BrightnessIncreasing"}  # fmt: skip
 NEIGHBOURHOOD = {"Sharpness", "SharpnessIncreasing"}
@@ -203,6 +207,8 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
     [T, H, W, 3]``, computed from only the pixels it depends on; bit-identical to applying the ops to whole
     frames (the reference) and cropping after."""
     from affectlab.fer.data.pil_affine import source_window, warp_window
+    from affectlab.fer.data.pil_sharpness import sharpen_window
+    from affectlab.fer.data.pil_statistics import STATISTICS, statistics_tables
 
     height, width = frames.shape[1:3]
     top, left, h, w = box
@@ -230,6 +236,14 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
             continue
         if name in VALUE_MAPS:  # all frames in one table look-up
             x = cv2.LUT(np.ascontiguousarray(x).reshape(-1, *x.shape[2:]), value_table(name, args)).reshape(x.shape)
+            continue
+        if name in NEIGHBOURHOOD:
+            x = sharpen_window(x, src, args[0], out, (width, height))
+            continue
+        if name in STATISTICS:  # tables from the whole frames' histograms, applied to the window only
+            tables = statistics_tables(name, args, x)
+            x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
+            x = np.stack([cv2.LUT(np.ascontiguousarray(f), table) for f, table in zip(x, tables, strict=True)])
             continue
         x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
         x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
@@ -272,6 +286,44 @@ def erase_box(
     return None
 
 
+def normalise_table(mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """``float32 [C, 256]``: ``(v / 255 - mean) / std`` of every value ``v``, by torch's float32 operations."""
+    ramp = torch.arange(256, dtype=torch.float32).expand(len(mean), 256).contiguous()
+    return ramp.div_(255.0).sub_(torch.tensor(mean).view(-1, 1)).div_(torch.tensor(std).view(-1, 1))
+
+
+@njit(cache=True, nogil=True)
+def _planes_from_table(frame, table, out):  # pragma: no cover - jitted
+    """``frame`` ``uint8 [h, w, 3]`` -> ``out`` ``float32 [3, h, w]``, each value through its channel's table."""
+    height, width = frame.shape[:2]
+    t0, t1, t2 = table[0], table[1], table[2]
+    for y in range(height):
+        row, o0, o1, o2 = frame[y], out[0, y], out[1, y], out[2, y]
+        for x in range(width):
+            o0[x] = t0[row[x, 0]]
+            o1[x] = t1[row[x, 1]]
+            o2[x] = t2[row[x, 2]]
+
+
+def normalise_resize(
+    frames: np.ndarray, size: int, mean: Sequence[float], std: Sequence[float], out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``uint8 [T, h, w, 3]`` -> ``float32 [3, T, size, size]``: ``ToTensor``, ``Normalize`` and the bilinear
+    resize (``align_corners=False``), frame by frame through one reused buffer (the resize treats every channel
+    of every frame as its own plane, and the normalisation is elementwise: one table per channel gives its bits),
+    so a segment's float copy never exists whole; written into ``out`` when given."""
+    table = normalise_table(mean, std).numpy()
+    n, height, width, bands = frames.shape
+    out = torch.empty((bands, n, size, size), dtype=torch.float32) if out is None else out
+    plane = torch.empty((bands, 1, height, width), dtype=torch.float32)
+    resized = torch.empty((bands, 1, size, size), dtype=torch.float32)
+    for t in range(n):
+        _planes_from_table(frames[t], table, plane[:, 0].numpy())
+        torch._C._nn.upsample_bilinear2d(plane, (size, size), False, None, None, out=resized)  # F.interpolate's
+        out[:, t : t + 1].copy_(resized)
+    return out
+
+
 def vjepa_segment(
     frames: np.ndarray,
     size: int,
@@ -291,13 +343,7 @@ def vjepa_segment(
     ops = randaugment.draw(rng) if randaugment is not None else []
     box = crop_box(frames.shape[1], frames.shape[2], scale, ratio, rng)  # RandAugment keeps the frame size
     # RandAugment's ops and the normalisation only on the pixels the crop keeps: the values the whole frames get
-    crop = np.ascontiguousarray(ops_on_window(frames, ops, box).transpose(3, 0, 1, 2))  # C T h w
-    x = torch.from_numpy(crop).float().div_(255.0)
-    x.sub_(torch.tensor(mean).view(3, 1, 1, 1)).div_(torch.tensor(std).view(3, 1, 1, 1))
-    if out is None:
-        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    else:  # the kernel F.interpolate calls, writing into out
-        x = torch._C._nn.upsample_bilinear2d(x, (size, size), False, None, None, out=out)
+    x = normalise_resize(ops_on_window(frames, ops, box), size, mean, std, out)
     if flip and rng.random() < 0.5:
         x = x.flip(-1) if out is None else out.copy_(out.flip(-1))
     if erase_prob > 0 and not rng.random() > erase_prob:
