@@ -32,6 +32,7 @@ import csv
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -465,101 +466,126 @@ def _largest(tracks: list[TrackRows]) -> int:
     return max(range(len(tracks)), key=lambda i: (areas[i], len(tracks[i].rows), -i))
 
 
+@dataclass
+class _Plan:
+    """What a prediction scores: the scorer and its labels, the frame positions decoded, and for a run the
+    windows (rows of ``positions``) and the protocol clip's frames."""
+
+    score: Callable
+    labels: list[str]
+    sampling: SamplingConfig
+    source: str
+    positions: np.ndarray
+    starts: np.ndarray
+    window_frames: int
+    per_frame: bool
+    windows: np.ndarray | None = None
+    protocol: np.ndarray | None = None
+    probes_note: str | None = None
+
+
+def _plan(video: str | Path, cfg: PredictConfig, n_frames: int) -> _Plan:
+    """The frame baseline scores every ``stride``-th frame; a run scores windows of its sampling protocol."""
+    if not cfg.run:
+        (score, labels), sampling = baseline_scorer(cfg.checkpoint), cfg.sampling
+        positions = frame_positions(n_frames, cfg.stride)
+        return _Plan(score, labels, sampling, "frame-baseline FER2013 head", positions, positions, 1, True)
+    folds, probes_note = held_out_probes(cfg.run, video)
+    score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device, folds)
+    if cfg.faces == "all" and not sampling.face_crop:
+        raise AffectlabError(
+            f"{cfg.run}: the run's encoder sees whole frames (no face crop), so its windows cannot be scored per "
+            "face; use --faces largest"
+        )
+    span = sampling.frames_per_clip * sampling.frame_step
+    starts = window_starts(n_frames, sampling, cfg.stride or max(1, span // 2))
+    indices = np.stack([window_indices(n_frames, int(s), sampling) for s in starts])
+    protocol_indices = clip_indices(n_frames, sampling)
+    positions = np.unique(np.concatenate([indices.ravel(), protocol_indices.ravel()]))
+    windows, protocol = np.searchsorted(positions, indices), np.searchsorted(positions, protocol_indices)
+    return _Plan(score, labels, sampling, f"run {cfg.run}", positions, starts, span, False, windows, protocol,
+                 probes_note)  # fmt: skip
+
+
+def _track_prediction(k: int, track: TrackRows, probs: dict, stream: FaceStream, plan: _Plan,
+                      protocol_frames: object) -> TrackPrediction:  # fmt: skip
+    """Track ``k``'s rows (frames or windows) with their face signal, and its video label."""
+    face = stream.face_track(track)
+    if plan.windows is not None:
+        found = (face.found[plan.windows].mean(axis=1) >= 0.5).tolist()
+        scores = face.scores[plan.windows].mean(axis=1).round(4).tolist()
+        box = [np.nanmedian(track.on(rows), axis=0).round(2).tolist() if f else None
+               for f, rows in zip(found, plan.windows, strict=True)]  # fmt: skip
+    else:
+        found, scores = face.found.tolist(), face.scores.round(4).tolist()
+        box = [None if np.isnan(b[0]) else b.round(2).tolist() for b in face.boxes]
+    rows = [probs.get(i) for i in range(len(found))]
+    with_face = [p for p in rows if p is not None]
+    video_probs: np.ndarray | None = None
+    if not with_face:
+        video_from = f"no face found on any of {len(found)} {'frames' if plan.per_frame else 'windows'}: no label"
+    elif plan.windows is not None:
+        video_probs = _protocol_probs(protocol_frames, plan.protocol, track, plan.score, plan.sampling)
+        video_from = (
+            f"protocol clip: {plan.sampling.num_segments} segments x {plan.sampling.num_views} views through the "
+            "run's fold probes"
+        )
+    else:
+        video_probs = np.mean(with_face, axis=0)
+        video_from = f"mean of the {len(with_face)} frames with a face (of {len(rows)} scored)"
+    return TrackPrediction(
+        track=k,
+        probs=[None if p is None else np.asarray(p, dtype=float).tolist() for p in rows],
+        face_found=[bool(f) for f in found],
+        face_score=[float(s) for s in scores],
+        face_box=box,
+        face=face.summary(),
+        video_probs=None if video_probs is None else np.asarray(video_probs, dtype=float).tolist(),
+        video_label=None if video_probs is None else plan.labels[int(np.argmax(video_probs))],
+        video_from=video_from,
+    )
+
+
+def _no_face_track(stream: FaceStream, plan: _Plan) -> TrackPrediction:
+    """No face at all: one empty track carries the face scores of the frames (or windows)."""
+    empty = FaceTrack(stream.miss_scores, np.full((len(plan.positions), 4), np.nan), stream.height, stream.width)
+    rows_found = [False] * (len(plan.windows) if plan.windows is not None else len(plan.positions))
+    rows_score = empty.scores[plan.windows].mean(axis=1) if plan.windows is not None else empty.scores
+    unit = "frames" if plan.per_frame else "windows"
+    return TrackPrediction(track=0, probs=[None] * len(rows_found), face_found=rows_found,
+                           face_score=rows_score.round(4).tolist(), face_box=[None] * len(rows_found),
+                           face=empty.summary(), video_probs=None, video_label=None,
+                           video_from=f"no face found on any of {len(rows_found)} {unit}: no label")  # fmt: skip
+
+
 def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False) -> Prediction:
     """Score every frame (frame baseline) or window (run) of every face in ``video`` with its face signal,
     and the video per face (see the module docstring); ``progress`` shows a bar of the frames decoded with the
     video's duration (total and time left)."""
-    faces = cfg.faces
     if not Path(video).is_file():
         raise AffectlabError(f"{video}: video not found")
     n_frames, fps, _, _ = video_info(video)
-    probes_note = None
-    if cfg.run:
-        folds, probes_note = held_out_probes(cfg.run, video)
-        score, labels, sampling = run_scorer(cfg.run, cfg.checkpoint, cfg.device, folds)
-        if faces == "all" and not sampling.face_crop:
-            raise AffectlabError(
-                f"{cfg.run}: the run's encoder sees whole frames (no face crop), so its windows cannot be scored per "
-                "face; use --faces largest"
-            )
-        source = f"run {cfg.run}"
-        span = sampling.frames_per_clip * sampling.frame_step
-        starts = window_starts(n_frames, sampling, cfg.stride or max(1, span // 2))
-        indices = np.stack([window_indices(n_frames, int(s), sampling) for s in starts])
-        protocol_indices = clip_indices(n_frames, sampling)
-        positions = np.unique(np.concatenate([indices.ravel(), protocol_indices.ravel()]))
-        windows, protocol = np.searchsorted(positions, indices), np.searchsorted(positions, protocol_indices)
-        window_frames, per_frame = span, False
-    else:
-        (score, labels), sampling = baseline_scorer(cfg.checkpoint), cfg.sampling
-        source = "frame-baseline FER2013 head"
-        positions = starts = frame_positions(n_frames, cfg.stride)
-        window_frames, per_frame = 1, True
+    plan = _plan(video, cfg, n_frames)
+    protocol_frames = None
     description = f"predict {Path(video).name} ({n_frames / (fps or 1.0):.1f} s of video)"
-    with progress_bar(description, len(positions), "frames", progress) as advance:
-        if cfg.run:
-            stream = FaceStream(video, positions, fps, 0, advance, cfg.detector, cfg.detect_every)
-            probs, protocol_frames = _score_windows(stream, score, sampling, windows, protocol)
+    with progress_bar(description, len(plan.positions), "frames", progress) as advance:
+        if plan.windows is not None:
+            stream = FaceStream(video, plan.positions, fps, 0, advance, cfg.detector, cfg.detect_every)
+            probs, protocol_frames = _score_windows(stream, plan.score, plan.sampling, plan.windows, plan.protocol)
         else:  # a frame waits for the faces of the frames within the box radius after it
             radius = max(1, round(BOX_RADIUS_S * fps / max(1, cfg.stride or 1)))
-            stream = FaceStream(video, positions, fps, radius, advance, cfg.detector, cfg.detect_every)
-            probs = _score_frames(stream, score, sampling.resolution, radius)
+            stream = FaceStream(video, plan.positions, fps, radius, advance, cfg.detector, cfg.detect_every)
+            probs = _score_frames(stream, plan.score, plan.sampling.resolution, radius)
     kept, numbers = stream.tracks()
-    results = []
-    for k, (track, t) in enumerate(zip(kept, numbers, strict=True)):
-        face = stream.face_track(track)
-        if cfg.run:
-            found = (face.found[windows].mean(axis=1) >= 0.5).tolist()
-            scores = face.scores[windows].mean(axis=1).round(4).tolist()
-            medians = [np.nanmedian(track.on(rows), axis=0).round(2).tolist() if f else None
-                       for f, rows in zip(found, windows, strict=True)]  # fmt: skip
-            box = medians
-        else:
-            found, scores = face.found.tolist(), face.scores.round(4).tolist()
-            box = [None if np.isnan(b[0]) else b.round(2).tolist() for b in face.boxes]
-        rows = [probs.get(t, {}).get(i) for i in range(len(found))]
-        with_face = [p for p in rows if p is not None]
-        video_probs: np.ndarray | None = None
-        if not with_face:
-            video_from = f"no face found on any of {len(found)} {'frames' if per_frame else 'windows'}: no label"
-        elif cfg.run:
-            video_probs = _protocol_probs(protocol_frames, protocol, track, score, sampling)
-            video_from = (
-                f"protocol clip: {sampling.num_segments} segments x {sampling.num_views} views through the run's "
-                "fold probes"
-            )
-        else:
-            video_probs = np.mean(with_face, axis=0)
-            video_from = f"mean of the {len(with_face)} frames with a face (of {len(rows)} scored)"
-        results.append(
-            TrackPrediction(
-                track=k,
-                probs=[None if p is None else np.asarray(p, dtype=float).tolist() for p in rows],
-                face_found=[bool(f) for f in found],
-                face_score=[float(s) for s in scores],
-                face_box=box,
-                face=face.summary(),
-                video_probs=None if video_probs is None else np.asarray(video_probs, dtype=float).tolist(),
-                video_label=None if video_probs is None else labels[int(np.argmax(video_probs))],
-                video_from=video_from,
-            )
-        )
-    main = _largest(kept) if kept else None
-    if main is None:  # no face at all: one empty track carries the face scores of the frames
-        empty = FaceTrack(stream.miss_scores, np.full((len(positions), 4), np.nan), stream.height, stream.width)
-        rows_found = [False] * (len(windows) if cfg.run else len(positions))
-        rows_score = (empty.scores[windows].mean(axis=1) if cfg.run else empty.scores).round(4).tolist()
-        unit = "frames" if per_frame else "windows"
-        results = [
-            TrackPrediction(track=0, probs=[None] * len(rows_found), face_found=rows_found, face_score=rows_score,
-                            face_box=[None] * len(rows_found), face=empty.summary(), video_probs=None,
-                            video_label=None, video_from=f"no face found on any of {len(rows_found)} {unit}: no label")
-        ]  # fmt: skip
-        main = 0
+    results = [_track_prediction(k, track, probs.get(t, {}), stream, plan, protocol_frames)
+               for k, (track, t) in enumerate(zip(kept, numbers, strict=True))]  # fmt: skip
+    main = _largest(kept) if kept else 0
+    if not kept:
+        results = [_no_face_track(stream, plan)]
     first = results[main]
     if first.video_probs is None:
         warnings.warn(f"{video}: {first.video_from}", NoFaceWarning, stacklevel=2)
-    if faces == "largest":
+    if cfg.faces == "largest":
         if len(kept) > 1:
             warnings.warn(
                 f"{video}: {len(kept)} face tracks seen; only the largest (track {main}) was scored; "
@@ -571,13 +597,13 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
     true = label_from_name(video)
     return Prediction(
         video=str(video),
-        source=source,
-        labels=labels,
+        source=plan.source,
+        labels=plan.labels,
         fps=fps,
         n_frames=n_frames,
-        per_frame=per_frame,
-        window_starts=np.asarray(starts).tolist(),
-        window_frames=window_frames,
+        per_frame=plan.per_frame,
+        window_starts=np.asarray(plan.starts).tolist(),
+        window_frames=plan.window_frames,
         probs=first.probs,
         face_found=first.face_found,
         face_score=first.face_score,
@@ -587,8 +613,8 @@ def predict_video(video: str | Path, cfg: PredictConfig, progress: bool = False)
         video_from=first.video_from,
         true_label=None if true is None else true[0],
         true_from=None if true is None else f"{true[1]} file name",
-        probes=probes_note,
-        faces=faces,
+        probes=plan.probes_note,
+        faces=cfg.faces,
         tracks_seen=len(kept),
         main_track=main if kept else None,
         tracks=results,
