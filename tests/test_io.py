@@ -122,9 +122,11 @@ def test_lock_is_not_kept_by_the_forked_workers_of_a_killed_holder(tmp_path):
 
     holder = subprocess.Popen(
         [sys.executable, "-c", "import multiprocessing, time; from affectlab.io import exclusive_lock\n"
+         "def work(ready):\n    ready.set(); time.sleep(60)\n"
+         "fork = multiprocessing.get_context('fork'); ready = fork.Event()\n"
          f"with exclusive_lock({str(tmp_path)!r}):\n"
-         "    worker = multiprocessing.get_context('fork').Process(target=time.sleep, args=(60,))\n"
-         "    worker.start(); print(worker.pid, flush=True); time.sleep(60)"],
+         "    worker = fork.Process(target=work, args=(ready,)); worker.start()\n"
+         "    ready.wait(); print(worker.pid, flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     worker = int(holder.stdout.readline())
