@@ -41,11 +41,13 @@ class ProfileResult:
 
     def to_arrow(self) -> pa.Table:
         """The scores as an Arrow table (a folder of parts is read in part order)."""
-        if self.table is not None:
-            return self.table
+        return self.table if self.table is not None else self._written().to_table()
+
+    def _written(self):  # noqa: ANN202 - a pyarrow dataset
+        """The parquet file or folder of parts at ``path``, opened lazily."""
         import pyarrow.dataset as pads
 
-        return pads.dataset(self.path, format="parquet").to_table()
+        return pads.dataset(self.path, format="parquet")
 
     def to_pandas(self) -> pd.DataFrame:
         """The scores as a DataFrame: id, corpus, text (when kept), kept columns, measures."""
@@ -53,12 +55,7 @@ class ProfileResult:
 
     def head(self, n: int = HEAD_ROWS) -> pd.DataFrame:
         """The first ``n`` rows as a DataFrame (read from the start of ``path`` only)."""
-        if self.table is not None:
-            table = self.table.slice(0, n)
-        else:
-            import pyarrow.dataset as pads
-
-            table = pads.dataset(self.path, format="parquet").head(n)
+        table = self.table.slice(0, n) if self.table is not None else self._written().head(n)
         return self._frame(table, None if self.index is None else self.index[:n])
 
     @staticmethod
@@ -76,15 +73,16 @@ class ProfileResult:
             f"{self.texts_per_second:,.0f} texts/s, {self.engine} x {self.workers})"
         )
 
+    def _shown(self, head: pd.DataFrame) -> str:
+        return f"first {len(head)} rows" if len(head) < self.rows else "all rows"
+
     def __repr__(self) -> str:
         head = self.head()
-        shown = f"first {len(head)} rows" if len(head) < self.rows else "all rows"
-        return f"{self.summary()}; {shown}, .to_pandas() for the table:\n{head!r}"
+        return f"{self.summary()}; {self._shown(head)}, .to_pandas() for the table:\n{head!r}"
 
     def _repr_html_(self) -> str:
         head = self.head()
-        shown = f"first {len(head)} rows" if len(head) < self.rows else "all rows"
         return (
-            f"<p>{escape(self.summary())}; {shown}, <code>.to_pandas()</code> for the table</p>"
+            f"<p>{escape(self.summary())}; {self._shown(head)}, <code>.to_pandas()</code> for the table</p>"
             f'<div style="overflow-x: auto">{head.to_html(max_cols=8)}</div>'
         )
