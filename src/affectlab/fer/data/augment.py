@@ -212,11 +212,11 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
 
     height, width = frames.shape[1:3]
     top, left, h, w = box
+    matrices = [affine_matrix(name, args, width, height) for name, args in ops]
     windows = [(top, left, top + h, left + w)]  # windows[i]: the part of op i's output that is needed
     whole = (0, 0, height, width)
-    for name, args in reversed(ops):
+    for (name, _), matrix in zip(reversed(ops), reversed(matrices), strict=True):
         out = windows[-1]
-        matrix = affine_matrix(name, args, width, height)
         if matrix is not None:
             windows.append(source_window(matrix, out, width, height))
         elif name in POINTWISE:
@@ -229,8 +229,7 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
     first = windows[0]
     x = frames[:, first[0] : first[2], first[1] : first[3]]
     fill = np.asarray(FILL, dtype=np.uint8)
-    for (name, args), src, out in zip(ops, windows[:-1], windows[1:], strict=True):
-        matrix = affine_matrix(name, args, width, height)
+    for (name, args), matrix, src, out in zip(ops, matrices, windows[:-1], windows[1:], strict=True):
         if matrix is not None:
             x = warp_window(x, src, matrix, out, (width, height), fill)
             continue
@@ -242,12 +241,16 @@ def ops_on_window(frames: np.ndarray, ops: Sequence[tuple[str, tuple]], box: tup
             continue
         if name in STATISTICS:  # tables from the whole frames' histograms, applied to the window only
             tables = statistics_tables(name, args, x)
-            x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
+            x = _inner(x, src, out)
             x = np.stack([cv2.LUT(np.ascontiguousarray(f), table) for f, table in zip(x, tables, strict=True)])
             continue
-        x = np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x])
-        x = x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
+        x = _inner(np.stack([np.asarray(OPS[name](Image.fromarray(f), *args)) for f in x]), src, out)
     return x
+
+
+def _inner(x: np.ndarray, src: tuple[int, int, int, int], out: tuple[int, int, int, int]) -> np.ndarray:
+    """The part ``out`` (frame coordinates) of frames ``x`` that cover the window ``src``."""
+    return x[:, out[0] - src[0] : out[2] - src[0], out[1] - src[1] : out[3] - src[1]]
 
 
 def crop_box(
